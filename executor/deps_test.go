@@ -1,0 +1,191 @@
+package executor
+
+import (
+	"archive/zip"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/pyexec-mcp/pyexec/internal/testenv"
+)
+
+// writeWheel builds a minimal pure-Python wheel: a module printing its
+// version, with METADATA, WHEEL and RECORD (PEP 427), and a fixed zip
+// timestamp so the bytes are reproducible.
+func writeWheel(t *testing.T, dir, name, version string, requires ...string) {
+	t.Helper()
+	distInfo := fmt.Sprintf("%s-%s.dist-info", name, version)
+	meta := fmt.Sprintf("Metadata-Version: 2.1\nName: %s\nVersion: %s\n", name, version)
+	for _, r := range requires {
+		meta += "Requires-Dist: " + r + "\n"
+	}
+	files := []struct{ path, body string }{
+		{name + "/__init__.py", fmt.Sprintf("__version__ = %q\n", version)},
+		{distInfo + "/METADATA", meta},
+		{distInfo + "/WHEEL", "Wheel-Version: 1.0\nGenerator: pyexec-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"},
+	}
+	f, err := os.Create(filepath.Join(dir, fmt.Sprintf("%s-%s-py3-none-any.whl", name, version)))
+	require.NoError(t, err)
+	zw := zip.NewWriter(f)
+	stamp := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	var record strings.Builder
+	for _, file := range files {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: file.path, Method: zip.Deflate, Modified: stamp})
+		require.NoError(t, err)
+		_, err = w.Write([]byte(file.body))
+		require.NoError(t, err)
+		sum := sha256.Sum256([]byte(file.body))
+		fmt.Fprintf(&record, "%s,sha256=%s,%d\n", file.path, base64.RawURLEncoding.EncodeToString(sum[:]), len(file.body))
+	}
+	record.WriteString(distInfo + "/RECORD,,\n")
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: distInfo + "/RECORD", Method: zip.Deflate, Modified: stamp})
+	require.NoError(t, err)
+	_, err = w.Write([]byte(record.String()))
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
+	require.NoError(t, f.Close())
+}
+
+// offlineExecutor uses a local wheel directory as the only index and a fresh
+// uv cache.
+func offlineExecutor(t *testing.T) *Executor {
+	t.Helper()
+	wheels := t.TempDir()
+	for _, v := range []string{"1.0.0", "1.5.0", "2.0.0"} {
+		writeWheel(t, wheels, "pyexecdemo", v)
+	}
+	writeWheel(t, wheels, "pyexecdep", "0.3.0", "pyexecdemo<2")
+	return newExecutor(t, true, func(o *Options) {
+		o.UVArgs = []string{"--offline", "--no-index", "--find-links", wheels}
+		o.UVCacheDir = t.TempDir()
+	})
+}
+
+func TestDependenciesOffline(t *testing.T) {
+	t.Parallel()
+	e := offlineExecutor(t)
+	code := "import pyexecdemo; print(pyexecdemo.__version__)"
+	t.Run("range picks the newest matching version", func(t *testing.T) {
+		res, err := e.Run(context.Background(), &Request{UseUV: true, Code: code, Dependencies: []string{"pyexecdemo>=1.1,<2"}})
+		require.NoError(t, err)
+		require.Equal(t, "1.5.0\n", res.Stdout, res.Stderr)
+		require.Equal(t, []string{"pyexecdemo==1.5.0"}, res.ResolvedDependencies)
+		require.Equal(t, StrategyUV, res.Strategy)
+	})
+	t.Run("transitive dependencies are reported", func(t *testing.T) {
+		res, err := e.Run(context.Background(), &Request{UseUV: true, Code: code, Dependencies: []string{"pyexecdep"}})
+		require.NoError(t, err)
+		require.Equal(t, "1.5.0\n", res.Stdout, res.Stderr)
+		require.Equal(t, []string{"pyexecdemo==1.5.0", "pyexecdep==0.3.0"}, res.ResolvedDependencies)
+	})
+	t.Run("PEP 723 block merged with explicit", func(t *testing.T) {
+		src := "# /// script\n# dependencies = [\n#   \"pyexecdemo==1.0.0\",  # pinned\n# ]\n# ///\n" + code
+		res, err := e.Run(context.Background(), &Request{UseUV: true, Code: src})
+		require.NoError(t, err)
+		require.Equal(t, "1.0.0\n", res.Stdout, res.Stderr)
+	})
+	t.Run("unsatisfiable", func(t *testing.T) {
+		_, err := e.Run(context.Background(), &Request{UseUV: true, Code: code, Dependencies: []string{"pyexecdemo>=3"}})
+		require.ErrorIs(t, err, ErrResolution)
+		require.Contains(t, err.Error(), "pyexecdemo")
+	})
+	t.Run("isolated from system site-packages", func(t *testing.T) {
+		res, err := e.Run(context.Background(), &Request{UseUV: true, Code: "import sys; print(sys.prefix != sys.base_prefix)"})
+		require.NoError(t, err)
+		require.Equal(t, "True\n", res.Stdout, res.Stderr)
+	})
+}
+
+func TestDependenciesRealIndex(t *testing.T) {
+	t.Parallel()
+	if !testenv.InCI() && os.Getenv("PYEXEC_NETWORK_TESTS") == "" {
+		t.Skip("uses the real package index; runs in CI or with PYEXEC_NETWORK_TESTS=1")
+	}
+	e := newExecutor(t, true, nil)
+	res, err := e.Run(context.Background(), &Request{UseUV: true, Code: "import six; print(six.__version__)", Dependencies: []string{"six>=1.16,<1.17"}})
+	require.NoError(t, err)
+	require.Equal(t, "1.16.0\n", res.Stdout, res.Stderr)
+	require.Equal(t, []string{"six==1.16.0"}, res.ResolvedDependencies)
+}
+
+func TestUVMissing(t *testing.T) {
+	t.Parallel()
+	e := newExecutor(t, false, func(o *Options) { o.UV = "/no/such/uv" })
+	_, err := e.Run(context.Background(), &Request{UseUV: true, Code: "pass"})
+	require.ErrorIs(t, err, ErrUVNotFound)
+	require.Contains(t, err.Error(), "pip install --user uv")
+	res, err := e.Run(context.Background(), &Request{Code: "print('still works')"})
+	require.NoError(t, err)
+	require.Equal(t, "still works\n", res.Stdout)
+}
+
+func TestParseScriptMetadata(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, src string
+		want      scriptMetadata
+		err       string
+	}{
+		{"none", "print(1)", scriptMetadata{}, ""},
+		{"full", "# /// script\n# requires-python = \">=3.11\"\n# dependencies = [\n#   \"requests<3\",\n#   'rich',  # comment\n# ]\n#\n# [tool.uv]\n# exclude-newer = \"2024-01-01\"\n# ///\nimport requests\n",
+			scriptMetadata{Dependencies: []string{"requests<3", "rich"}, RequiresPython: ">=3.11"}, ""},
+		{"inline array", "# /// script\n# dependencies = [\"a\", \"b\"]\n# ///\n", scriptMetadata{Dependencies: []string{"a", "b"}}, ""},
+		{"unclosed", "# /// script\n# dependencies = []\n", scriptMetadata{}, "not closed"},
+		{"bad line", "# /// script\nimport x\n# ///\n", scriptMetadata{}, "not closed before line 2"},
+		{"not strings", "# /// script\n# dependencies = [1]\n# ///\n", scriptMetadata{}, "strings"},
+		{"unterminated string", "# /// script\n# dependencies = [\"a]\n# ///\n", scriptMetadata{}, "unterminated"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			md, err := parseScriptMetadata(tc.src)
+			if tc.err != "" {
+				require.ErrorContains(t, err, tc.err)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tc.want, md)
+		})
+	}
+}
+
+func FuzzParseScriptMetadata(f *testing.F) {
+	f.Add("# /// script\n# dependencies = [\"a\", 'b'] # c\n# requires-python = \">=3.9\"\n# ///\n")
+	f.Add("# /// script\n# x = [\n# ]\n# ///")
+	f.Add("# /// script\n# a = \"\\n\\q\"\n# ///")
+	f.Fuzz(func(t *testing.T, src string) {
+		md, err := parseScriptMetadata(src)
+		if err != nil {
+			return
+		}
+		for _, d := range md.Dependencies {
+			_ = validateRequirement(d) // must not panic either
+		}
+	})
+}
+
+func TestRequiresPythonSpecifiers(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		v, spec string
+		ok      bool
+	}{
+		{"3.12.1", ">=3.10", true}, {"3.9.18", ">=3.10", false}, {"3.12.1", ">=3.10,<3.12", false},
+		{"3.11.7", "==3.11.*", true}, {"3.11.7", "==3.11", true}, {"3.12.1", "!=3.12.*", false},
+		{"3.11.7", "~=3.10", true}, {"4.0.0", "~=3.10", false}, {"3.10.13", ">3.10", true},
+	}
+	for _, tc := range cases {
+		ok, err := satisfiesRequiresPython(tc.v, tc.spec)
+		require.NoError(t, err)
+		require.Equal(t, tc.ok, ok, "%s %s", tc.v, tc.spec)
+	}
+	_, err := satisfiesRequiresPython("3.12.1", "3.12")
+	require.ErrorIs(t, err, ErrInvalidRequest)
+}

@@ -1,0 +1,107 @@
+package executor
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/pyexec-mcp/pyexec/internal/proc"
+)
+
+// Defaults applied by New.
+const (
+	DefaultGrace      = proc.DefaultGrace // SIGTERM → SIGKILL
+	DefaultWaitDelay  = time.Second       // pipe drain after the process group is gone
+	DefaultResolveTTL = 10 * time.Minute  // like uv's own index cache
+)
+
+// Options configure an Executor. The zero value (or nil) means defaults.
+type Options struct {
+	// Python is the interpreter for runs without a python_version: a name
+	// looked up on PATH or a path. Default "python3". A pyenv shim is
+	// resolved once to the real interpreter.
+	Python string
+	// UV is the uv binary. Default: "uv" on PATH, then ~/.local/bin/uv and
+	// ~/.cargo/bin/uv.
+	UV string
+	// PyenvRoot is searched for installed interpreters. Default $PYENV_ROOT
+	// or ~/.pyenv.
+	PyenvRoot string
+	// AllowPythonDownloads lets uv download interpreters. Default false:
+	// uv is run with UV_PYTHON_DOWNLOADS=never.
+	AllowPythonDownloads bool
+	// UVArgs are index options added to every uv resolution and run, e.g.
+	// {"--offline", "--no-index", "--find-links", dir}.
+	UVArgs []string
+	// UVCacheDir sets UV_CACHE_DIR for uv. Default: uv's own.
+	UVCacheDir string
+	// Grace is the time between SIGTERM and SIGKILL. Default DefaultGrace.
+	Grace time.Duration
+	// WaitDelay bounds reading leftover output once the process group is
+	// gone (a process that escaped the group may hold the pipes). Default
+	// DefaultWaitDelay.
+	WaitDelay time.Duration
+	// OutputCap is the bytes of each stream kept in memory (head and tail).
+	// Default DefaultOutputCap.
+	OutputCap int
+	// TempDir holds private directories for inline code and working
+	// directories of runs without one. Default os.TempDir().
+	TempDir string
+	// BaseEnv is the environment children start from. Default os.Environ()
+	// read at each run.
+	BaseEnv []string
+	// ResolveTTL is how long a resolution of requirements that are not all
+	// pinned is reused. Default DefaultResolveTTL; negative disables reuse.
+	ResolveTTL time.Duration
+}
+
+// Executor runs Python. It is safe for concurrent use; it holds only caches
+// and needs no Close.
+type Executor struct {
+	opts   Options
+	interp *interpreters
+
+	mu       sync.Mutex
+	resolved map[string]resolution // resolution cache key → pins
+}
+
+// New returns an Executor; nil options mean defaults.
+func New(opts *Options) (*Executor, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Grace < 0 || o.WaitDelay < 0 || o.OutputCap < 0 {
+		return nil, fmt.Errorf("executor: Grace, WaitDelay and OutputCap must not be negative")
+	}
+	if o.Grace == 0 {
+		o.Grace = DefaultGrace
+	}
+	if o.WaitDelay == 0 {
+		o.WaitDelay = DefaultWaitDelay
+	}
+	if o.OutputCap == 0 {
+		o.OutputCap = DefaultOutputCap
+	}
+	if o.ResolveTTL == 0 {
+		o.ResolveTTL = DefaultResolveTTL
+	}
+	if o.TempDir == "" {
+		o.TempDir = os.TempDir()
+	}
+	if o.PyenvRoot == "" {
+		o.PyenvRoot = os.Getenv("PYENV_ROOT")
+	}
+	if o.PyenvRoot == "" {
+		if home, err := os.UserHomeDir(); err == nil {
+			o.PyenvRoot = filepath.Join(home, ".pyenv")
+		}
+	}
+	return &Executor{
+		opts:     o,
+		interp:   &interpreters{pythonDefault: o.Python, pyenvRoot: o.PyenvRoot, pathEnv: os.Getenv("PATH")},
+		resolved: map[string]resolution{},
+	}, nil
+}

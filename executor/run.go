@@ -1,0 +1,320 @@
+package executor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/pyexec-mcp/pyexec/bench"
+	"github.com/pyexec-mcp/pyexec/envload"
+	"github.com/pyexec-mcp/pyexec/internal/proc"
+)
+
+// reportFD is the descriptor of the reaper's report in the child.
+const reportFD = 3
+
+// errTimeout is the cause of a run context that hit Request.Timeout.
+var errTimeout = errors.New("executor: timeout")
+
+// Run runs one Python script or snippet to completion and returns its
+// Result. Errors are returned for requests that cannot run (bad input, no
+// interpreter, unresolvable dependencies) and, with the partial Result, for
+// a cancelled ctx (ErrCancelled). Run is safe for concurrent use.
+func (e *Executor) Run(ctx context.Context, req *Request) (*Result, error) {
+	p, err := e.validate(req)
+	if err != nil {
+		return nil, err
+	}
+	env, err := envload.Build(&envload.Options{Base: e.opts.BaseEnv, File: req.EnvFile, Vars: req.Env})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidRequest, err)
+	}
+	for k, v := range req.ExtraEnv {
+		env = append(env, k+"="+v)
+	}
+	if !hasKey(env, "PYTHONUNBUFFERED") {
+		// Output reaches logs and progress as it is printed, not at exit.
+		env = append(env, "PYTHONUNBUFFERED=1")
+	}
+	in, err := e.pickInterpreter(ctx, req, p)
+	if err != nil {
+		return nil, err
+	}
+
+	// A private directory holds inline code and, without Dir, the cwd.
+	tmp, err := os.MkdirTemp(e.opts.TempDir, "pyexec-run-")
+	if err != nil {
+		return nil, fmt.Errorf("executor: create temporary directory: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	script := p.script
+	if script == "" {
+		script = filepath.Join(tmp, "script.py")
+		if err := os.WriteFile(script, []byte(p.code), 0o600); err != nil {
+			return nil, fmt.Errorf("executor: write inline code: %w", err)
+		}
+	}
+	dir := p.dir
+	if dir == "" {
+		dir = filepath.Join(tmp, "work")
+		if err := os.Mkdir(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("executor: create working directory: %w", err)
+		}
+	}
+
+	res := &Result{Strategy: StrategySystem, PythonVersion: in.Version, Python: in.Path}
+	pyArgv := append([]string{"python", script}, req.Args...)
+	var argv []string
+	if req.UseUV {
+		res.Strategy = StrategyUV
+		uv, err := e.uvPath()
+		if err != nil {
+			return nil, err
+		}
+		env = e.uvEnv(env)
+		deps := append(append([]string(nil), req.Dependencies...), p.metadata.Dependencies...)
+		if len(deps) > 0 {
+			pins, err := e.resolve(ctx, uv, in.Path, deps, env)
+			if err != nil {
+				return nil, err
+			}
+			res.ResolvedDependencies = pins
+		}
+		argv = []string{uv, "run", "--no-project", "--isolated", "--no-config", "--python", in.Path}
+		argv = append(argv, e.opts.UVArgs...)
+		for _, pin := range res.ResolvedDependencies {
+			argv = append(argv, "--with", pin)
+		}
+		argv = append(argv, "--")
+	} else {
+		pyArgv[0] = in.Path
+	}
+	var reportPath string
+	if req.Measure {
+		// The reaper writes its report to fd 3, a file here: no reader
+		// goroutine, and it passes through uv (uv does not close inherited
+		// descriptors).
+		reportPath = filepath.Join(tmp, "usage.json")
+		py := "python"
+		if !req.UseUV {
+			py = in.Path
+		}
+		pyArgv = bench.ReaperArgv(py, reportFD, pyArgv)
+	}
+	argv = append(argv, pyArgv...)
+	e.execute(ctx, req, argv, env, dir, reportPath, res)
+	if res.Cancelled {
+		return res, fmt.Errorf("%w: %v", ErrCancelled, context.Cause(ctx))
+	}
+	return res, nil
+}
+
+func hasKey(env []string, key string) bool {
+	for _, kv := range env {
+		if len(kv) > len(key) && kv[len(key)] == '=' && kv[:len(key)] == key {
+			return true
+		}
+	}
+	return false
+}
+
+// pickInterpreter applies python_version, then the script's requires-python,
+// then the default interpreter.
+func (e *Executor) pickInterpreter(ctx context.Context, req *Request, p *prepared) (Interpreter, error) {
+	rp := p.metadata.RequiresPython
+	if req.PythonVersion != "" {
+		in, err := e.interp.Find(ctx, req.PythonVersion)
+		if err != nil {
+			return in, err
+		}
+		if rp != "" {
+			ok, err := satisfiesRequiresPython(in.Version, rp)
+			if err != nil {
+				return in, err
+			}
+			if !ok {
+				return in, fmt.Errorf("%w: python_version %q (%s) does not satisfy the script's requires-python %q; choose a matching version", ErrInvalidRequest, req.PythonVersion, in.Version, rp)
+			}
+		}
+		return in, nil
+	}
+	def, err := e.interp.Default(ctx)
+	if rp == "" {
+		return def, err
+	}
+	if err == nil {
+		if ok, _ := satisfiesRequiresPython(def.Version, rp); ok {
+			return def, nil
+		}
+	}
+	all := e.interp.Installed(ctx)
+	for i := len(all) - 1; i >= 0; i-- {
+		ok, err := satisfiesRequiresPython(all[i].Version, rp)
+		if err != nil {
+			return Interpreter{}, err
+		}
+		if ok {
+			return all[i], nil
+		}
+	}
+	return Interpreter{}, fmt.Errorf("%w: no installed interpreter satisfies the script's requires-python %q; installed: %s", ErrPythonNotFound, rp, listVersions(all))
+}
+
+// execute starts argv, drains its output, enforces the timeout and fills
+// res. It never returns early: when it returns, the process group is gone
+// and every goroutine it started has ended.
+func (e *Executor) execute(ctx context.Context, req *Request, argv, env []string, dir, reportPath string, res *Result) {
+	runCtx := ctx
+	if req.Timeout > 0 {
+		var cancel context.CancelFunc
+		runCtx, cancel = context.WithTimeoutCause(ctx, req.Timeout, errTimeout)
+		defer cancel()
+	}
+	outCap, errCap := newCapture(e.opts.OutputCap), newCapture(e.opts.OutputCap)
+	var fwds []*forwarder
+	sink := func(c *capture, w io.Writer) io.Writer {
+		if w == nil {
+			return c
+		}
+		f := newForwarder(w, DefaultForwardBuffer)
+		fwds = append(fwds, f)
+		return io.MultiWriter(c, f)
+	}
+	stdout, stderr := sink(outCap, req.Stdout), sink(errCap, req.Stderr)
+
+	start := time.Now()
+	exitCode, usage, sampled, startErr := e.spawn(runCtx, req, argv, env, dir, reportPath, stdout, stderr, res)
+	res.Elapsed = time.Since(start)
+	for _, f := range fwds {
+		lost, _ := f.close() // a failing caller writer does not fail the run
+		res.Dropped += lost
+	}
+	if startErr != nil {
+		fmt.Fprintf(errCap, "[pyexec] could not start %s: %v\n", argv[0], startErr)
+		exitCode = -1
+	}
+	switch {
+	case errors.Is(context.Cause(runCtx), errTimeout) && ctx.Err() == nil:
+		res.TimedOut = true
+		fmt.Fprintf(errCap, "\n[TIMEOUT] the run exceeded its timeout of %v; the process tree was stopped\n", req.Timeout)
+	case ctx.Err() != nil:
+		res.Cancelled = true
+		fmt.Fprintf(errCap, "\n[CANCELLED] %v\n", context.Cause(ctx))
+	}
+	if res.Strategy == StrategyUV && exitCode > 128 && exitCode <= 128+64 {
+		// uv reports its child's death by signal N as exit 128+N.
+		exitCode = -(exitCode - 128)
+	}
+	if reportPath != "" {
+		// The reaper measured the script itself: its figures replace the
+		// leader's (uv's or the reaper's own), and its status is the
+		// script's.
+		if b, err := os.ReadFile(reportPath); err == nil {
+			if rep, err := bench.ParseReport(b); err == nil {
+				usage = rep.Usage
+				if rep.Signal != 0 {
+					exitCode = -int(rep.Signal)
+				} else {
+					exitCode = rep.ExitCode
+				}
+			}
+		}
+	}
+	if sampled != nil {
+		usage = bench.Merge(usage, *sampled)
+	}
+	res.ExitCode = exitCode
+	res.Usage = usage
+	res.Stdout, res.StdoutOmitted = outCap.result()
+	res.Stderr, res.StderrOmitted = errCap.result()
+}
+
+// spawn runs the process group to its end and returns the leader's exit
+// code, its usage (wait4) and what a sampler saw.
+func (e *Executor) spawn(ctx context.Context, req *Request, argv, env []string, dir, reportPath string, stdout, stderr io.Writer, res *Result) (int, bench.Usage, *bench.SamplerResult, error) {
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		return -1, bench.Usage{}, nil, err
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		outR.Close()
+		outW.Close()
+		return -1, bench.Usage{}, nil, err
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env, cmd.Dir = env, dir
+	cmd.Stdout, cmd.Stderr = outW, errW // *os.File: handed to the child, no copy goroutine
+	if reportPath != "" {
+		f, err := os.OpenFile(reportPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+		if err != nil {
+			outR.Close()
+			outW.Close()
+			errR.Close()
+			errW.Close()
+			return -1, bench.Usage{}, nil, err
+		}
+		defer f.Close()
+		cmd.ExtraFiles = []*os.File{f} // fd 3 == reportFD
+	}
+	floor, _ := bench.SelfPeakRSS()
+	p, err := proc.Start(cmd, e.opts.Grace)
+	outW.Close()
+	errW.Close()
+	if err != nil {
+		outR.Close()
+		errR.Close()
+		return -1, bench.Usage{}, nil, err
+	}
+	res.PID = p.PID
+	if req.OnStart != nil {
+		req.OnStart(p.PID, p.StartTime)
+	}
+	var sampler *bench.Sampler
+	if req.SampleInterval > 0 {
+		so := &bench.SamplerOptions{Interval: req.SampleInterval}
+		if reportPath != "" && !req.UseUV {
+			so.Exclude = []int{p.PID} // the reaper leads the group: overhead, not payload
+		}
+		sampler = bench.StartSampler(p.PID, so)
+	}
+	var wg sync.WaitGroup
+	drain := func(r *os.File, w io.Writer) {
+		defer wg.Done()
+		_, _ = io.Copy(w, r)
+	}
+	wg.Add(2)
+	go drain(outR, stdout)
+	go drain(errR, stderr)
+
+	_ = p.Wait(ctx) // stops the group on ctx end; kills leftovers after exit
+	wall := time.Since(p.Started)
+	// A process that left the group (setsid) may still hold the pipes:
+	// read what is there for WaitDelay, then close our ends.
+	drained := make(chan struct{})
+	go func() { wg.Wait(); close(drained) }()
+	t := time.NewTimer(e.opts.WaitDelay)
+	select {
+	case <-drained:
+	case <-t.C:
+		outR.Close()
+		errR.Close()
+		<-drained
+	}
+	t.Stop()
+	outR.Close()
+	errR.Close()
+	usage := bench.FromProcessState(cmd.ProcessState, wall, floor)
+	var sampled *bench.SamplerResult
+	if sampler != nil {
+		r := sampler.Stop()
+		sampled = &r
+	}
+	return proc.ExitCode(cmd.ProcessState), usage, sampled, nil
+}
