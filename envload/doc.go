@@ -1,0 +1,45 @@
+// Package envload builds the environment of a child process from three
+// layers: the base environment (normally the server's own), a .env file and
+// an explicit map. It is a pure function of its inputs: it never calls
+// os.Setenv and never changes the calling process.
+//
+//	env, err := envload.Build(&envload.Options{
+//		File:  "/srv/job/.env",
+//		Vars:  map[string]string{"MPLBACKEND": "Agg"},
+//		Unset: []string{"VIRTUAL_ENV"},
+//	})
+//	if err != nil {
+//		return err // names the bad input and how to fix it
+//	}
+//	cmd.Env = env
+//
+// # Layers
+//
+// Later layers win: base < file < Vars, and Unset removes keys last. A key
+// repeated inside Base keeps its last value, as os/exec does. Base entries
+// without '=' or with an empty name are dropped: no program can look them up.
+// The result is sorted by key, so the same inputs always give the same slice.
+//
+// # The .env syntax
+//
+// Files are parsed with github.com/joho/godotenv: '#' comments, blank lines,
+// an optional "export " prefix, "KEY: value" as well as "KEY=value", single
+// quotes (literal), double quotes (with \n, \r and \" escapes, may span
+// lines) and unquoted values (trailing " # comment" removed).
+//
+// # Expansion
+//
+// $KEY and ${KEY} in unquoted and double-quoted values expand to the value of
+// KEY from the lines above in the same file or, failing that, from the base
+// environment. Only upper-case names ([A-Z0-9_]+) expand, as in godotenv; an
+// unknown name expands to "". godotenv itself looks only at the lines above
+// (never at os.Getenv); [Build] makes the base layer visible as well, without
+// touching the process environment. [Parse] and [ParseFile] see only the file.
+// Vars are not expanded and are not visible to the file: they are literal.
+//
+// # Errors
+//
+// Every error wraps one of the sentinels in errors.go and names the input at
+// fault: the file (with the line for syntax errors), or the env_vars/unset key.
+// Messages never quote a value, since .env files hold secrets.
+package envload
