@@ -20,7 +20,7 @@ import (
 // writeWheel builds a minimal pure-Python wheel: a module printing its
 // version, with METADATA, WHEEL and RECORD (PEP 427), and a fixed zip
 // timestamp so the bytes are reproducible.
-func writeWheel(t *testing.T, dir, name, version string, requires ...string) {
+func writeWheel(t testing.TB, dir, name, version string, requires ...string) {
 	t.Helper()
 	distInfo := fmt.Sprintf("%s-%s.dist-info", name, version)
 	meta := fmt.Sprintf("Metadata-Version: 2.1\nName: %s\nVersion: %s\n", name, version)

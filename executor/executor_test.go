@@ -20,13 +20,22 @@ import (
 	"github.com/pyexec-mcp/pyexec/internal/testenv"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv("PYEXEC_ENV_HELPER") == "1" {
+		if err := envCacheHelper(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	goleak.VerifyTestMain(m)
+}
 
 // newExecutor returns an Executor using the test machine's real
 // interpreter, and uv when needUV.
 func newExecutor(t *testing.T, needUV bool, mod func(*Options)) *Executor {
 	t.Helper()
-	o := &Options{Python: testenv.Python(t), Grace: 500 * time.Millisecond, TempDir: t.TempDir()}
+	o := &Options{Python: testenv.Python(t), Grace: 500 * time.Millisecond, TempDir: t.TempDir(), DataDir: t.TempDir()}
 	if needUV {
 		o.UV = testenv.UV(t)
 	}

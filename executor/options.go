@@ -12,9 +12,10 @@ import (
 
 // Defaults applied by New.
 const (
-	DefaultGrace      = proc.DefaultGrace // SIGTERM → SIGKILL
-	DefaultWaitDelay  = time.Second       // pipe drain after the process group is gone
-	DefaultResolveTTL = 10 * time.Minute  // like uv's own index cache
+	DefaultGrace       = proc.DefaultGrace // SIGTERM → SIGKILL
+	DefaultWaitDelay   = time.Second       // pipe drain after the process group is gone
+	DefaultResolveTTL  = 10 * time.Minute  // like uv's own index cache
+	DefaultDataDirName = ".python_mcp"     // under the home directory
 )
 
 // Options configure an Executor. The zero value (or nil) means defaults.
@@ -52,6 +53,13 @@ type Options struct {
 	// BaseEnv is the environment children start from. Default os.Environ()
 	// read at each run.
 	BaseEnv []string
+	// DataDir holds the environment cache (DataDir/envs). Default
+	// ~/.python_mcp.
+	DataDir string
+	// EnvCacheMaxBytes caps the environment cache; least recently used
+	// environments not in use are evicted past it. Default
+	// DefaultEnvCacheMaxBytes.
+	EnvCacheMaxBytes int64
 	// ResolveTTL is how long a resolution of requirements that are not all
 	// pinned is reused. Default DefaultResolveTTL; negative disables reuse.
 	ResolveTTL time.Duration
@@ -65,6 +73,8 @@ type Executor struct {
 
 	mu       sync.Mutex
 	resolved map[string]resolution // resolution cache key → pins
+
+	envs *envCache
 }
 
 // New returns an Executor; nil options mean defaults.
@@ -94,14 +104,29 @@ func New(opts *Options) (*Executor, error) {
 	if o.PyenvRoot == "" {
 		o.PyenvRoot = os.Getenv("PYENV_ROOT")
 	}
+	if o.EnvCacheMaxBytes < 0 {
+		return nil, fmt.Errorf("executor: EnvCacheMaxBytes must not be negative")
+	}
+	if o.EnvCacheMaxBytes == 0 {
+		o.EnvCacheMaxBytes = DefaultEnvCacheMaxBytes
+	}
+	if o.DataDir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return nil, fmt.Errorf("executor: no DataDir given and no home directory: %w", err)
+		}
+		o.DataDir = filepath.Join(home, DefaultDataDirName)
+	}
 	if o.PyenvRoot == "" {
 		if home, err := os.UserHomeDir(); err == nil {
 			o.PyenvRoot = filepath.Join(home, ".pyenv")
 		}
 	}
-	return &Executor{
+	e := &Executor{
 		opts:     o,
 		interp:   &interpreters{pythonDefault: o.Python, pyenvRoot: o.PyenvRoot, pathEnv: os.Getenv("PATH")},
 		resolved: map[string]resolution{},
-	}, nil
+	}
+	e.envs = &envCache{dir: filepath.Join(o.DataDir, "envs"), maxBytes: o.EnvCacheMaxBytes, e: e}
+	return e, nil
 }

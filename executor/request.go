@@ -16,7 +16,10 @@ type Strategy string
 
 // Strategies reported in Result.Strategy.
 const (
-	StrategyUV     Strategy = "uv-run"        // through uv, in an isolated environment
+	// StrategyUV: an isolated virtual environment made by uv with exactly
+	// the resolved pins (cached per interpreter and pin set), whose
+	// interpreter then runs the script directly.
+	StrategyUV     Strategy = "uv-run"
 	StrategySystem Strategy = "system-python" // the interpreter itself, no uv
 )
 
@@ -84,8 +87,10 @@ type Result struct {
 	Elapsed   time.Duration `json:"-"`
 	TimedOut  bool          `json:"timed_out"`
 	Cancelled bool          `json:"cancelled,omitempty"`
-	// ResolvedDependencies lists every installed distribution as
-	// name==version (uv runs with dependencies).
+	// Environment is the cached virtual environment a uv run used.
+	Environment *EnvironmentInfo `json:"environment,omitempty"`
+	// ResolvedDependencies lists every distribution installed in the
+	// environment as name==version (uv runs), exactly as installed.
 	ResolvedDependencies []string `json:"resolved_dependencies,omitempty"`
 	// PythonVersion is the full version of the interpreter that ran.
 	PythonVersion string      `json:"python_version_used"`
@@ -98,6 +103,14 @@ type Result struct {
 
 // ElapsedSeconds is Elapsed in seconds, for JSON payloads.
 func (r *Result) ElapsedSeconds() float64 { return r.Elapsed.Seconds() }
+
+// EnvironmentInfo says which cached environment ran a uv run.
+type EnvironmentInfo struct {
+	Path string `json:"path"`
+	// Cached is true when the environment existed before this run (a warm
+	// run: no uv process was started).
+	Cached bool `json:"cached"`
+}
 
 // prepared is a validated request.
 type prepared struct {

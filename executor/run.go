@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -69,50 +70,78 @@ func (e *Executor) Run(ctx context.Context, req *Request) (*Result, error) {
 	}
 
 	res := &Result{Strategy: StrategySystem, PythonVersion: in.Version, Python: in.Path}
-	pyArgv := append([]string{"python", script}, req.Args...)
-	var argv []string
+	python := in.Path
 	if req.UseUV {
 		res.Strategy = StrategyUV
-		uv, err := e.uvPath()
+		envr, err := e.environment(ctx, req, p, in, env)
 		if err != nil {
 			return nil, err
 		}
-		env = e.uvEnv(env)
-		deps := append(append([]string(nil), req.Dependencies...), p.metadata.Dependencies...)
-		if len(deps) > 0 {
-			pins, err := e.resolve(ctx, uv, in.Path, deps, env)
-			if err != nil {
-				return nil, err
-			}
-			res.ResolvedDependencies = pins
-		}
-		argv = []string{uv, "run", "--no-project", "--isolated", "--no-config", "--python", in.Path}
-		argv = append(argv, e.opts.UVArgs...)
-		for _, pin := range res.ResolvedDependencies {
-			argv = append(argv, "--with", pin)
-		}
-		argv = append(argv, "--")
-	} else {
-		pyArgv[0] = in.Path
+		defer envr.release()
+		python = envr.python
+		res.Environment = &EnvironmentInfo{Path: envr.dir, Cached: !envr.created}
+		res.ResolvedDependencies = envr.info.Installed
+		env = activate(env, envr.dir)
 	}
+	pyArgv := append([]string{python, script}, req.Args...)
 	var reportPath string
 	if req.Measure {
 		// The reaper writes its report to fd 3, a file here: no reader
 		// goroutine, and it passes through uv (uv does not close inherited
 		// descriptors).
 		reportPath = filepath.Join(tmp, "usage.json")
-		py := "python"
-		if !req.UseUV {
-			py = in.Path
-		}
-		pyArgv = bench.ReaperArgv(py, reportFD, pyArgv)
+		pyArgv = bench.ReaperArgv(python, reportFD, pyArgv)
 	}
-	argv = append(argv, pyArgv...)
-	e.execute(ctx, req, argv, env, dir, reportPath, res)
+	e.execute(ctx, req, pyArgv, env, dir, reportPath, res)
 	if res.Cancelled {
 		return res, fmt.Errorf("%w: %v", ErrCancelled, context.Cause(ctx))
 	}
 	return res, nil
+}
+
+// environment returns the cached virtual environment for the run's
+// requirements: exact pins from a (cached) resolution, or the user's own
+// set when every requirement is already name==version.
+func (e *Executor) environment(ctx context.Context, req *Request, p *prepared, in Interpreter, env []string) (*environment, error) {
+	uv, err := e.uvPath()
+	if err != nil {
+		return nil, err
+	}
+	deps := append(append([]string(nil), req.Dependencies...), p.metadata.Dependencies...)
+	for i := range deps {
+		deps[i] = strings.TrimSpace(deps[i])
+	}
+	if len(deps) == 0 || allPinned(deps) {
+		// Fully pinned sets skip resolution: uv resolves their transitive
+		// dependencies once, when the environment is built.
+		return e.envs.get(ctx, uv, in, deps, false, env)
+	}
+	pins, err := e.resolve(ctx, uv, in.Path, deps, e.uvEnv(env))
+	if err != nil {
+		return nil, err
+	}
+	return e.envs.get(ctx, uv, in, pins, true, env)
+}
+
+// activate makes env look like an activated virtual environment, so that
+// "python" and console scripts in subprocesses of the script resolve to it.
+func activate(env []string, venv string) []string {
+	out := make([]string, 0, len(env)+2)
+	path := ""
+	for _, kv := range env {
+		switch {
+		case strings.HasPrefix(kv, "PATH="):
+			path = kv[len("PATH="):]
+		case strings.HasPrefix(kv, "VIRTUAL_ENV="), strings.HasPrefix(kv, "PYTHONHOME="):
+		default:
+			out = append(out, kv)
+		}
+	}
+	bin := filepath.Join(venv, "bin")
+	if path != "" {
+		bin += string(filepath.ListSeparator) + path
+	}
+	return append(out, "PATH="+bin, "VIRTUAL_ENV="+venv)
 }
 
 func hasKey(env []string, key string) bool {
@@ -206,10 +235,6 @@ func (e *Executor) execute(ctx context.Context, req *Request, argv, env []string
 	case ctx.Err() != nil:
 		res.Cancelled = true
 		fmt.Fprintf(errCap, "\n[CANCELLED] %v\n", context.Cause(ctx))
-	}
-	if res.Strategy == StrategyUV && exitCode > 128 && exitCode <= 128+64 {
-		// uv reports its child's death by signal N as exit 128+N.
-		exitCode = -(exitCode - 128)
 	}
 	if reportPath != "" {
 		// The reaper measured the script itself: its figures replace the

@@ -1,0 +1,297 @@
+package executor
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// DefaultEnvCacheMaxBytes caps the environment cache before LRU eviction.
+const DefaultEnvCacheMaxBytes = 4 << 30
+
+// envMarker is written last into a built environment; an environment
+// directory without it is half-built (its builder died) and is rebuilt.
+const envMarker = "pyexec-env.json"
+
+// envInfo is the content of envMarker.
+type envInfo struct {
+	Python    string    `json:"python"`    // base interpreter
+	Requested []string  `json:"requested"` // requirements installed
+	Installed []string  `json:"installed"` // name==version of every distribution, as installed
+	Bytes     int64     `json:"bytes"`
+	BuiltAt   time.Time `json:"built_at"`
+}
+
+// environment is a ready virtual environment held in use (shared lock) until
+// release is called.
+type environment struct {
+	dir     string
+	python  string
+	info    envInfo
+	created bool
+	release func()
+}
+
+// envCache materialises one virtual environment per (interpreter, pin set)
+// under dir, shared by every process that uses the same dir:
+//
+//   - <key>/            the environment, renamed into place when complete
+//   - <key>.lock        flock: shared while a run uses the environment,
+//     exclusive while it is built or evicted
+//   - .tmp-<key>-*      a build in progress (or left by a killed builder)
+//
+// Warm runs take the shared lock, check the marker and exec the
+// environment's interpreter: no uv process at all.
+type envCache struct {
+	dir      string
+	maxBytes int64
+	e        *Executor
+}
+
+func envKey(python string, reqs, uvArgs []string) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "v1\x00%s\x00%s\x00%s", python, strings.Join(reqs, "\n"), strings.Join(uvArgs, "\x01"))
+	return hex.EncodeToString(h.Sum(nil))[:24]
+}
+
+// get returns the environment for reqs, building it if needed. complete
+// says reqs is a full resolution (every distribution pinned, from uv pip
+// compile), so it is installed without dependency resolution and is itself
+// the installed set; otherwise (a user's name==version set) dependencies are
+// resolved at install and the installed set is read back.
+func (c *envCache) get(ctx context.Context, uv string, in Interpreter, reqs []string, complete bool, env []string) (*environment, error) {
+	reqs = append([]string(nil), reqs...)
+	sort.Strings(reqs)
+	key := envKey(in.Path, reqs, c.e.opts.UVArgs)
+	if err := os.MkdirAll(c.dir, 0o700); err != nil {
+		return nil, fmt.Errorf("executor: environment cache %s: %w", c.dir, err)
+	}
+	lock, err := os.OpenFile(filepath.Join(c.dir, key+".lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("executor: environment cache lock: %w", err)
+	}
+	final := filepath.Join(c.dir, key)
+	created := false
+	for {
+		if err := flock(ctx, lock, syscall.LOCK_SH); err != nil {
+			lock.Close()
+			return nil, err
+		}
+		if info, err := readEnvInfo(final); err == nil {
+			now := time.Now()
+			_ = os.Chtimes(filepath.Join(final, envMarker), now, now) // LRU clock
+			return &environment{dir: final, python: filepath.Join(final, "bin", "python"), info: info, created: created,
+				release: func() { lock.Close() }}, nil
+		}
+		// Not built (or half-built): build under the exclusive lock. The
+		// shared lock is dropped first: two holders upgrading at once would
+		// wait for each other forever.
+		_ = syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+		if err := flock(ctx, lock, syscall.LOCK_EX); err != nil {
+			lock.Close()
+			return nil, err
+		}
+		if _, err := readEnvInfo(final); err != nil {
+			if err := c.build(ctx, uv, in, reqs, complete, env, key, final); err != nil {
+				lock.Close()
+				return nil, err
+			}
+			created = true
+		}
+		// Release and take the shared lock again (the loop re-reads the
+		// marker: an evictor may have been quicker).
+		_ = syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+	}
+}
+
+func flock(ctx context.Context, f *os.File, how int) error {
+	for {
+		err := syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
+			return fmt.Errorf("executor: lock %s: %w", f.Name(), err)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w: waiting for environment lock: %v", ErrCancelled, context.Cause(ctx))
+		case <-time.After(20 * time.Millisecond): // another process builds it
+		}
+	}
+}
+
+func readEnvInfo(dir string) (envInfo, error) {
+	var info envInfo
+	b, err := os.ReadFile(filepath.Join(dir, envMarker))
+	if err != nil {
+		return info, err
+	}
+	if err := json.Unmarshal(b, &info); err != nil {
+		return info, err
+	}
+	if _, err := os.Stat(filepath.Join(dir, "bin", "python")); err != nil {
+		return info, err
+	}
+	return info, nil
+}
+
+// build creates the environment in a temporary directory and renames it into
+// place. The caller holds the key's exclusive lock, so leftovers of an
+// earlier, killed build of this key can be removed safely.
+func (c *envCache) build(ctx context.Context, uv string, in Interpreter, reqs []string, complete bool, env []string, key, final string) error {
+	old, _ := filepath.Glob(filepath.Join(c.dir, ".tmp-"+key+"-*"))
+	for _, o := range old {
+		_ = os.RemoveAll(o)
+	}
+	_ = os.RemoveAll(final) // half-built: no marker
+	tmp, err := os.MkdirTemp(c.dir, ".tmp-"+key+"-")
+	if err != nil {
+		return fmt.Errorf("executor: environment cache: %w", err)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			_ = os.RemoveAll(tmp)
+		}
+	}()
+	uvEnv := c.e.uvEnv(env)
+	run := func(args ...string) (string, error) {
+		stdout, stderr, err := runQuiet(ctx, uv, args, uvEnv, "", c.e.opts.Grace)
+		if err != nil {
+			if ctx.Err() != nil {
+				return "", fmt.Errorf("%w: %v", ErrCancelled, context.Cause(ctx))
+			}
+			msg := strings.TrimSpace(stderr)
+			if msg == "" {
+				msg = err.Error()
+			}
+			return "", fmt.Errorf("uv %s: %s", args[0]+" "+args[1], msg)
+		}
+		return stdout, nil
+	}
+	// --relocatable: entry-point scripts find their interpreter relative to
+	// themselves, so the rename into place does not break them.
+	if _, err := run("venv", "--quiet", "--no-config", "--relocatable", "--python", in.Path, tmp); err != nil {
+		return fmt.Errorf("executor: create environment: %w", err)
+	}
+	py := filepath.Join(tmp, "bin", "python")
+	installed := reqs
+	if len(reqs) > 0 {
+		args := append([]string{"pip", "install", "--quiet", "--no-config", "--python", py}, c.e.opts.UVArgs...)
+		if complete {
+			args = append(args, "--no-deps")
+		}
+		if _, err := run(append(args, reqs...)...); err != nil {
+			return fmt.Errorf("%w: %v", ErrResolution, err)
+		}
+	}
+	if !complete && len(reqs) > 0 {
+		// What is installed, exactly, is what the run reports.
+		out, err := run("pip", "freeze", "--no-config", "--python", py)
+		if err != nil {
+			return fmt.Errorf("executor: list installed distributions: %w", err)
+		}
+		installed = nil
+		for _, l := range strings.Split(out, "\n") {
+			if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+				installed = append(installed, l)
+			}
+		}
+	}
+	info := envInfo{Python: in.Path, Requested: reqs, Installed: installed, Bytes: dirSize(tmp), BuiltAt: time.Now().UTC()}
+	b, _ := json.Marshal(info)
+	if err := os.WriteFile(filepath.Join(tmp, envMarker), b, 0o600); err != nil {
+		return fmt.Errorf("executor: environment cache: %w", err)
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		return fmt.Errorf("executor: environment cache: %w", err)
+	}
+	ok = true
+	c.evict(key)
+	return nil
+}
+
+func dirSize(dir string) int64 {
+	var n int64
+	_ = filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			if fi, err := d.Info(); err == nil {
+				n += fi.Size()
+			}
+		}
+		return nil
+	})
+	return n
+}
+
+// evict removes least recently used environments until the cache fits its
+// cap. An environment in use (shared lock held) is never removed; keep is
+// the one just built.
+func (c *envCache) evict(keep string) {
+	type entry struct {
+		key  string
+		used time.Time
+		size int64
+	}
+	var all []entry
+	var total int64
+	dirs, _ := os.ReadDir(c.dir)
+	for _, d := range dirs {
+		if !d.IsDir() || strings.HasPrefix(d.Name(), ".") {
+			continue
+		}
+		info, err := readEnvInfo(filepath.Join(c.dir, d.Name()))
+		if err != nil {
+			continue // half-built or being built: its builder owns it
+		}
+		fi, err := os.Stat(filepath.Join(c.dir, d.Name(), envMarker))
+		if err != nil {
+			continue
+		}
+		all = append(all, entry{d.Name(), fi.ModTime(), info.Bytes})
+		total += info.Bytes
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].used.Before(all[j].used) })
+	for _, en := range all {
+		if total <= c.maxBytes {
+			return
+		}
+		if en.key == keep {
+			continue
+		}
+		if c.remove(en.key) {
+			total -= en.size
+		}
+	}
+}
+
+// remove deletes one environment if nobody uses it.
+func (c *envCache) remove(key string) bool {
+	lock, err := os.OpenFile(filepath.Join(c.dir, key+".lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return false
+	}
+	defer lock.Close()
+	if syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) != nil {
+		return false // in use
+	}
+	// Remove the marker first: a crash mid-removal leaves a half-built
+	// directory, which the next user rebuilds.
+	dir := filepath.Join(c.dir, key)
+	if err := os.Remove(filepath.Join(dir, envMarker)); err != nil {
+		return false
+	}
+	_ = os.RemoveAll(dir)
+	return true
+}
