@@ -24,15 +24,29 @@
 // Without a python_version, a PEP 723 requires-python picks the newest
 // matching interpreter, else the default (Options.Python, "python3").
 //
-// # Dependencies
+// # Dependencies and environments
 //
 // Requirements (explicit ones and a script's "# /// script" block) are
 // validated as PEP 508 strings — anything uv would read as an option is
-// refused — then resolved with `uv pip compile` to name==version pins of
-// every distribution, and the run uses those pins in an isolated environment
-// (`uv run --no-project --isolated --no-config --python <abs> --with …`), so
-// what Result reports is what ran. Resolutions of requirement sets that are
-// not all pinned are reused for Options.ResolveTTL.
+// refused. A set that is not all name==version is resolved with `uv pip
+// compile` to pins of every distribution (reused for Options.ResolveTTL);
+// a fully pinned set skips resolution. Each (interpreter, pin set) gets one
+// virtual environment under Options.DataDir/envs, made once by uv (`uv venv
+// --relocatable`, `uv pip install`) in a temporary directory and renamed into
+// place. Warm runs exec that environment's interpreter directly: no uv
+// process, no resolution, no uv cache lock held while the script runs.
+// Result.ResolvedDependencies is what the environment holds, exactly.
+//
+// Environments are shared by every process using the same DataDir (a flock
+// per environment: shared while a run uses it, exclusive while it is built
+// or evicted), evicted least-recently-used past Options.EnvCacheMaxBytes
+// (never one in use), and rebuilt when a killed builder left one half-made.
+// Runs without dependencies use a cached empty environment, so they never
+// see the interpreter's own site-packages.
+//
+// Result.Strategy is "uv-run" for these runs (an isolated environment made by
+// uv) and "system-python" for use_uv=false (the interpreter itself, with its
+// own site-packages, no dependencies possible).
 //
 // # Process control
 //
@@ -41,10 +55,9 @@
 // group; when the leader exits any members left in the group are killed, so
 // a run leaves nothing behind. A process that calls setsid leaves the group
 // and is out of reach of signals to it. Output still held in the pipes by
-// such a process is read for Options.WaitDelay, then abandoned.
-// uv reports its child's death by signal N as exit 128+N; Run maps that
-// back to -N, so an uv run's script that calls sys.exit(130) also reads as
-// -2.
+// such a process is read for Options.WaitDelay, then abandoned. Since the
+// interpreter is the child itself (uv only builds environments), the exit
+// code is the script's own, or -N for death by signal N.
 //
 // # Output
 //
