@@ -1,0 +1,107 @@
+package kernel
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestCapture(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		limit   int
+		writes  []string
+		want    string
+		omitted int64
+	}{
+		{name: "under the cap", limit: 10, writes: []string{"abc", "def"}, want: "abcdef"},
+		{name: "exactly the cap", limit: 6, writes: []string{"abcdef"}, want: "abcdef"},
+		{name: "one big write", limit: 6, writes: []string{"abcdefghij"}, want: "abc\n… 4 bytes omitted …\nhij", omitted: 4},
+		{name: "many small writes", limit: 6, writes: strings.Split("abcdefghij", ""), want: "abc\n… 4 bytes omitted …\nhij", omitted: 4},
+		{name: "tail wraps", limit: 4, writes: []string{"ab", "cde", "fg", "h"}, want: "ab\n… 4 bytes omitted …\ngh", omitted: 4},
+		{name: "zero tail", limit: 1, writes: []string{"abc"}, want: "\n… 2 bytes omitted …\nc", omitted: 2},
+		{name: "invalid utf-8 replaced", limit: 10, writes: []string{"a\xffb"}, want: "a\uFFFDb"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := newCapture(tc.limit)
+			for _, w := range tc.writes {
+				c.write([]byte(w))
+			}
+			got, omitted := c.text()
+			require.Equal(t, tc.want, got)
+			require.Equal(t, tc.omitted, omitted)
+		})
+	}
+}
+
+func TestStreamSplitsAtMarker(t *testing.T) {
+	t.Parallel()
+	marker := []byte("\x00pyexec:tok:1\x00")
+	tests := []struct {
+		name   string
+		chunks []string
+		cell   string
+		next   string
+	}{
+		{name: "marker alone", chunks: []string{"out", "\x00pyexec:tok:1\x00"}, cell: "out"},
+		{name: "marker split", chunks: []string{"out\x00pye", "xec:tok:1", "\x00later"}, cell: "out", next: "later"},
+		{name: "false start", chunks: []string{"a\x00pyexec:tok:2\x00b", "\x00pyexec:tok:1\x00"}, cell: "a\x00pyexec:tok:2\x00b"},
+		{name: "byte by byte", chunks: strings.Split("xy\x00pyexec:tok:1\x00z", ""), cell: "xy", next: "z"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := newStream(1 << 10)
+			seen := s.expect(marker)
+			for _, c := range tc.chunks {
+				s.feed([]byte(c))
+			}
+			<-seen
+			got, _ := s.take()
+			require.Equal(t, tc.cell, got)
+			next, _ := s.take()
+			require.Equal(t, tc.next, next)
+		})
+	}
+}
+
+func TestStreamWithoutMarker(t *testing.T) {
+	t.Parallel()
+	s := newStream(1 << 10)
+	s.expect([]byte("\x00end\x00"))
+	s.feed([]byte("partial\x00en"))
+	got, _ := s.take() // the kernel died: everything, held-back bytes included
+	require.Equal(t, "partial\x00en", got)
+}
+
+// FuzzStream checks that whatever the chunking, a cell's output is exactly
+// the bytes before the marker and the rest goes to the next cell.
+func FuzzStream(f *testing.F) {
+	f.Add([]byte("hello"), []byte("world"), uint8(3))
+	f.Add([]byte("\x00pyexec:"), []byte("\x00"), uint8(1))
+	f.Add([]byte(""), []byte(""), uint8(0))
+	marker := []byte("\x00pyexec:abc:7\x00")
+	f.Fuzz(func(t *testing.T, before, after []byte, chunk uint8) {
+		input := append(append(append([]byte{}, before...), marker...), after...)
+		if bytes.Index(input, marker) != len(before) || !utf8.Valid(before) || !utf8.Valid(after) {
+			t.Skip() // the marker occurs earlier: not a well-formed cell
+		}
+		size := int(chunk%16) + 1
+		s := newStream(1 << 16)
+		seen := s.expect(marker)
+		for i := 0; i < len(input); i += size {
+			s.feed(input[i:min(i+size, len(input))])
+		}
+		<-seen
+		got, _ := s.take()
+		require.Equal(t, string(before), got)
+		next, _ := s.take()
+		require.Equal(t, string(after), next)
+	})
+}

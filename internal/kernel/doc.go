@@ -1,0 +1,67 @@
+// Package kernel runs one stateful Python process (a kernel) per session and
+// talks to it: the embedded kernel program (kernel.py, standard library only),
+// the wire protocol, and a Go client for one kernel process.
+//
+//	k, err := kernel.Start(ctx, &kernel.Config{Python: "/usr/bin/python3", Dir: workspace})
+//	if err != nil {
+//		return err
+//	}
+//	defer k.Close()
+//	res, err := k.Execute(ctx, "x = 41\nx + 1", nil) // res.Value == "42"
+//
+// # Protocol (version 1)
+//
+// The kernel is `python -u -c <kernel.py>`, leader of its own process group
+// (internal/proc). Two dedicated pipes carry the protocol, one JSON object a
+// line: fd 3 takes requests (Go to kernel), fd 4 carries replies. Before any
+// user code runs, the kernel moves both to private non-inheritable
+// descriptors and closes 3 and 4, so printing, replacing sys.stdout, writing
+// to or closing fds 1 and 2, or a subprocess cannot corrupt the protocol.
+//
+// The kernel first sends {"op":"hello","protocol":1,"pid":…,"python":"3.12.1",
+// "executable":…,"prefix":…}; Start refuses another protocol version. Each
+// request carries an "id" and the reply echoes it; a reply with a stale id (a
+// request the client abandoned) is dropped. Requests: "execute" (code, end
+// marker, limits), "use_venv" (make a virtual environment created after start
+// importable), "shutdown".
+//
+// # Output
+//
+// fds 1 and 2 of the kernel are pipes the client drains continuously into
+// per-cell buffers that keep a head and a tail ("… N bytes omitted …"), so
+// writes by C extensions and subprocesses are captured like print. A cell's
+// end is delimited in-band: after the cell the kernel flushes sys.stdout,
+// sys.stderr and C stdio (fflush(NULL) through ctypes), restores fds 1 and 2
+// and sys.stdout/sys.stderr if the cell replaced them, then writes the
+// request's marker — NUL, "pyexec:", a random token of this kernel, the
+// request id, NUL — to both fds, and only then sends the reply. The client
+// cuts each stream at the marker. Output that arrives later (a background
+// thread or process still printing) is reported with the next cell.
+//
+// # Cells
+//
+// A cell runs with REPL semantics in one persistent __main__ namespace: the
+// statements are executed and the value of a trailing expression statement is
+// returned as its repr (not printed) and bound to builtins._, unless it is
+// None or the line ends with ";" (Jupyter's rule). Top-level await works.
+// Exceptions, KeyboardInterrupt and SystemExit included, are returned with a
+// traceback that starts at the cell's frame; cells are named <cell-N> and
+// their source is kept for tracebacks through earlier cells' functions.
+//
+// # Images
+//
+// MPLBACKEND=Agg is in the kernel's environment, so pyplot uses Agg whenever
+// it loads; matplotlib is never imported by the kernel itself. A meta path
+// hook replaces pyplot.show, once pyplot is imported, with a function that
+// renders the open figures into the cell's images and closes them. After each
+// cell every figure left open is rendered as PNG and closed, and a value with
+// _repr_png_ (a PIL image) is returned as an image too. Counts and sizes are
+// capped per ExecOptions.
+//
+// # Interrupts
+//
+// See Kernel.Execute: SIGINT to the kernel, then to its group after half the
+// grace period, then kill after the full grace period. The kernel raises
+// KeyboardInterrupt only while a cell runs, so a late SIGINT cannot break its
+// request loop, and re-arms its handler before every cell.
+package kernel

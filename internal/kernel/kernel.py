@@ -1,0 +1,428 @@
+"""pyexec kernel: runs the cells of one session, standard library only.
+
+Started by the Go client (client.go) as `python -u -c <this source>` with
+fd 3 = requests (JSON lines, Go -> kernel) and fd 4 = replies (JSON lines,
+kernel -> Go). fd 1 and fd 2 are pipes the Go side drains; after each cell the
+kernel writes the request's end marker to both, so Go knows where the cell's
+output ends (doc.go describes the protocol). Nothing user code does to
+sys.stdout or to fds 1 and 2 can reach fds 3 and 4: they are moved to private,
+non-inheritable descriptors before any user code runs.
+
+Start-up cost matters (one process per session): only cheap modules are
+imported here; traceback, ctypes, asyncio and matplotlib helpers are imported
+when first needed.
+"""
+
+import builtins
+import json
+import os
+import signal
+import sys
+import types
+
+PROTOCOL = 1
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# compile() flags; the values are stable CPython constants, used here so the
+# `ast` module (and what it imports) is not loaded at start.
+PyCF_ONLY_AST = 0x0400
+PyCF_ALLOW_TOP_LEVEL_AWAIT = 0x2000
+CO_COROUTINE = 0x0080
+
+
+class State(object):
+    running = False  # a cell is executing: SIGINT raises KeyboardInterrupt
+    count = 0  # execution count of the last cell
+    images = None  # PNGs of the running cell (list of bytes)
+    notes = None  # kernel notes of the running cell (list of str)
+    loop = None  # asyncio loop for cells with top-level await
+    fflush = None  # libc fflush, False if unavailable
+
+
+S = State()
+SOURCES = {}  # cell filename -> source, for tracebacks of earlier cells
+
+
+def on_sigint(signum, frame):
+    # Interrupts aimed at a cell that has already finished are dropped, so a
+    # late SIGINT can never break the kernel's own loop.
+    if S.running:
+        raise KeyboardInterrupt
+
+
+class Streams(object):
+    """Keeps fds 1 and 2 and sys.stdout/sys.stderr usable across cells."""
+
+    def __init__(self):
+        self.saved = (high_dup(1), high_dup(2))
+        self.out = sys.stdout
+        self.err = sys.stderr
+
+    def restore(self):
+        for s in (sys.stdout, sys.stderr, self.out, self.err):
+            try:
+                s.flush()
+            except Exception:
+                pass
+        c_fflush()
+        os.dup2(self.saved[0], 1)
+        os.dup2(self.saved[1], 2)
+        if getattr(self.out, "closed", True):
+            self.out = reopen(1)
+        if getattr(self.err, "closed", True):
+            self.err = reopen(2)
+        sys.stdout, sys.stderr = self.out, self.err
+
+    def mark(self, marker):
+        for fd in (1, 2):
+            write_all(fd, marker)
+
+
+def high_dup(fd):
+    """Returns a non-inheritable copy of fd numbered 100 or more, out of the way
+    of the low numbers that files opened by user code get."""
+    try:
+        import fcntl
+
+        return fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 100)
+    except Exception:
+        return os.dup(fd)
+
+
+def reopen(fd):
+    import io
+
+    raw = io.FileIO(fd, "w", closefd=False)
+    return io.TextIOWrapper(raw, encoding="utf-8", errors="backslashreplace",
+                            line_buffering=True, write_through=True)
+
+
+def c_fflush():
+    # C extensions writing with printf buffer in libc when fd 1 is a pipe.
+    if S.fflush is None:
+        try:
+            import ctypes
+
+            S.fflush = ctypes.CDLL(None).fflush
+        except Exception:
+            S.fflush = False
+    if S.fflush:
+        try:
+            S.fflush(None)
+        except Exception:
+            pass
+
+
+def write_all(fd, data):
+    while data:
+        n = os.write(fd, data)
+        data = data[n:]
+
+
+def cap_text(s, limit):
+    if limit <= 0 or len(s) <= limit:
+        return s
+    half = limit // 2
+    return "%s\n… %d characters omitted …\n%s" % (s[:half], len(s) - 2 * half, s[-half:])
+
+
+# ---------------------------------------------------------------- matplotlib
+
+
+class PyplotHook(object):
+    """A meta path finder that patches matplotlib.pyplot right after import.
+
+    pyplot.show is replaced so that it renders and closes the open figures
+    into the cell's images (what Jupyter's inline backend does) instead of
+    warning that Agg is non-interactive. MPLBACKEND=Agg (set by the Go side)
+    selects the backend before pyplot loads; it is inherited by subprocesses,
+    which is why a custom module:// backend is not used.
+    """
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "matplotlib.pyplot":
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(name, path, target)
+            if spec is not None:
+                break
+        else:
+            return None
+        loader = spec.loader
+        original = getattr(loader, "exec_module", None)
+        if original is None:
+            return spec
+
+        def exec_module(module):
+            original(module)
+            patch_pyplot(module)
+
+        try:
+            loader.exec_module = exec_module
+        except Exception:
+            pass
+        return spec
+
+
+def patch_pyplot(plt):
+    def show(*args, **kwargs):
+        capture_figures()
+
+    show.__doc__ = "pyexec: render the open figures as the cell's images and close them."
+    plt.show = show
+
+
+def capture_figures():
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is None or S.images is None:
+        return
+    import io
+
+    try:
+        from matplotlib._pylab_helpers import Gcf
+
+        managers = Gcf.get_all_fig_managers()
+    except Exception as e:
+        S.notes.append("could not list matplotlib figures: %r" % (e,))
+        return
+    for manager in managers:
+        fig = manager.canvas.figure
+        try:
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", bbox_inches="tight")
+            S.images.append(buf.getvalue())
+        except Exception as e:
+            S.notes.append("could not render figure %s: %s: %s" % (manager.num, type(e).__name__, e))
+        finally:
+            try:
+                plt.close(fig)
+            except Exception:
+                pass
+
+
+def repr_png(value):
+    method = getattr(type(value), "_repr_png_", None)
+    if method is None:
+        return None
+    try:
+        data = method(value)
+    except Exception as e:
+        S.notes.append("_repr_png_ failed: %s: %s" % (type(e).__name__, e))
+        return None
+    if isinstance(data, tuple) and data:  # IPython allows (data, metadata)
+        data = data[0]
+    if isinstance(data, (bytes, bytearray)) and bytes(data[:8]) == PNG_SIGNATURE:
+        return bytes(data)
+    return None
+
+
+# -------------------------------------------------------------------- cells
+
+
+def type_name(e):
+    t = type(e)
+    mod = getattr(t, "__module__", "builtins")
+    if mod in ("builtins", "__main__", None):
+        return t.__qualname__
+    return "%s.%s" % (mod, t.__qualname__)
+
+
+def format_error(e, cap):
+    import linecache
+    import traceback
+
+    for filename, src in SOURCES.items():
+        linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
+    tb = e.__traceback__
+    # Drop the kernel's own frames: the traceback starts at the first cell frame.
+    while tb is not None and not tb.tb_frame.f_code.co_filename.startswith("<cell-"):
+        tb = tb.tb_next
+    try:
+        text = "".join(traceback.format_exception(type(e), e, tb))
+    except Exception as fe:  # a broken __str__ must not kill the kernel
+        text = "%s (traceback unavailable: %r)\n" % (type_name(e), fe)
+    try:
+        message = str(e)
+    except Exception:
+        message = "<unprintable %s>" % type_name(e)
+    return {"type": type_name(e), "message": cap_text(message, cap), "traceback": cap_text(text, cap)}
+
+
+def run_maybe_async(code, ns):
+    result = eval(code, ns)
+    if code.co_flags & CO_COROUTINE:
+        import asyncio
+
+        if S.loop is None or S.loop.is_closed():
+            S.loop = asyncio.new_event_loop()
+        result = S.loop.run_until_complete(result)
+    return result
+
+
+def trailing_suppressed(src, node):
+    # Jupyter's rule: a trailing expression followed by ';' is not shown.
+    lines = src.splitlines()
+    if node.end_lineno is None or node.end_lineno > len(lines):
+        return False
+    rest = lines[node.end_lineno - 1].encode("utf-8")[node.end_col_offset:]
+    return rest.decode("utf-8", "replace").lstrip().startswith(";")
+
+
+def execute(req, ns):
+    S.count += 1
+    filename = "<cell-%d>" % S.count
+    src = req.get("code", "")
+    cap = int(req.get("value_cap") or 0)
+    SOURCES[filename] = src
+    S.images, S.notes = [], []
+    reply = {"op": "execute", "count": S.count}
+    value = None
+    has_value = False
+    try:
+        S.running = True
+        tree = compile(src, filename, "exec", PyCF_ONLY_AST | PyCF_ALLOW_TOP_LEVEL_AWAIT)
+        body = tree.body
+        last = None
+        if body and type(body[-1]).__name__ == "Expr" and not trailing_suppressed(src, body[-1]):
+            last = body.pop()
+        module = compile(type(tree)(body=body, type_ignores=[]), filename, "exec", PyCF_ALLOW_TOP_LEVEL_AWAIT)
+        run_maybe_async(module, ns)
+        if last is not None:
+            import _ast  # built in; already initialised by the compile above
+
+            code = compile(_ast.Expression(body=last.value), filename, "eval", PyCF_ALLOW_TOP_LEVEL_AWAIT)
+            value = run_maybe_async(code, ns)
+            has_value = value is not None
+        S.running = False
+    except BaseException as e:  # KeyboardInterrupt and SystemExit included
+        S.running = False
+        reply["error"] = format_error(e, cap)
+        reply["interrupted"] = isinstance(e, KeyboardInterrupt)
+    finally:
+        S.running = False
+    if has_value:
+        builtins._ = value
+        try:
+            reply["value"] = cap_text(repr(value), cap)
+        except Exception as e:
+            reply["value"] = "<repr failed: %s: %s>" % (type(e).__name__, e)
+        png = repr_png(value)
+        if png is not None:
+            S.images.append(png)
+    capture_figures()
+    add_images(reply, req)
+    if S.notes:
+        reply["notes"] = S.notes
+    S.images = S.notes = None
+    return reply
+
+
+def add_images(reply, req):
+    import binascii
+
+    max_images = int(req.get("max_images") or 0)
+    max_bytes = int(req.get("max_image_bytes") or 0)
+    kept, omitted = [], 0
+    for data in S.images:
+        if max_bytes and len(data) > max_bytes:
+            S.notes.append("an image of %d bytes exceeds the limit of %d bytes and was omitted" % (len(data), max_bytes))
+            omitted += 1
+        elif max_images and len(kept) >= max_images:
+            omitted += 1
+        else:
+            kept.append({"mime": "image/png", "data": binascii.b2a_base64(data, newline=False).decode("ascii")})
+    if omitted and max_images and len(kept) >= max_images:
+        S.notes.append("%d image(s) over the limit of %d were omitted" % (omitted, max_images))
+    if kept:
+        reply["images"] = kept
+    if omitted:
+        reply["images_omitted"] = omitted
+
+
+def use_venv(req):
+    """Makes a virtual environment created after start importable at once."""
+    import importlib
+    import site
+
+    venv = req["path"]
+    sp = os.path.join(venv, "lib", "python%d.%d" % sys.version_info[:2], "site-packages")
+    if sp not in sys.path:
+        before = set(sys.path)
+        site.addsitedir(sp)  # appends sp and what its .pth files add
+        added = [p for p in sys.path if p not in before]
+        rest = [p for p in sys.path if p in before]
+        # Ahead of the base interpreter's site-packages, as if the kernel had
+        # been started with the venv's python.
+        at = next((i for i, p in enumerate(rest) if p.endswith("site-packages")), len(rest))
+        sys.path[:] = rest[:at] + added + rest[at:]
+    bindir = os.path.join(venv, "bin")
+    path = os.environ.get("PATH", "")
+    if bindir not in path.split(os.pathsep):
+        os.environ["PATH"] = bindir + (os.pathsep + path if path else "")
+    os.environ["VIRTUAL_ENV"] = venv
+    importlib.invalidate_caches()
+    return {"op": "use_venv", "site_packages": sp}
+
+
+# --------------------------------------------------------------------- main
+
+
+def main():
+    if sys.version_info < (3, 8):  # end positions in the AST, top-level await
+        sys.stderr.write("pyexec kernel: Python 3.8 or newer is required; this is %s\n" % sys.version.split()[0])
+        sys.exit(2)
+    req_fd, resp_fd = high_dup(3), high_dup(4)
+    os.close(3)
+    os.close(4)
+    requests = open(req_fd, "rb")
+    replies = open(resp_fd, "wb", buffering=0)
+
+    def send(msg):
+        write_all(replies.fileno(), (json.dumps(msg) + "\n").encode("utf-8"))
+
+    signal.signal(signal.SIGINT, on_sigint)
+    streams = Streams()
+    sys.meta_path.insert(0, PyplotHook())
+    main_mod = types.ModuleType("__main__")
+    main_mod.__builtins__ = builtins
+    sys.modules["__main__"] = main_mod
+    ns = main_mod.__dict__
+    sys.argv = [""]
+    send({"op": "hello", "protocol": PROTOCOL, "pid": os.getpid(),
+          "python": "%d.%d.%d" % sys.version_info[:3], "executable": sys.executable, "prefix": sys.prefix})
+    while True:
+        line = requests.readline()
+        if not line:
+            return
+        req = {}
+        try:
+            req = json.loads(line)
+            op = req.get("op")
+            if op == "execute":
+                # Re-armed for every cell: user code may have replaced it, and
+                # a timeout must still be able to interrupt the next cell.
+                signal.signal(signal.SIGINT, on_sigint)
+                reply = execute(req, ns)
+            elif op == "use_venv":
+                reply = use_venv(req)
+            elif op == "shutdown":
+                send({"id": req.get("id"), "op": "shutdown"})
+                return
+            else:
+                reply = {"op": op, "fault": "unknown op %r" % (op,)}
+        except BaseException as e:  # the kernel must answer every request
+            S.running = False
+            reply = {"op": req.get("op"), "fault": "%s: %s" % (type(e).__name__, e)}
+        try:
+            streams.restore()
+            marker = req.get("marker")
+            if marker:
+                streams.mark(marker.encode("utf-8"))
+        except BaseException as e:
+            reply.setdefault("notes", []).append("could not restore output streams: %r" % (e,))
+        reply["id"] = req.get("id")
+        send(reply)
+
+
+main()

@@ -1,0 +1,96 @@
+package session_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/pyexec-mcp/pyexec/internal/testenv"
+	"github.com/pyexec-mcp/pyexec/session"
+)
+
+// reportMedian adds the median of ds as a metric (the goals in the issue
+// are medians; ns/op is the mean).
+func reportMedian(b *testing.B, ds []time.Duration) {
+	if len(ds) == 0 {
+		return
+	}
+	slices.Sort(ds)
+	b.ReportMetric(float64(ds[len(ds)/2].Microseconds())/1000, "median-ms")
+}
+
+// BenchmarkExecuteWarm measures a round trip of "x + 1" in a warm session
+// (goal: median ≤ 2 ms).
+func BenchmarkExecuteWarm(b *testing.B) {
+	m := newManager(b, nil)
+	ctx := context.Background()
+	if v := value(b, m, "", "x = 1\nx"); v != "1" {
+		b.Fatalf("warm-up: %q", v)
+	}
+	ds := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for b.Loop() {
+		t0 := time.Now()
+		res, err := m.Execute(ctx, "", "x + 1", 0)
+		ds = append(ds, time.Since(t0))
+		if err != nil || res.Value != "2" {
+			b.Fatalf("%v %+v", err, res)
+		}
+	}
+	reportMedian(b, ds)
+}
+
+// BenchmarkKernelStart measures the first cell ("pass") of a new session
+// without packages: kernel process start, hello, one round trip (goal:
+// median ≤ 100 ms). Removing the session is not timed.
+func BenchmarkKernelStart(b *testing.B) {
+	m := newManager(b, nil)
+	ctx := context.Background()
+	ds := make([]time.Duration, 0, b.N)
+	i := 0
+	b.ResetTimer()
+	for b.Loop() {
+		id := fmt.Sprint("s", i)
+		i++
+		t0 := time.Now()
+		if _, err := m.Execute(ctx, id, "pass", 0); err != nil {
+			b.Fatal(err)
+		}
+		ds = append(ds, time.Since(t0))
+		b.StopTimer()
+		if err := m.Remove(ctx, id); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+	reportMedian(b, ds)
+}
+
+// BenchmarkPlotCell measures a cell that draws a line plot and returns it
+// as a PNG, in a session where pyplot is already imported. matplotlib comes
+// from the package index through the shared test uv cache.
+func BenchmarkPlotCell(b *testing.B) {
+	m := newManager(b, &session.Options{UV: testenv.UV(b), UVArgs: uvCacheArgs()})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	if _, err := m.Install(ctx, "", []string{"matplotlib"}); err != nil {
+		b.Fatal(err)
+	}
+	res := execute(b, m, "", "import matplotlib.pyplot as plt\nxs = list(range(100))\nplt.plot(xs)")
+	if len(res.Images) != 1 {
+		b.Fatalf("warm-up: %+v", res)
+	}
+	ds := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for b.Loop() {
+		t0 := time.Now()
+		res, err := m.Execute(ctx, "", "plt.plot(xs, [x * x for x in xs])\nplt.title('squares');", 0)
+		ds = append(ds, time.Since(t0))
+		if err != nil || len(res.Images) != 1 {
+			b.Fatalf("%v %+v", err, res)
+		}
+	}
+	reportMedian(b, ds)
+}

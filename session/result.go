@@ -1,0 +1,110 @@
+package session
+
+import "time"
+
+// CellResult is what one Execute call produced. Failures of the user's code
+// (an exception, a timeout, a dead kernel) are described here, not returned
+// as errors.
+type CellResult struct {
+	// Stdout and Stderr hold what the cell wrote, including writes to fds 1
+	// and 2 by C extensions and subprocesses; each keeps Options.OutputCap
+	// bytes as head and tail around a "… N bytes omitted …" marker.
+	Stdout        string `json:"stdout"`
+	Stderr        string `json:"stderr"`
+	StdoutOmitted int64  `json:"stdout_omitted,omitempty"`
+	StderrOmitted int64  `json:"stderr_omitted,omitempty"`
+	// Value is the repr of the cell's trailing expression, as the
+	// interactive interpreter shows it; "" if there is none or it is None.
+	Value string `json:"value,omitempty"`
+	// Error is the exception the cell raised (KeyboardInterrupt after a
+	// timeout), nil if none.
+	Error *CellError `json:"error,omitempty"`
+	// Images are the matplotlib figures the cell left open or showed, and
+	// the value's _repr_png_, as PNG; ImagesOmitted counts those over the
+	// limits.
+	Images        []Image `json:"images,omitempty"`
+	ImagesOmitted int     `json:"images_omitted,omitempty"`
+	// TimedOut is set when the cell ran past its timeout; Interrupted when
+	// it was interrupted for that reason or because the caller's context
+	// ended.
+	TimedOut    bool `json:"timed_out,omitempty"`
+	Interrupted bool `json:"interrupted,omitempty"`
+	// StateLost is set when the session's variables are gone: the kernel
+	// was killed (it ignored the interrupt) or died during this cell, or it
+	// had died since the previous call and this cell ran in a new one.
+	StateLost bool `json:"state_lost,omitempty"`
+	// KernelDied is set when the kernel exited while running this cell
+	// (os._exit, a crash, a signal from outside). The next call gets a new
+	// kernel.
+	KernelDied bool `json:"kernel_died,omitempty"`
+	// KernelExit says how the lost kernel ended, e.g. "exited with status
+	// 3", "was killed by signal 11 (segmentation fault)".
+	KernelExit string `json:"kernel_exit,omitempty"`
+	// Notes are remarks for the reader: images omitted, a figure that
+	// failed to render, a kernel that was replaced.
+	Notes []string `json:"notes,omitempty"`
+	// ExecutionCount numbers the cells of the current kernel from 1; 0 if
+	// the kernel did not answer.
+	ExecutionCount int           `json:"execution_count"`
+	Elapsed        time.Duration `json:"elapsed"`
+}
+
+// CellError is an exception raised by a cell.
+type CellError struct {
+	Type      string `json:"type"`      // e.g. "ValueError", "json.decoder.JSONDecodeError"
+	Message   string `json:"message"`   // str(exception)
+	Traceback string `json:"traceback"` // starts at the cell's frame; no kernel frames
+}
+
+// Image is image content produced by a cell.
+type Image struct {
+	MIME string `json:"mime"` // "image/png"
+	Data []byte `json:"data"`
+}
+
+// Package is an installed distribution with its exact version.
+type Package struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	// Requirement is what was asked for, when this Package answers a
+	// requested requirement.
+	Requirement string `json:"requirement,omitempty"`
+}
+
+// InstallResult reports what Install did.
+type InstallResult struct {
+	// Requested lists each requirement with the name and exact version now
+	// installed in the session's environment (Version "" if uv's freeze
+	// does not list it, e.g. a requirement given as a bare URL).
+	Requested []Package `json:"requested"`
+	// Installed and Removed are uv's changes, dependencies included; an
+	// upgrade shows in both.
+	Installed []Package `json:"installed,omitempty"`
+	Removed   []Package `json:"removed,omitempty"`
+	// Venv is the session's virtual environment; VenvCreated is set when
+	// this call created it.
+	Venv        string `json:"venv"`
+	VenvCreated bool   `json:"venv_created,omitempty"`
+	// Output is uv's log, capped.
+	Output  string        `json:"output,omitempty"`
+	Elapsed time.Duration `json:"elapsed"`
+	// Notes are remarks for the reader, e.g. that a package was already
+	// imported in the live session in another version.
+	Notes []string `json:"notes,omitempty"`
+}
+
+// Info describes a live session.
+type Info struct {
+	ID       string    `json:"id"`
+	Created  time.Time `json:"created"`
+	LastUsed time.Time `json:"last_used"`
+	Busy     bool      `json:"busy"` // a call is running in it
+	// KernelPID is the kernel's process id, 0 when no kernel runs (none
+	// started yet, or the last one died).
+	KernelPID int `json:"kernel_pid,omitempty"`
+	// Python is the kernel interpreter's version, e.g. "3.12.1".
+	Python         string    `json:"python,omitempty"`
+	ExecutionCount int       `json:"execution_count"`
+	Venv           string    `json:"venv,omitempty"`
+	Packages       []Package `json:"packages,omitempty"` // installed by Install and StartupPackages
+}

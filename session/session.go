@@ -1,0 +1,257 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/pyexec-mcp/pyexec/internal/kernel"
+)
+
+// session is one named session. The holder of its turn (acquire) runs its
+// operations; fields that List reads are also guarded by m.mu.
+type session struct {
+	id   string
+	m    *Manager
+	turn chan struct{} // buffer 1: holding it is the session's turn
+
+	// Guarded by the turn.
+	dir      string // the session's directory under DataDir, "" until needed
+	lastExit string // how the previous kernel ended, if it was lost
+
+	// Guarded by m.mu (and written only by the turn's holder).
+	k        *kernel.Kernel
+	venv     string
+	packages map[string]Package // by normalised name
+	count    int
+	created  time.Time
+	lastUsed time.Time
+	busy     bool
+	removed  bool
+}
+
+func (s *session) infoLocked() Info {
+	info := Info{ID: s.id, Created: s.created, LastUsed: s.lastUsed, Busy: s.busy, ExecutionCount: s.count, Venv: s.venv}
+	if s.k != nil && !s.k.Exited() {
+		info.KernelPID, info.Python = s.k.PID, s.k.Python
+	}
+	for _, p := range s.packages {
+		info.Packages = append(info.Packages, p)
+	}
+	sortPackages(info.Packages)
+	return info
+}
+
+func (s *session) currentKernel() *kernel.Kernel {
+	s.m.mu.Lock()
+	defer s.m.mu.Unlock()
+	return s.k
+}
+
+func (s *session) setKernel(k *kernel.Kernel) {
+	s.m.mu.Lock()
+	s.k = k
+	s.count = 0
+	s.m.mu.Unlock()
+}
+
+// stopKernel closes the kernel, if any, and forgets it.
+func (s *session) stopKernel() {
+	if k := s.currentKernel(); k != nil {
+		_ = k.Close()
+		s.setKernel(nil)
+	}
+	s.lastExit = ""
+}
+
+func (s *session) removeDir() {
+	if s.dir != "" {
+		_ = os.RemoveAll(s.dir)
+		s.dir = ""
+	}
+}
+
+// opContext returns ctx that also ends when the Manager closes, for work
+// that Close must abort (uv runs, kernel starts).
+func (s *session) opContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	stop := context.AfterFunc(s.m.ctx, func() { cancel(ErrClosed) })
+	return ctx, func() { stop(); cancel(nil) }
+}
+
+func (s *session) execute(ctx context.Context, code string, timeout time.Duration) (*CellResult, error) {
+	res := &CellResult{}
+	c := s.m.cfg
+	opts := &kernel.ExecOptions{MaxImages: c.MaxImages, MaxImageBytes: c.MaxImageBytes, ValueCap: c.OutputCap}
+	var kr *kernel.Result
+	for attempt := 1; ; attempt++ {
+		k, err := s.kernel(ctx, res)
+		if err != nil {
+			return nil, err
+		}
+		cellCtx, cancel := ctx, context.CancelFunc(func() {})
+		if timeout > 0 {
+			cellCtx, cancel = context.WithTimeout(ctx, timeout)
+		}
+		kr, err = k.Execute(cellCtx, code, opts)
+		cancel()
+		if err == nil {
+			break
+		}
+		// The kernel exited between the check in s.kernel and the request;
+		// the next round reports that and starts a new one.
+		if attempt == 3 {
+			return nil, fmt.Errorf("%w: kernels keep exiting before they run a cell (%w)", ErrKernelStart, err)
+		}
+	}
+	fillResult(res, kr)
+	res.TimedOut = kr.Interrupted && ctx.Err() == nil
+	if kr.Killed || kr.Died {
+		res.StateLost, res.KernelDied, res.KernelExit = true, kr.Died, kr.Exit
+		s.lostKernel(kr.Exit)
+		res.Notes = append(res.Notes, "the session's state was lost; the next call starts a new kernel")
+	} else {
+		s.m.mu.Lock()
+		s.count = kr.Count
+		s.m.mu.Unlock()
+	}
+	switch {
+	case s.m.ctx.Err() != nil:
+		return res, ErrClosed
+	case kr.Interrupted && ctx.Err() != nil:
+		return res, fmt.Errorf("%w: the cell was interrupted: %w", ErrCancelled, context.Cause(ctx))
+	}
+	return res, nil
+}
+
+func fillResult(res *CellResult, kr *kernel.Result) {
+	res.Stdout, res.Stderr = kr.Stdout, kr.Stderr
+	res.StdoutOmitted, res.StderrOmitted = kr.StdoutOmitted, kr.StderrOmitted
+	res.Value, res.ImagesOmitted, res.Interrupted = kr.Value, kr.ImagesOmitted, kr.Interrupted
+	res.Notes = append(res.Notes, kr.Notes...)
+	res.ExecutionCount, res.Elapsed = kr.Count, kr.Elapsed
+	if kr.Error != nil {
+		res.Error = &CellError{Type: kr.Error.Type, Message: kr.Error.Message, Traceback: kr.Error.Traceback}
+	}
+	for _, im := range kr.Images {
+		res.Images = append(res.Images, Image{MIME: im.MIME, Data: im.Data})
+	}
+}
+
+// lostKernel forgets a kernel that died or was killed, remembering how.
+func (s *session) lostKernel(exit string) {
+	if k := s.currentKernel(); k != nil {
+		_ = k.Close()
+	}
+	s.setKernel(nil)
+	s.lastExit = exit
+}
+
+// kernel returns the session's running kernel, starting one if there is none
+// or the last one has exited; res gets notes about a replaced kernel.
+func (s *session) kernel(ctx context.Context, res *CellResult) (*kernel.Kernel, error) {
+	if k := s.currentKernel(); k != nil {
+		if !k.Exited() {
+			return k, nil
+		}
+		// Died while idle (killed from outside, or a thread of an earlier
+		// cell called os._exit): this call reports it.
+		exit := k.ExitText() + " while idle"
+		s.lostKernel(exit)
+		res.StateLost, res.KernelExit = true, "the previous kernel "+exit
+		res.Notes = append(res.Notes, "the previous kernel "+exit+"; the session's state was lost and this cell ran in a new kernel")
+	} else if s.lastExit != "" {
+		res.Notes = append(res.Notes, "this cell ran in a new kernel (the previous one "+s.lastExit+")")
+		s.lastExit = ""
+	}
+	ctx, cancel := s.opContext(ctx)
+	defer cancel()
+	if s.venvDir() == "" && len(s.m.cfg.StartupPackages) > 0 {
+		ir, err := s.installLocked(ctx, s.m.cfg.StartupPackages)
+		if err != nil {
+			return nil, fmt.Errorf("installing StartupPackages: %w", err)
+		}
+		res.Notes = append(res.Notes, "installed the startup packages: "+formatPackages(ir.Requested))
+	}
+	k, err := s.startKernel(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+func (s *session) venvDir() string {
+	s.m.mu.Lock()
+	defer s.m.mu.Unlock()
+	return s.venv
+}
+
+func (s *session) startKernel(ctx context.Context) (*kernel.Kernel, error) {
+	c := s.m.cfg
+	python := c.Python
+	env := kernelEnv(c.Env)
+	if venv := s.venvDir(); venv != "" {
+		python = filepath.Join(venv, "bin", "python")
+		env = withVenv(env, venv)
+	}
+	k, err := kernel.Start(ctx, &kernel.Config{Python: python, Dir: c.WorkspaceDir, Env: env, Grace: c.Grace, OutputCap: c.OutputCap})
+	if err != nil {
+		if errors.Is(context.Cause(ctx), ErrClosed) {
+			return nil, ErrClosed
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("%w while starting the kernel: %w", ErrCancelled, context.Cause(ctx))
+		}
+		return nil, fmt.Errorf("%w: %w", ErrKernelStart, err)
+	}
+	s.m.mu.Lock()
+	closed := s.m.closed
+	if !closed {
+		s.k, s.count = k, 0
+	}
+	s.m.mu.Unlock()
+	if closed { // Close has already swept the kernels
+		_ = k.Close()
+		return nil, ErrClosed
+	}
+	return k, nil
+}
+
+// kernelEnv is the server's environment without the variables that would
+// point the kernel at another environment, plus extra.
+func kernelEnv(extra []string) []string {
+	env := make([]string, 0, len(os.Environ())+len(extra)+2)
+	for _, kv := range os.Environ() {
+		switch name, _, _ := strings.Cut(kv, "="); name {
+		case "VIRTUAL_ENV", "CONDA_PREFIX", "PYTHONHOME", "PYTHONPATH":
+		default:
+			env = append(env, kv)
+		}
+	}
+	return append(env, extra...)
+}
+
+// withVenv activates venv in env: VIRTUAL_ENV and its bin first on PATH, so
+// subprocesses of cells find the session's console scripts.
+func withVenv(env []string, venv string) []string {
+	out := make([]string, 0, len(env)+2)
+	path := ""
+	for _, kv := range env {
+		switch name, value, _ := strings.Cut(kv, "="); name {
+		case "PATH":
+			path = value
+		case "VIRTUAL_ENV":
+		default:
+			out = append(out, kv)
+		}
+	}
+	bin := filepath.Join(venv, "bin")
+	if path != "" {
+		bin += string(os.PathListSeparator) + path
+	}
+	return append(out, "VIRTUAL_ENV="+venv, "PATH="+bin)
+}
