@@ -1,0 +1,57 @@
+// Package smartasync runs a function under a time budget: the caller gets the
+// function's value if it finishes within the budget, and otherwise a job id
+// while the function keeps running as a background job recorded in a Store.
+//
+//	r, err := smartasync.NewRunner(&smartasync.Options{Store: store}) // e.g. a *jobstore.Store
+//	if err != nil { ... }
+//	defer r.Close()
+//	run := smartasync.New(r, "run_script", func(ctx context.Context, progress smartasync.ProgressFunc) (Result, error) {
+//		return executor.Run(ctx, req)
+//	})
+//	out, err := run.Call(ctx, smartasync.Call{Label: "train", Async: asyncMode})
+//	if out.Done { ... out.Value ... } else { ... out.JobID, out.Status, out.Message ... }
+//
+// # Calls and jobs
+//
+// Every call gets a job record when it starts (Store.CreateJob), so the work
+// knows its id from the first instruction (JobID) and can write its output to
+// the job's logs at once. Then:
+//
+//   - the work finishes within the budget (Options.Budget, default 20 s;
+//     Call.Budget per call): the record is discarded and Call returns the
+//     value and error exactly as the work returned them;
+//   - the budget runs out first: Call returns {job_id, status "running",
+//     message} and the work goes on; its value is stored as JSON with state
+//     "completed", its error as "failed";
+//   - Call.Async: Call returns {job_id, status "pending"} at once.
+//
+// The states are those of the MCP tool contract: pending, running, completed,
+// failed, cancelled. Options.MaxConcurrent can bound the number of running
+// work functions; the others stay pending.
+//
+// # Cancellation
+//
+// The work's context keeps the request's values but not its cancellation: a
+// client that cancels during the budget phase gets the job id back (nil error)
+// and the work continues as a recorded job, never as an untracked goroutine.
+// The work is cancelled only by Runner.Cancel (context cause ErrCancelled,
+// state "cancelled") or Runner.Close (cause ErrClosed, state "cancelled" with
+// the message "server shutting down"). Runner.Cancel waits until the work has
+// returned, so work that kills its process tree before returning (as the
+// executor does) leaves nothing behind. Cancelling a finished or unknown job
+// is a no-op that returns ErrNotRunning.
+//
+// # Progress and failures
+//
+// The ProgressFunc given to the work never blocks; the latest value is written
+// to the Store at most once per Options.ProgressInterval and always when the
+// job ends. A panic in the work becomes a failed job whose error holds the
+// panic value and the stack. Store errors after CreateJob are logged to
+// Options.Logger, never returned: the caller's outcome does not depend on them.
+//
+// # Ownership
+//
+// A Runner owns every goroutine it starts: Close cancels the live jobs and
+// waits for them to be recorded. One Runner serves any number of SmartAsync
+// wrappers of different value types.
+package smartasync
