@@ -1,0 +1,181 @@
+package jobstore
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// startOwner runs the "owner" helper: a server process with a running job
+// whose process is a sleeper in its own group. It returns the helper, the
+// job id and the group id.
+func startOwner(t *testing.T, dir string) (helper *os.Process, id string, pgid int) {
+	t.Helper()
+	cmd := helperCmd(t, "owner", dir)
+	out, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	line, err := bufio.NewReader(out).ReadString('\n')
+	require.NoError(t, err, "helper did not report its job")
+	fields := strings.Fields(line)
+	require.Len(t, fields, 2)
+	pgid, err = strconv.Atoi(fields[1])
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	return cmd.Process, fields[0], pgid
+}
+
+// TestRecoverAfterOwnerKilled: a server process owning a running job is
+// killed with SIGKILL; opening the store fails its job and kills the job's
+// leftover process group, while the jobs of live servers (another helper,
+// and this process) are untouched.
+func TestRecoverAfterOwnerKilled(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	dir := t.TempDir()
+	mine := openT(t, dir, nil)
+	myJob, err := mine.CreateJob(ctx, "k", "mine")
+	require.NoError(t, err)
+	require.NoError(t, mine.SetRunning(ctx, myJob))
+	myPending, err := mine.CreateJob(ctx, "k", "mine, pending")
+	require.NoError(t, err)
+
+	victim, deadJob, deadGroup := startOwner(t, dir)
+	_, liveJob, liveGroup := startOwner(t, dir)
+
+	j, err := mine.Get(ctx, deadJob)
+	require.NoError(t, err)
+	require.Equal(t, StateRunning, j.State)
+	require.Equal(t, victim.Pid, j.Owner.PID)
+	require.True(t, groupAlive(t, deadGroup))
+
+	require.NoError(t, victim.Signal(syscall.SIGKILL))
+	_, _ = victim.Wait() // reap it, so its pid is really free
+	require.True(t, groupAlive(t, deadGroup), "the job's group outlives its server")
+
+	s := openT(t, dir, nil) // a server (re)starting
+	j, err = s.Get(ctx, deadJob)
+	require.NoError(t, err)
+	require.Equal(t, StateFailed, j.State)
+	require.Equal(t, OwnerDiedMessage, j.Error)
+	require.False(t, j.CompletedAt.IsZero())
+	waitFor(t, "the dead server's job group to die", func() bool { return !groupAlive(t, deadGroup) })
+
+	for _, id := range []string{liveJob, myJob} {
+		j, err := s.Get(ctx, id)
+		require.NoError(t, err)
+		require.Equal(t, StateRunning, j.State, "a live server's job is untouched")
+	}
+	j, err = s.Get(ctx, myPending)
+	require.NoError(t, err)
+	require.Equal(t, StatePending, j.State)
+	require.True(t, groupAlive(t, liveGroup), "a live server's job keeps its process")
+
+	n, err := s.Recover(ctx)
+	require.NoError(t, err)
+	require.Zero(t, n, "recovery is idempotent")
+}
+
+// TestTwoProcessesConcurrent: two processes create and update jobs, and
+// increment one shared counter, at the same time as this process lists and
+// reads every record file: nothing is lost and every file always parses.
+func TestTwoProcessesConcurrent(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	dir := t.TempDir()
+	s := openT(t, dir, &Options{MaxJobs: -1})
+	counter, err := s.CreateJob(ctx, "counter", "")
+	require.NoError(t, err)
+	const perProc = 40
+
+	type result struct {
+		ids []string
+		err error
+	}
+	results := make([]result, 2)
+	var wg sync.WaitGroup
+	for p := range results {
+		cmd := helperCmd(t, "churn", dir, helperArgEnv+"="+strconv.Itoa(perProc), "JOBSTORE_TEST_COUNTER="+counter)
+		out, err := cmd.StdoutPipe()
+		require.NoError(t, err)
+		require.NoError(t, cmd.Start())
+		wg.Go(func() {
+			sc := bufio.NewScanner(out)
+			for sc.Scan() {
+				results[p].ids = append(results[p].ids, sc.Text())
+			}
+			results[p].err = cmd.Wait()
+		})
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+
+	// While they run: every record file parses, and List works.
+	reads := 0
+	for running := true; running; {
+		select {
+		case <-done:
+			running = false
+		default:
+		}
+		entries, err := os.ReadDir(s.Dir())
+		require.NoError(t, err)
+		for _, e := range entries {
+			if !strings.HasSuffix(e.Name(), ".json") {
+				continue
+			}
+			b, err := os.ReadFile(filepath.Join(s.Dir(), e.Name()))
+			if os.IsNotExist(err) {
+				continue
+			}
+			require.NoError(t, err)
+			var j Job
+			require.NoError(t, json.Unmarshal(b, &j), "torn record %s: %q", e.Name(), b)
+			reads++
+		}
+		_, _, err = s.List(ctx, &ListOptions{States: []State{StateRunning}, Limit: 10})
+		require.NoError(t, err)
+	}
+	for p, r := range results {
+		require.NoError(t, r.err, "helper %d", p)
+		require.Len(t, r.ids, perProc, "helper %d", p)
+	}
+
+	jobs, total, err := s.List(ctx, &ListOptions{Kind: "churn"})
+	require.NoError(t, err)
+	require.Equal(t, 2*perProc, total)
+	byID := map[string]*Job{}
+	for _, j := range jobs {
+		byID[j.ID] = j
+	}
+	for p, r := range results {
+		for i, id := range r.ids {
+			j := byID[id]
+			require.NotNil(t, j, "job %s of helper %d", id, p)
+			require.Equal(t, StateCompleted, j.State)
+			require.Equal(t, float64(churnSteps), j.Progress.Current)
+			var res struct{ PID, I int }
+			require.NoError(t, json.Unmarshal(j.Result, &res))
+			require.Equal(t, i, res.I)
+			fresh, err := s.Get(ctx, id)
+			require.NoError(t, err)
+			require.Equal(t, j, fresh, "the index matches the file")
+		}
+	}
+	c, err := s.Get(ctx, counter)
+	require.NoError(t, err)
+	require.Equal(t, float64(2*perProc*churnSteps), c.Progress.Current, "no lost update")
+	t.Logf("parsed %d record files while the helpers ran", reads)
+}
