@@ -1,57 +1,20 @@
 package executor
 
 import (
-	"archive/zip"
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
-	"fmt"
 	"os"
-	"path/filepath"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/pyexec-mcp/pyexec/internal/testenv"
 )
 
-// writeWheel builds a minimal pure-Python wheel: a module printing its
-// version, with METADATA, WHEEL and RECORD (PEP 427), and a fixed zip
-// timestamp so the bytes are reproducible.
+// writeWheel writes a wheel of name whose module prints its version.
 func writeWheel(t testing.TB, dir, name, version string, requires ...string) {
 	t.Helper()
-	distInfo := fmt.Sprintf("%s-%s.dist-info", name, version)
-	meta := fmt.Sprintf("Metadata-Version: 2.1\nName: %s\nVersion: %s\n", name, version)
-	for _, r := range requires {
-		meta += "Requires-Dist: " + r + "\n"
-	}
-	files := []struct{ path, body string }{
-		{name + "/__init__.py", fmt.Sprintf("__version__ = %q\n", version)},
-		{distInfo + "/METADATA", meta},
-		{distInfo + "/WHEEL", "Wheel-Version: 1.0\nGenerator: pyexec-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"},
-	}
-	f, err := os.Create(filepath.Join(dir, fmt.Sprintf("%s-%s-py3-none-any.whl", name, version)))
+	_, err := testenv.WriteWheel(dir, testenv.Wheel{Name: name, Version: version, Requires: requires})
 	require.NoError(t, err)
-	zw := zip.NewWriter(f)
-	stamp := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
-	var record strings.Builder
-	for _, file := range files {
-		w, err := zw.CreateHeader(&zip.FileHeader{Name: file.path, Method: zip.Deflate, Modified: stamp})
-		require.NoError(t, err)
-		_, err = w.Write([]byte(file.body))
-		require.NoError(t, err)
-		sum := sha256.Sum256([]byte(file.body))
-		fmt.Fprintf(&record, "%s,sha256=%s,%d\n", file.path, base64.RawURLEncoding.EncodeToString(sum[:]), len(file.body))
-	}
-	record.WriteString(distInfo + "/RECORD,,\n")
-	w, err := zw.CreateHeader(&zip.FileHeader{Name: distInfo + "/RECORD", Method: zip.Deflate, Modified: stamp})
-	require.NoError(t, err)
-	_, err = w.Write([]byte(record.String()))
-	require.NoError(t, err)
-	require.NoError(t, zw.Close())
-	require.NoError(t, f.Close())
 }
 
 // offlineExecutor uses a local wheel directory as the only index and a fresh

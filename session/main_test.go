@@ -1,11 +1,9 @@
 package session_test
 
 import (
-	"archive/zip"
 	"context"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -95,27 +93,7 @@ func uvCacheArgs() []string {
 // modname, which sets VALUE = value) into dir, for offline installs.
 func buildWheel(t testing.TB, dir, name, modname, version, value string) {
 	t.Helper()
-	dist := strings.ReplaceAll(name, "-", "_") + "-" + version
-	f, err := os.Create(filepath.Join(dir, dist+"-py3-none-any.whl"))
+	_, err := testenv.WriteWheel(dir, testenv.Wheel{Name: name, Version: version,
+		Files: map[string]string{modname + "/__init__.py": "VALUE = " + value + "\n"}})
 	require.NoError(t, err)
-	defer f.Close()
-	zw := zip.NewWriter(f)
-	files := []struct{ path, body string }{
-		{modname + "/__init__.py", "VALUE = " + value + "\n"},
-		{dist + ".dist-info/METADATA", "Metadata-Version: 2.1\nName: " + name + "\nVersion: " + version + "\n"},
-		{dist + ".dist-info/WHEEL", "Wheel-Version: 1.0\nGenerator: pyexec-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"},
-	}
-	record := ""
-	for _, file := range files {
-		record += file.path + ",,\n"
-	}
-	record += dist + ".dist-info/RECORD,,\n"
-	files = append(files, struct{ path, body string }{dist + ".dist-info/RECORD", record})
-	for _, file := range files {
-		w, err := zw.CreateHeader(&zip.FileHeader{Name: file.path, Method: zip.Deflate, Modified: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)})
-		require.NoError(t, err)
-		_, err = w.Write([]byte(file.body))
-		require.NoError(t, err)
-	}
-	require.NoError(t, zw.Close())
 }

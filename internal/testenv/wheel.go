@@ -1,0 +1,82 @@
+package testenv
+
+import (
+	"archive/zip"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Wheel describes a pure-Python wheel for offline dependency tests and
+// benchmarks (DESIGN §3: a wheel is a zip with METADATA, WHEEL and RECORD).
+type Wheel struct {
+	Name     string            // distribution name, e.g. "pyexec-demo"
+	Version  string            // e.g. "1.5.0"
+	Requires []string          // Requires-Dist lines
+	Files    map[string]string // path in the wheel → content; default: <module>/__init__.py with __version__
+}
+
+// WriteWheel writes w into dir as <name>-<version>-py3-none-any.whl, with a
+// fixed zip timestamp so that the bytes are reproducible, and returns its
+// path.
+func WriteWheel(dir string, w Wheel) (string, error) {
+	dist := strings.ReplaceAll(w.Name, "-", "_") + "-" + w.Version
+	distInfo := dist + ".dist-info"
+	files := map[string]string{}
+	for k, v := range w.Files {
+		files[k] = v
+	}
+	if len(files) == 0 {
+		module := strings.ReplaceAll(w.Name, "-", "_")
+		files[module+"/__init__.py"] = fmt.Sprintf("__version__ = %q\n", w.Version)
+	}
+	meta := fmt.Sprintf("Metadata-Version: 2.1\nName: %s\nVersion: %s\n", w.Name, w.Version)
+	for _, r := range w.Requires {
+		meta += "Requires-Dist: " + r + "\n"
+	}
+	files[distInfo+"/METADATA"] = meta
+	files[distInfo+"/WHEEL"] = "Wheel-Version: 1.0\nGenerator: pyexec-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+	paths := make([]string, 0, len(files))
+	for p := range files {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+
+	path := filepath.Join(dir, dist+"-py3-none-any.whl")
+	f, err := os.Create(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	zw := zip.NewWriter(f)
+	stamp := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	put := func(name, body string) error {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: stamp})
+		if err != nil {
+			return err
+		}
+		_, err = w.Write([]byte(body))
+		return err
+	}
+	var record strings.Builder
+	for _, p := range paths {
+		if err := put(p, files[p]); err != nil {
+			return "", err
+		}
+		sum := sha256.Sum256([]byte(files[p]))
+		fmt.Fprintf(&record, "%s,sha256=%s,%d\n", p, base64.RawURLEncoding.EncodeToString(sum[:]), len(files[p]))
+	}
+	record.WriteString(distInfo + "/RECORD,,\n")
+	if err := put(distInfo+"/RECORD", record.String()); err != nil {
+		return "", err
+	}
+	if err := zw.Close(); err != nil {
+		return "", err
+	}
+	return path, f.Close()
+}
