@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"slices"
+	"testing"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/pyexec-mcp/pyexec/internal/testenv"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// TestTools: the server offers exactly the second seed's tools, and they
+// work together: a file written by the tool is read by session code.
+func TestTools(t *testing.T) {
+	cfg, err := parseFlags([]string{"-data-dir", t.TempDir(), "-python", testenv.Python(t)}, io.Discard)
+	require.NoError(t, err)
+	srv, closeAll, err := newServer(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	st, ct := mcp.NewInMemoryTransports()
+	ss, err := srv.Connect(context.Background(), st, nil)
+	require.NoError(t, err)
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "t", Version: "v0"}, nil).Connect(context.Background(), ct, nil)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		_ = cs.Close()
+		closeAll()
+		_ = ss.Close()
+	})
+	var names []string
+	for tool, err := range cs.Tools(context.Background(), nil) {
+		require.NoError(t, err)
+		names = append(names, tool.Name)
+	}
+	slices.Sort(names)
+	require.Equal(t, []string{"execute_python", "install_package", "list_files", "read_file", "write_file"}, names)
+
+	res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "write_file", Arguments: map[string]any{"path": "n.txt", "content": "41"}})
+	require.NoError(t, err)
+	require.False(t, res.IsError)
+	res, err = cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "execute_python", Arguments: map[string]any{"code": "int(open('n.txt').read()) + 1"}})
+	require.NoError(t, err)
+	require.Equal(t, "42", res.StructuredContent.(map[string]any)["value"])
+}

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pyexec-mcp/pyexec/mcptools"
+	"github.com/pyexec-mcp/pyexec/smartasync"
+)
+
+// config is the server's configuration: flags, each with an environment
+// variable as its default (so client configurations can use either).
+type config struct {
+	dataDir       string
+	scriptsDir    string
+	python        string
+	uv            string
+	budget        time.Duration
+	budgetSet     bool
+	maxConcurrent int
+	outputCap     int
+	groups        []mcptools.Group
+	logFile       string
+	logLevel      slog.Level
+
+	httpAddr       string
+	token          string
+	allowedOrigins []string
+	allowedHosts   []string
+	sessionTimeout time.Duration
+
+	workspace       string
+	sessionPackages []string
+	maxSessions     int
+}
+
+// envOr returns the environment variable's value, or def.
+func envOr(key, def string) string {
+	if v, ok := os.LookupEnv(key); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// parseConfig parses the flags of the serve and call commands.
+func parseConfig(name string, args []string, stderr io.Writer) (*config, *flag.FlagSet, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c := &config{}
+	var budget, groups, origins, hosts, level, session, packages string
+	var maxConc, outCap, maxSessions string
+	fs.StringVar(&c.dataDir, "data-dir", envOr("PYEXEC_DATA_DIR", ""), "data directory: jobs, logs, saved and autosaved scripts (env PYEXEC_DATA_DIR; default ~/.python_mcp)")
+	fs.StringVar(&c.scriptsDir, "scripts-dir", envOr("PYEXEC_SCRIPTS_DIR", ""), "saved-scripts directory for py_list_scripts/py_view_script (env PYEXEC_SCRIPTS_DIR; default DATA_DIR/scripts)")
+	fs.StringVar(&c.python, "python", envOr("PYEXEC_PYTHON", ""), "default Python interpreter, a name on PATH or a path (env PYEXEC_PYTHON; default python3)")
+	fs.StringVar(&c.uv, "uv", envOr("PYEXEC_UV", ""), "uv binary (env PYEXEC_UV; default uv on PATH, ~/.local/bin/uv, ~/.cargo/bin/uv)")
+	fs.StringVar(&budget, "budget", envOr(smartasync.BudgetEnv, ""), "smart-async budget: seconds a call may run before it continues as a job (env "+smartasync.BudgetEnv+"; default 20)")
+	fs.StringVar(&maxConc, "max-concurrent", envOr("PYEXEC_MAX_CONCURRENT", ""), "scripts running at once; more wait (env PYEXEC_MAX_CONCURRENT; default 8; -1 no limit)")
+	fs.StringVar(&outCap, "output-cap", envOr("PYEXEC_OUTPUT_CAP", ""), "bytes of each output stream in a response (env PYEXEC_OUTPUT_CAP; default 1048576)")
+	fs.StringVar(&groups, "groups", envOr("PYEXEC_TOOL_GROUPS", ""), "comma-separated tool groups: run, jobs, scripts, session, workspace (env PYEXEC_TOOL_GROUPS; default all)")
+	fs.StringVar(&c.logFile, "log-file", envOr("PYEXEC_LOG_FILE", ""), "append logs to this file instead of stderr (env PYEXEC_LOG_FILE); never stdout")
+	fs.StringVar(&level, "log-level", envOr("PYEXEC_LOG_LEVEL", ""), "debug, info, warn or error (env PYEXEC_LOG_LEVEL; default info, warn for call and tools)")
+	fs.StringVar(&c.httpAddr, "http", envOr("PYEXEC_HTTP_ADDR", ""), "serve streamable HTTP on ADDR instead of stdio; \":8080\" binds loopback only (env PYEXEC_HTTP_ADDR)")
+	fs.StringVar(&c.token, "token", envOr("PYEXEC_HTTP_TOKEN", ""), "bearer token HTTP clients must send; required when bound beyond loopback (env PYEXEC_HTTP_TOKEN)")
+	fs.StringVar(&origins, "allowed-origins", envOr("PYEXEC_ALLOWED_ORIGINS", ""), "extra browser origins allowed over HTTP, comma-separated, e.g. https://app.example (env PYEXEC_ALLOWED_ORIGINS); loopback origins are always allowed")
+	fs.StringVar(&hosts, "allowed-hosts", envOr("PYEXEC_ALLOWED_HOSTS", ""), "extra Host header names allowed over HTTP, comma-separated (env PYEXEC_ALLOWED_HOSTS); loopback names and the bound address are always allowed")
+	fs.StringVar(&session, "session-timeout", envOr("PYEXEC_SESSION_TIMEOUT", "30m"), "close idle HTTP sessions after this long (env PYEXEC_SESSION_TIMEOUT; 0 never)")
+	fs.StringVar(&c.workspace, "workspace", envOr("PYEXEC_WORKSPACE", ""), "workspace directory of the session and workspace tools, the sessions' working directory (env PYEXEC_WORKSPACE; default DATA_DIR/workspace)")
+	fs.StringVar(&packages, "session-packages", envOr("PYEXEC_SESSION_PACKAGES", ""), "comma-separated packages every new Python session starts with (env PYEXEC_SESSION_PACKAGES)")
+	fs.StringVar(&maxSessions, "max-sessions", envOr("PYEXEC_MAX_SESSIONS", ""), "maximum live Python sessions (env PYEXEC_MAX_SESSIONS)")
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, err
+	}
+	var errs []error
+	if budget != "" {
+		d, err := smartasync.ParseBudget(budget)
+		errs = append(errs, err)
+		c.budget, c.budgetSet = d, err == nil
+	}
+	c.maxConcurrent, errs = atoiInto(maxConc, "max-concurrent", errs)
+	c.outputCap, errs = atoiInto(outCap, "output-cap", errs)
+	c.maxSessions, errs = atoiInto(maxSessions, "max-sessions", errs)
+	for _, g := range splitList(groups) {
+		c.groups = append(c.groups, mcptools.Group(g))
+	}
+	c.allowedOrigins, c.allowedHosts = splitList(origins), splitList(hosts)
+	c.sessionPackages = splitList(packages)
+	if level == "" {
+		level = "info"
+		if name != "serve" {
+			level = "warn" // a one-shot command prints results, not lifecycle events
+		}
+	}
+	if err := c.logLevel.UnmarshalText([]byte(level)); err != nil {
+		errs = append(errs, fmt.Errorf("-log-level %q: use debug, info, warn or error", level))
+	}
+	if d, err := time.ParseDuration(session); err != nil || d < 0 {
+		errs = append(errs, fmt.Errorf("-session-timeout %q: give a duration such as 30m, or 0", session))
+	} else {
+		c.sessionTimeout = d
+	}
+	return c, fs, errors.Join(errs...)
+}
+
+func atoiInto(s, name string, errs []error) (int, []error) {
+	if s == "" {
+		return 0, errs
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, append(errs, fmt.Errorf("-%s %q: give an integer", name, s))
+	}
+	return n, errs
+}
+
+// logger builds the server's logger: stderr or a file, never stdout (the
+// stdio transport). The returned closer closes the file.
+func (c *config) logger(stderr io.Writer) (*slog.Logger, func(), error) {
+	w, closeFn := stderr, func() {}
+	if c.logFile != "" {
+		f, err := os.OpenFile(c.logFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+		if err != nil {
+			return nil, nil, fmt.Errorf("-log-file: %w", err)
+		}
+		w, closeFn = f, func() { _ = f.Close() }
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: c.logLevel})), closeFn, nil
+}

@@ -1,0 +1,98 @@
+// Package mcptools registers pyexec's Python tools, its job tools and the
+// job-stream resource onto any server of the official MCP Go SDK
+// (github.com/modelcontextprotocol/go-sdk), with markdown and structured
+// results, smart async, progress notifications and subscriptions.
+//
+//	ts, err := mcptools.New(ctx, nil) // data in ~/.python_mcp, python3 and uv from PATH
+//	if err != nil {
+//		return err
+//	}
+//	defer ts.Close() // first: cancels running jobs and kills their process trees
+//	server := mcp.NewServer(&mcp.Implementation{Name: "python", Version: "v1"}, ts.ServerOptions(nil))
+//	ts.Register(server)
+//	return server.Run(ctx, &mcp.StdioTransport{})
+//
+// # Tools
+//
+// The tool names, parameters and results are the contract of DESIGN §4 and
+// are pinned by testdata/tools.golden.json. Groups (Options.Groups) select
+// them: GroupRun (run_script_in_dir, run_script_with_dependencies,
+// benchmark_script and the *_async variants), GroupJobs (list_jobs,
+// get_job_output, kill_job, py_job_status, py_list_jobs, py_cancel_job,
+// py_prune_jobs and the job-stream://{job_id} resource), GroupScripts
+// (py_list_scripts, py_view_script), and GroupSession and GroupWorkspace
+// when a session manager or a workspace is configured.
+//
+// Every result has structured content with an output schema. The text
+// content is markdown, or with markdown_output=false the JSON of the
+// structured content. A failing script (non-zero exit, exception, timeout)
+// is a result; a bad argument is an IsError result whose text names the
+// argument and the fix (*ArgumentError); the server keeps serving either way.
+// Defaults that are not Go zero values (use_uv and markdown_output true,
+// timeout_seconds 300) are "default" keywords of the input schemas, so
+// clients see them in tools/list and the SDK fills them in.
+//
+// # Smart async and jobs
+//
+// Every execution goes through a smartasync.Runner over a jobstore.Store: a
+// call still running after Options.Budget (default 20 s) returns {job_id,
+// status "running", message} and continues as a job; async_mode and the
+// *_async tools return a job at once. A run that ends within the budget
+// leaves no job behind. All job tools see one job system, shared by every
+// server process using the same data directory: kill_job and py_cancel_job
+// stop a job of this process through its context (the executor kills the
+// process tree) and a job of another process by killing its recorded
+// process group. A client that cancels a synchronous call
+// (notifications/cancelled) during the budget gets its script killed, not
+// left running as a job nobody knows. Runner gives an embedding server's own
+// SmartAsync tools the same job system.
+//
+// # Progress
+//
+// A script reports progress by appending JSON lines to the file named by
+// $PYEXEC_PROGRESS_FILE (ProgressFileEnv; PythonProgressHelper is a two-line
+// helper). The reports are stored in the job (py_job_status) and, while a
+// client waits on a call that carries a progress token, sent as MCP progress
+// notifications together with the script's latest output lines, at most one
+// per Options.ProgressInterval. CallProgress does the same for an embedding
+// server's own tools.
+//
+// # Resources
+//
+// job-stream://{job_id} reads "---STDOUT---\n…\n---STDERR---\n…", the tail
+// of each log when it is long. Subscribing to it (which needs the handlers
+// of ServerOptions) brings notifications/resources/updated when the output
+// grows, at most once per interval, and when the job ends.
+//
+// # Robustness
+//
+// Register installs a recovery middleware: a panicking handler becomes an
+// error result instead of ending the process. Options.MaxConcurrent bounds
+// the scripts running at once; excess runs wait and say so in their
+// progress. Every response carries at most Options.OutputCap bytes of each
+// stream (head and tail), far below the SDK's 16 MiB stdio message limit;
+// the job logs keep everything. Close cancels the running work before the
+// server's sessions close. Lifecycle events (job start, kill, finish,
+// recovery of dead servers' jobs, recovered panics) go to Options.Logger;
+// a stdio server must log to stderr or a file, never to stdout.
+//
+// # Sessions and workspace
+//
+// GroupSession (execute_python, install_package) runs cells in the
+// session.Manager of Options.Sessions; figures come back as PNG image
+// content. GroupWorkspace (read_file, write_file, list_files) works in the
+// workspace.Workspace of Options.Workspace, which should be the sessions'
+// working directory. These calls are synchronous (a cell has its own
+// timeout and is interrupted when the client cancels): a session runs one
+// cell at a time, so a background cell would only hold up the next call.
+// read_file returns at most MaxFileResponseBytes.
+//
+// # Scripts
+//
+// Inline script_content is autosaved in DataDir/autosaved with a JSON
+// sidecar of the call's parameters, env_vars values replaced by
+// RedactedValue; the newest Options.AutosaveKeep are kept. py_list_scripts
+// and py_view_script read the saved-scripts directory (Options.ScriptsDir)
+// and the autosaved scripts; names are plain file names, opened through
+// os.Root, so neither ".." nor a symlink leads out.
+package mcptools

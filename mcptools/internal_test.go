@@ -1,0 +1,170 @@
+package mcptools
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestInputSchema(t *testing.T) {
+	t.Parallel()
+	type embedded struct {
+		Flag bool `json:"flag,omitempty" default:"true" jsonschema:"a flag"`
+	}
+	type args struct {
+		Name string `json:"name" jsonschema:"required name"`
+		embedded
+		N    int               `json:"n,omitempty" default:"50" minimum:"1"`
+		F    float64           `json:"f,omitempty" default:"0.5"`
+		L    []string          `json:"l,omitempty"`
+		M    map[string]string `json:"m,omitempty"`
+		Skip string            `json:"-"`
+	}
+	var got map[string]any
+	require.NoError(t, json.Unmarshal(inputSchema[args](), &got))
+	want := map[string]any{
+		"type":                 "object",
+		"additionalProperties": false,
+		"required":             []any{"name"},
+		"properties": map[string]any{
+			"name": map[string]any{"type": "string", "description": "required name"},
+			"flag": map[string]any{"type": "boolean", "default": true, "description": "a flag"},
+			"n":    map[string]any{"type": "integer", "default": 50.0, "minimum": 1.0},
+			"f":    map[string]any{"type": "number", "default": 0.5},
+			"l":    map[string]any{"type": "array", "items": map[string]any{"type": "string"}},
+			"m":    map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "string"}},
+		},
+	}
+	require.Equal(t, want, got)
+
+	type badType struct {
+		C chan int `json:"c"`
+	}
+	require.Panics(t, func() { inputSchema[badType]() })
+	type badDefault struct {
+		B bool `json:"b,omitempty" default:"yes please"`
+	}
+	require.Panics(t, func() { inputSchema[badDefault]() })
+	type requiredWithDefault struct {
+		S string `json:"s" default:"x"`
+	}
+	require.Panics(t, func() { inputSchema[requiredWithDefault]() })
+}
+
+func TestParseProgressLine(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		line string
+		ok   bool
+		want scriptProgress
+	}{
+		{`{"current": 5, "total": 10, "message": "half"}`, true, scriptProgress{5, 10, "half"}},
+		{`  {"current": 1.5}  `, true, scriptProgress{Current: 1.5}},
+		{`{"current": 2, "message": {"epoch": 2}}`, true, scriptProgress{Current: 2, Message: `{"epoch":2}`}},
+		{`{"total": 3}`, false, scriptProgress{}},
+		{`{"current": "5"}`, false, scriptProgress{}},
+		{`{"current": 1, "total": -1}`, false, scriptProgress{}},
+		{`progress 5/10`, false, scriptProgress{}},
+		{``, false, scriptProgress{}},
+		{`[1,2]`, false, scriptProgress{}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.line, func(t *testing.T) {
+			got, ok := parseProgressLine([]byte(tc.line))
+			require.Equal(t, tc.ok, ok)
+			require.Equal(t, tc.want, got)
+		})
+	}
+}
+
+func FuzzParseProgressLine(f *testing.F) {
+	for _, s := range []string{`{"current": 5, "total": 10, "message": "x"}`, `{"current": 1e308}`, `{`, "{\"current\":1,\"message\":\"\xff\"}"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		sp, ok := parseProgressLine(line)
+		if !ok {
+			return
+		}
+		require.True(t, finite(sp.Current) && finite(sp.Total) && sp.Total >= 0)
+		require.True(t, utf8.ValidString(sp.Message))
+		require.LessOrEqual(t, len(sp.Message), liveMsgBytes+len("…"))
+	})
+}
+
+func TestProgressTail(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "p.jsonl")
+	require.NoError(t, os.WriteFile(path, nil, 0o600))
+	var (
+		mu  sync.Mutex
+		got []scriptProgress
+	)
+	stop, err := tailProgress(path, func(sp scriptProgress) {
+		mu.Lock()
+		got = append(got, sp)
+		mu.Unlock()
+	})
+	require.NoError(t, err)
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, _ = f.WriteString(`{"current": 1, "total": 3}` + "\n" + strings.Repeat("x", ProgressLineMax+10) + "\n" + `{"current": 2, "to`)
+	_, _ = f.WriteString(`tal": 3, "message": "two"}` + "\nnot json\n")
+	require.NoError(t, f.Close())
+	stop()
+	mu.Lock()
+	defer mu.Unlock()
+	require.NotEmpty(t, got)
+	require.Equal(t, scriptProgress{2, 3, "two"}, got[len(got)-1], "the last valid line wins, split writes are joined")
+}
+
+func TestIncompleteTail(t *testing.T) {
+	t.Parallel()
+	s := []byte("aé漢😀")
+	for cut := 0; cut <= len(s); cut++ {
+		b := s[:cut]
+		k := incompleteTail(b)
+		require.True(t, utf8.Valid(b[:len(b)-k]), "cut %d", cut)
+		require.True(t, k == 0 || !utf8.Valid(b), "cut %d", cut)
+	}
+}
+
+func TestClip(t *testing.T) {
+	t.Parallel()
+	s, omitted := clip("short", 3, 100)
+	require.Equal(t, "short", s)
+	require.Equal(t, int64(3), omitted)
+	long := strings.Repeat("é", 1000) // 2000 bytes
+	s, omitted = clip(long, 0, 101)
+	require.True(t, utf8.ValidString(s))
+	require.Contains(t, s, "bytes omitted")
+	require.Greater(t, omitted, int64(len(long)-101-4))
+	require.LessOrEqual(t, len(s), 101+len("\n… 2000 bytes omitted …\n"))
+}
+
+func TestFence(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, "```text\nhi\n```\n", fence("text", "hi"))
+	require.Equal(t, "`````\na ```` b\n`````\n", fence("", "a ```` b\n"))
+}
+
+func FuzzValidScriptName(f *testing.F) {
+	for _, s := range []string{"a.py", "../x", "/etc/passwd", ".env", "a/b", `a\b`, "..", "x\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		if validScriptName(name) != nil {
+			return
+		}
+		// An accepted name stays inside its directory.
+		require.Equal(t, name, filepath.Base(name))
+		require.False(t, strings.HasPrefix(name, "."))
+		require.True(t, filepath.IsLocal(name))
+	})
+}

@@ -1,0 +1,306 @@
+package mcptools
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/pyexec-mcp/pyexec/smartasync"
+)
+
+// notifyTimeout bounds one progress notification: a client that stops
+// reading must not stall the call.
+const notifyTimeout = 5 * time.Second
+
+// CallProgress forwards progress to the client of one tools/call as MCP
+// progress notifications, throttled to one per interval, while the call is
+// in flight. A call without a progress token gets a CallProgress whose
+// Report does nothing. Create it with StartCallProgress; the handler must
+// call Stop before it returns (after Stop, Report does nothing).
+//
+// An embedding server's SmartAsync tool combines it with the job's
+// ProgressFunc, so the client sees progress while it waits and the job
+// record keeps it afterwards:
+//
+//	cp := mcptools.StartCallProgress(ctx, req, 0)
+//	defer cp.Stop()
+//	out, err := sa.Call(ctx, smartasync.Call{}) // the work calls cp.Report too
+type CallProgress struct {
+	session *mcp.ServerSession
+	token   any
+	every   time.Duration
+	ctx     context.Context // the request's values, not its cancellation
+	sig     chan struct{}   // buffer 1: an update awaits sending
+	done    chan struct{}   // closed by Stop
+	exited  chan struct{}   // closed when the sender goroutine returns
+
+	mu      sync.Mutex
+	cur     float64
+	total   float64
+	msg     string
+	sent    float64 // the last progress value sent: values never decrease
+	stopped bool
+}
+
+// StartCallProgress returns the CallProgress of req; interval 0 means
+// DefaultProgressInterval.
+func StartCallProgress(ctx context.Context, req *mcp.CallToolRequest, interval time.Duration) *CallProgress {
+	p := &CallProgress{every: cmpOr(interval, DefaultProgressInterval)}
+	if req == nil || req.Params == nil || req.Session == nil {
+		return p
+	}
+	if p.token = req.Params.GetProgressToken(); p.token == nil {
+		return p
+	}
+	p.session = req.Session
+	p.ctx = context.WithoutCancel(ctx)
+	p.sig = make(chan struct{}, 1)
+	p.done = make(chan struct{})
+	p.exited = make(chan struct{})
+	go p.send()
+	return p
+}
+
+// Report records the latest progress (current of total, total 0 when
+// unknown) and a message; it never blocks. It is safe for concurrent use and
+// has the signature of a smartasync.ProgressFunc.
+func (p *CallProgress) Report(current, total float64, message string) {
+	if p == nil || p.sig == nil {
+		return
+	}
+	p.mu.Lock()
+	if p.stopped {
+		p.mu.Unlock()
+		return
+	}
+	p.cur, p.total, p.msg = current, total, message
+	p.mu.Unlock()
+	select {
+	case p.sig <- struct{}{}:
+	default:
+	}
+}
+
+// active reports whether the call asked for progress notifications.
+func (p *CallProgress) active() bool { return p != nil && p.sig != nil }
+
+// Stop stops the notifications and waits for the sender to finish. It is
+// idempotent.
+func (p *CallProgress) Stop() {
+	if p == nil || p.sig == nil {
+		return
+	}
+	p.mu.Lock()
+	if p.stopped {
+		p.mu.Unlock()
+		return
+	}
+	p.stopped = true
+	p.mu.Unlock()
+	close(p.done)
+	<-p.exited
+}
+
+func (p *CallProgress) send() {
+	defer close(p.exited)
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	<-timer.C
+	for {
+		select {
+		case <-p.done:
+			return
+		case <-p.sig:
+		}
+		p.mu.Lock()
+		cur, total, msg := max(p.cur, p.sent), p.total, p.msg
+		p.sent = cur
+		p.mu.Unlock()
+		ctx, cancel := context.WithTimeout(p.ctx, notifyTimeout)
+		_ = p.session.NotifyProgress(ctx, &mcp.ProgressNotificationParams{
+			ProgressToken: p.token, Progress: cur, Total: total, Message: msg,
+		}) // a client gone away is not the call's failure
+		cancel()
+		// Throttle: nothing more for one interval; the latest value then.
+		timer.Reset(p.every)
+		select {
+		case <-p.done:
+			return
+		case <-timer.C:
+		}
+	}
+}
+
+// Combine returns a ProgressFunc that reports to every non-nil f.
+func Combine(fs ...smartasync.ProgressFunc) smartasync.ProgressFunc {
+	return func(current, total float64, message string) {
+		for _, f := range fs {
+			if f != nil {
+				f(current, total, message)
+			}
+		}
+	}
+}
+
+// liveRun is what a running script shows its waiting client: the progress
+// the script reports and its last output lines. It is fed by the output
+// writers and the progress-file tailer and read into progress reports.
+type liveRun struct {
+	report smartasync.ProgressFunc // the client's CallProgress (may be nil)
+
+	mu      sync.Mutex
+	lines   []string // the last few complete output lines
+	nlines  int
+	partial map[string][]byte // per stream: an unfinished line
+	script  *scriptProgress   // the script's own last report, if any
+	note    string            // a server message (e.g. waiting for a slot)
+}
+
+const (
+	liveLines    = 3   // output lines in a progress message
+	liveLineMax  = 200 // runes kept of each
+	livePartial  = 512 // bytes kept of an unfinished line
+	liveMsgBytes = 700
+)
+
+func newLiveRun(report smartasync.ProgressFunc) *liveRun {
+	return &liveRun{report: report, partial: map[string][]byte{}}
+}
+
+// writer returns an io.Writer for one stream of the script's output.
+func (l *liveRun) writer(stream string) *liveWriter { return &liveWriter{l: l, stream: stream} }
+
+type liveWriter struct {
+	l      *liveRun
+	stream string
+}
+
+func (w *liveWriter) Write(p []byte) (int, error) {
+	w.l.output(w.stream, p)
+	return len(p), nil
+}
+
+func (l *liveRun) output(stream string, p []byte) {
+	l.mu.Lock()
+	got := false
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			buf := append(l.partial[stream], p...)
+			if len(buf) > livePartial {
+				buf = buf[:livePartial]
+			}
+			l.partial[stream] = buf
+			break
+		}
+		line := append(l.partial[stream], p[:i]...)
+		l.partial[stream] = l.partial[stream][:0]
+		p = p[i+1:]
+		l.addLine(string(line))
+		got = true
+	}
+	l.mu.Unlock()
+	if got {
+		l.push()
+	}
+}
+
+func (l *liveRun) addLine(s string) {
+	s = strings.TrimRight(strings.ToValidUTF8(s, "\uFFFD"), "\r \t")
+	if s == "" {
+		return
+	}
+	if utf8.RuneCountInString(s) > liveLineMax {
+		s = string([]rune(s)[:liveLineMax]) + "…"
+	}
+	l.nlines++
+	l.lines = append(l.lines, s)
+	if len(l.lines) > liveLines {
+		l.lines = l.lines[len(l.lines)-liveLines:]
+	}
+}
+
+// scriptReported records a progress report of the script itself.
+func (l *liveRun) scriptReported(sp scriptProgress) {
+	l.mu.Lock()
+	l.script = &sp
+	l.mu.Unlock()
+	l.push()
+}
+
+// setNote records a server message such as "waiting for a slot"; "" clears.
+func (l *liveRun) setNote(msg string) {
+	l.mu.Lock()
+	l.note = msg
+	l.mu.Unlock()
+	l.push()
+}
+
+// push reports the current state to the client: the script's progress if
+// it reported any, else the count of output lines (which only grows); the
+// message is the script's, a server note, or the last output lines.
+func (l *liveRun) push() {
+	if l.report == nil {
+		return
+	}
+	l.mu.Lock()
+	cur, total := float64(l.nlines), 0.0
+	var msg string
+	switch {
+	case l.note != "":
+		msg = l.note
+	case l.script != nil && l.script.Message != "":
+		msg = l.script.Message
+	default:
+		msg = strings.Join(l.lines, "\n")
+	}
+	if l.script != nil {
+		cur, total = l.script.Current, l.script.Total
+	}
+	l.mu.Unlock()
+	if len(msg) > liveMsgBytes {
+		msg = "…" + strings.ToValidUTF8(msg[len(msg)-liveMsgBytes:], "")
+	}
+	l.report(cur, total, msg)
+}
+
+// slots bounds the script runs executing at once.
+type slots struct {
+	ch    chan struct{} // one token per running script; nil = no limit
+	limit int
+}
+
+func newSlots(n int) *slots {
+	if n <= 0 {
+		return &slots{}
+	}
+	return &slots{ch: make(chan struct{}, n), limit: n}
+}
+
+// acquire takes a slot, calling waiting once if it has to wait for one. It
+// returns the release function, or ctx's cause if ctx ends first.
+func (s *slots) acquire(ctx context.Context, waiting func(msg string)) (func(), error) {
+	if s.ch == nil {
+		return func() {}, nil
+	}
+	select {
+	case s.ch <- struct{}{}:
+		return s.release, nil
+	default:
+	}
+	waiting(fmt.Sprintf("waiting for a free execution slot: %d scripts are running, the server's limit", s.limit))
+	select {
+	case s.ch <- struct{}{}:
+		return s.release, nil
+	case <-ctx.Done():
+		return nil, context.Cause(ctx)
+	}
+}
+
+func (s *slots) release() { <-s.ch }

@@ -1,0 +1,180 @@
+package mcptools_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pyexec-mcp/pyexec/internal/testenv"
+	"github.com/pyexec-mcp/pyexec/mcptools"
+)
+
+// progressScript uses the documented two-line helper, then waits for a
+// file so the test decides when it ends.
+func progressScript(gate string) string {
+	return mcptools.PythonProgressHelper + `import os, time
+for i in range(1, 4):
+    print(f"step {i} done", flush=True)
+    progress(i, 3, f"step {i} of 3")
+while not os.path.exists(` + pyQuote(gate) + `):
+    time.sleep(0.01)
+print("bye")
+`
+}
+
+func pyQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "\\'") + "'" }
+
+// TestProgressNotifications: a call with a progress token gets MCP progress
+// notifications carrying the script's progress and messages, and the script
+// progress protocol works through the documented helper.
+func TestProgressNotifications(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	gate := filepath.Join(t.TempDir(), "gate")
+	done := make(chan *mcp.CallToolResult, 1)
+	go func() {
+		res, err := h.cs.CallTool(context.Background(), &mcp.CallToolParams{
+			Name: "run_script_in_dir",
+			Meta: mcp.Meta{"progressToken": "tok-1"},
+			Arguments: map[string]any{
+				"directory": t.TempDir(), "use_uv": false, "script_content": progressScript(gate),
+			},
+		})
+		if err != nil {
+			t.Error(err)
+		}
+		done <- res
+	}()
+	pollUntil(t, "a progress notification with the script's last step", func() bool {
+		for _, p := range h.progressSnapshot() {
+			if p.Progress == 3 && p.Total == 3 && p.Message == "step 3 of 3" {
+				return true
+			}
+		}
+		return false
+	})
+	require.NoError(t, os.WriteFile(gate, nil, 0o600))
+	res := <-done
+	require.NotNil(t, res)
+	require.False(t, res.IsError, text(res))
+	last := -1.0
+	for _, p := range h.progressSnapshot() {
+		require.Equal(t, "tok-1", p.ProgressToken)
+		require.GreaterOrEqual(t, p.Progress, last, "progress never decreases")
+		last = p.Progress
+	}
+}
+
+// TestProgressShowsOutputLines: without script progress, the message is the
+// latest output lines.
+func TestProgressShowsOutputLines(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	gate := filepath.Join(t.TempDir(), "gate")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, err := h.cs.CallTool(context.Background(), &mcp.CallToolParams{
+			Name: "run_script_in_dir",
+			Meta: mcp.Meta{"progressToken": 7},
+			Arguments: map[string]any{"directory": t.TempDir(), "use_uv": false, "script_content": `import os, time
+print("loading data", flush=True)
+while not os.path.exists(` + pyQuote(gate) + `):
+    time.sleep(0.01)
+`},
+		})
+		if err != nil {
+			t.Error(err)
+		}
+	}()
+	pollUntil(t, "an output line as a progress message", func() bool {
+		for _, p := range h.progressSnapshot() {
+			if strings.Contains(p.Message, "loading data") {
+				return true
+			}
+		}
+		return false
+	})
+	require.NoError(t, os.WriteFile(gate, nil, 0o600))
+	<-done
+}
+
+// TestJobProgressPersisted: progress of a background job shows in
+// py_job_status and py_list_jobs.
+func TestJobProgressPersisted(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	gate := filepath.Join(t.TempDir(), "gate")
+	var r mcptools.AsyncStarted
+	h.callOK("run_script_in_dir_async", map[string]any{"directory": t.TempDir(), "use_uv": false, "script_content": progressScript(gate)}, &r)
+	pollUntil(t, "the job's progress", func() bool {
+		p := h.jobStatus(r.JobID).Progress
+		return p.Current == 3 && p.Total == 3 && p.Message == "step 3 of 3"
+	})
+	var list mcptools.PyListJobsResult
+	h.callOK("py_list_jobs", map[string]any{"status_filter": "running"}, &list)
+	require.Equal(t, 1, list.Total)
+	require.Equal(t, "step 3 of 3", list.Jobs[0].Progress.Message)
+	require.NoError(t, os.WriteFile(gate, nil, 0o600))
+	require.Equal(t, "completed", h.waitJob(r.JobID).Status)
+}
+
+// TestPythonProgressHelperOutsidePyexec: the helper is a no-op without the
+// variable.
+func TestPythonProgressHelperOutsidePyexec(t *testing.T) {
+	t.Parallel()
+	py := testenv.Python(t)
+	cmd := exec.Command(py, "-c", mcptools.PythonProgressHelper+"progress(1, 2, 'x'); print('ok')")
+	cmd.Env = []string{"PATH=/usr/bin:/bin"}
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, string(out))
+	require.Equal(t, "ok\n", string(out))
+}
+
+// TestConcurrencyLimit: with one execution slot, a second run waits and
+// tells its client so; both complete.
+func TestConcurrencyLimit(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, &harnessOptions{options: func(o *mcptools.Options) { o.MaxConcurrent = 1 }})
+	gate := filepath.Join(t.TempDir(), "gate")
+	var first mcptools.AsyncStarted
+	h.callOK("run_script_in_dir_async", map[string]any{"directory": t.TempDir(), "use_uv": false, "script_content": progressScript(gate)}, &first)
+	pollUntil(t, "the first job to run", func() bool { return h.jobStatus(first.JobID).Progress.Current == 3 })
+
+	done := make(chan *mcp.CallToolResult, 1)
+	go func() {
+		res, err := h.cs.CallTool(context.Background(), &mcp.CallToolParams{
+			Name: "run_script_in_dir", Meta: mcp.Meta{"progressToken": "wait"},
+			Arguments: map[string]any{"directory": t.TempDir(), "use_uv": false, "script_content": "print('second')"},
+		})
+		if err != nil {
+			t.Error(err)
+		}
+		done <- res
+	}()
+	pollUntil(t, "a notification that the call waits for a slot", func() bool {
+		for _, p := range h.progressSnapshot() {
+			if strings.Contains(p.Message, "waiting for a free execution slot") {
+				return true
+			}
+		}
+		return false
+	})
+	select {
+	case <-done:
+		t.Fatal("the second run did not wait for the slot")
+	case <-time.After(100 * time.Millisecond): // a negative check: it is still waiting
+	}
+	require.NoError(t, os.WriteFile(gate, nil, 0o600))
+	res := <-done
+	var r mcptools.RunResult
+	decode(t, res, &r)
+	require.Equal(t, "second\n", r.Stdout)
+}

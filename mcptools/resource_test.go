@@ -1,0 +1,105 @@
+package mcptools_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pyexec-mcp/pyexec/mcptools"
+)
+
+func TestJobStreamResource(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, &harnessOptions{options: func(o *mcptools.Options) { o.OutputCap = 4096 }})
+	ctx := context.Background()
+	var r mcptools.AsyncStarted
+	h.callOK("run_script_in_dir_async", map[string]any{"directory": t.TempDir(), "use_uv": false,
+		"script_content": "import sys\nprint('hello')\nprint('warn', file=sys.stderr)"}, &r)
+	h.waitJob(r.JobID)
+
+	t.Run("seed format", func(t *testing.T) {
+		res, err := h.cs.ReadResource(ctx, &mcp.ReadResourceParams{URI: mcptools.JobStreamURI(r.JobID)})
+		require.NoError(t, err)
+		require.Len(t, res.Contents, 1)
+		require.Equal(t, "---STDOUT---\nhello\n---STDERR---\nwarn\n", res.Contents[0].Text)
+	})
+	t.Run("huge logs are tail-capped", func(t *testing.T) {
+		var big mcptools.AsyncStarted
+		h.callOK("run_script_in_dir_async", map[string]any{"directory": t.TempDir(), "use_uv": false,
+			"script_content": "for i in range(20000): print(f'line {i}')"}, &big)
+		h.waitJob(big.JobID)
+		res, err := h.cs.ReadResource(ctx, &mcp.ReadResourceParams{URI: mcptools.JobStreamURI(big.JobID)})
+		require.NoError(t, err)
+		text := res.Contents[0].Text
+		require.Less(t, len(text), 4096+200)
+		require.True(t, strings.HasPrefix(text, "---STDOUT---\n… "), text[:80])
+		require.Contains(t, text, "earlier bytes omitted")
+		require.Contains(t, text, "line 19999\n---STDERR---\n")
+	})
+	t.Run("unknown job", func(t *testing.T) {
+		_, err := h.cs.ReadResource(ctx, &mcp.ReadResourceParams{URI: mcptools.JobStreamURI("0123456789abcdef")})
+		require.Error(t, err)
+		_, err = h.cs.ReadResource(ctx, &mcp.ReadResourceParams{URI: "job-stream://../../x"})
+		require.Error(t, err)
+	})
+}
+
+// TestJobStreamSubscription: a subscriber is notified when the output grows
+// and when the job ends.
+func TestJobStreamSubscription(t *testing.T) {
+	t.Parallel()
+	for _, protocol := range []string{"", "2025-11-25"} { // latest: subscriptions/listen; legacy: resources/subscribe
+		t.Run("protocol "+protocol, func(t *testing.T) {
+			t.Parallel()
+			testSubscription(t, protocol)
+		})
+	}
+}
+
+func testSubscription(t *testing.T, protocol string) {
+	h := newHarness(t, &harnessOptions{protocol: protocol})
+	ctx := context.Background()
+	gate := filepath.Join(t.TempDir(), "gate")
+	var r mcptools.AsyncStarted
+	h.callOK("run_script_in_dir_async", map[string]any{"directory": t.TempDir(), "use_uv": false,
+		"script_content": `import os, time
+while not os.path.exists(` + pyQuote(gate) + `):
+    time.sleep(0.01)
+print("output arrived", flush=True)
+while not os.path.exists(` + pyQuote(gate+"2") + `):
+    time.sleep(0.01)
+`}, &r)
+	uri := mcptools.JobStreamURI(r.JobID)
+	require.NoError(t, h.cs.Subscribe(ctx, &mcp.SubscribeParams{URI: uri}))
+	count := func() int {
+		n := 0
+		for _, u := range h.updatedSnapshot() {
+			if u == uri {
+				n++
+			}
+		}
+		return n
+	}
+	require.Zero(t, count())
+	require.NoError(t, os.WriteFile(gate, nil, 0o600))
+	pollUntil(t, "an update for new output", func() bool { return count() >= 1 })
+	res, err := h.cs.ReadResource(ctx, &mcp.ReadResourceParams{URI: uri})
+	require.NoError(t, err)
+	require.Contains(t, res.Contents[0].Text, "output arrived")
+	before := count()
+	require.NoError(t, os.WriteFile(gate+"2", nil, 0o600))
+	pollUntil(t, "an update when the job ends", func() bool { return count() > before })
+	require.Equal(t, "completed", h.waitJob(r.JobID).Status)
+
+	if protocol != "" {
+		// The legacy request has an answer; subscriptions/listen has none.
+		err := h.cs.Subscribe(ctx, &mcp.SubscribeParams{URI: mcptools.JobStreamURI("0123456789abcdef")})
+		require.ErrorContains(t, err, "not found")
+	}
+	require.NoError(t, h.cs.Unsubscribe(ctx, &mcp.UnsubscribeParams{URI: uri}))
+}

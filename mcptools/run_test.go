@@ -1,0 +1,208 @@
+package mcptools_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/pyexec-mcp/pyexec/mcptools"
+)
+
+func TestRunScriptInDir(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "hello.py"), []byte("import sys, os\nprint('hi', sys.argv[1:], os.getcwd())\n"), 0o600))
+	envFile := filepath.Join(t.TempDir(), "vars.env")
+	require.NoError(t, os.WriteFile(envFile, []byte("FROM_FILE=file\nBOTH=file\n"), 0o600))
+
+	cases := []struct {
+		name   string
+		args   map[string]any
+		stdout string
+		stderr string
+		exit   int
+		check  func(t *testing.T, r *mcptools.RunResult)
+	}{
+		{name: "inline code", args: map[string]any{"script_content": "print(6*7)"}, stdout: "42\n"},
+		{name: "relative script_path with args", args: map[string]any{"script_path": "hello.py", "args": []string{"a b", "--x"}},
+			stdout: "hi ['a b', '--x'] " + dir + "\n"},
+		{name: "absolute script_path", args: map[string]any{"script_path": filepath.Join(dir, "hello.py")}, stdout: "hi [] " + dir + "\n"},
+		{name: "non-zero exit is a result", args: map[string]any{"script_content": "import sys; print('out'); sys.exit(3)"}, stdout: "out\n", exit: 3},
+		{name: "exception is a result", args: map[string]any{"script_content": "raise ValueError('boom')"}, exit: 1,
+			check: func(t *testing.T, r *mcptools.RunResult) { require.Contains(t, r.Stderr, "ValueError: boom") }},
+		{name: "env_vars over env_file", args: map[string]any{
+			"script_content": "import os; print(os.environ['FROM_FILE'], os.environ['BOTH'])",
+			"env_file":       envFile, "env_vars": map[string]string{"BOTH": "map"}}, stdout: "file map\n"},
+		{name: "timeout stops the run", args: map[string]any{"script_content": "import time; print('start', flush=True); time.sleep(60)", "timeout_seconds": 0.5},
+			check: func(t *testing.T, r *mcptools.RunResult) {
+				require.True(t, r.TimedOut)
+				require.Equal(t, "start\n", r.Stdout)
+				require.NotZero(t, *r.ExitCode)
+			}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			args := map[string]any{"directory": dir, "use_uv": false}
+			for k, v := range tc.args {
+				args[k] = v
+			}
+			var r mcptools.RunResult
+			res := h.callOK("run_script_in_dir", args, &r)
+			require.Equal(t, mcptools.StatusCompleted, r.Status)
+			require.Equal(t, "system-python", r.ExecutionStrategy)
+			require.NotEmpty(t, r.PythonVersionUsed)
+			if tc.check != nil {
+				tc.check(t, &r)
+			} else {
+				require.Equal(t, tc.stdout, r.Stdout, r.Stderr)
+				require.Equal(t, tc.exit, *r.ExitCode, r.Stderr)
+			}
+			md := text(res)
+			require.True(t, strings.HasPrefix(md, "## "), md)
+			if r.Stdout != "" {
+				require.Contains(t, md, "### stdout")
+			}
+		})
+	}
+}
+
+func TestMarkdownOutputFalseIsJSON(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	res := h.callOK("run_script_in_dir", map[string]any{
+		"directory": t.TempDir(), "use_uv": false, "script_content": "print('```')", "markdown_output": false,
+	}, nil)
+	var fromText, structured mcptools.RunResult
+	require.NoError(t, json.Unmarshal([]byte(text(res)), &fromText), text(res))
+	decode(t, res, &structured)
+	require.Equal(t, structured, fromText)
+	require.Equal(t, "```\n", structured.Stdout)
+}
+
+func TestMarkdownFenceSurvivesBackticks(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	res := h.callOK("run_script_in_dir", map[string]any{
+		"directory": t.TempDir(), "use_uv": false, "script_content": "print('````x')",
+	}, nil)
+	require.Contains(t, text(res), "`````text\n````x\n`````")
+}
+
+// TestArgumentErrors: each bad argument is a tool error that names the
+// argument and the fix, and the server keeps serving.
+func TestArgumentErrors(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	dir := t.TempDir()
+	cases := []struct {
+		name string
+		tool string
+		args map[string]any
+		want []string
+	}{
+		{"missing directory", "run_script_in_dir", map[string]any{"script_content": "pass"}, []string{"directory"}},
+		{"directory does not exist", "run_script_in_dir", map[string]any{"directory": filepath.Join(dir, "nope"), "script_content": "pass"}, []string{"directory", "does not exist"}},
+		{"directory is a file", "run_script_in_dir", map[string]any{"directory": "/etc/hostname", "script_content": "pass"}, []string{"directory", "not a directory"}},
+		{"neither script", "run_script_in_dir", map[string]any{"directory": dir}, []string{"script_path", "exactly one"}},
+		{"both scripts", "run_script_in_dir", map[string]any{"directory": dir, "script_path": "a.py", "script_content": "pass"}, []string{"exactly one"}},
+		{"script_path missing", "run_script_in_dir", map[string]any{"directory": dir, "script_path": "missing.py"}, []string{"script_path", "does not exist"}},
+		{"relative script_path without directory", "run_script_with_dependencies", map[string]any{"script_path": "x.py"}, []string{"script_path", "absolute"}},
+		{"python_version format", "run_script_in_dir", map[string]any{"directory": dir, "script_content": "pass", "python_version": "python3"}, []string{"python_version", "3.12"}},
+		{"python_version not installed", "run_script_in_dir", map[string]any{"directory": dir, "script_content": "pass", "python_version": "3.99", "use_uv": false}, []string{"python_version", "3.99"}},
+		{"env_vars key", "run_script_in_dir", map[string]any{"directory": dir, "script_content": "pass", "env_vars": map[string]string{"A=B": "x"}}, []string{"env_vars", "A=B"}},
+		{"env_file missing", "run_script_in_dir", map[string]any{"directory": dir, "script_content": "pass", "env_file": filepath.Join(dir, "none.env")}, []string{"env_file"}},
+		{"option as dependency", "run_script_with_dependencies", map[string]any{"script_content": "pass", "dependencies": []string{"--index-url=http://evil"}}, []string{"dependencies", "PEP 508"}},
+		{"negative timeout", "run_script_in_dir", map[string]any{"directory": dir, "script_content": "pass", "timeout_seconds": -1}, []string{"timeout_seconds"}},
+		{"unknown argument", "run_script_in_dir", map[string]any{"directory": dir, "script_content": "pass", "scriptcontent": "x"}, []string{"scriptcontent"}},
+		{"wrong type", "run_script_in_dir", map[string]any{"directory": dir, "script_content": 42}, []string{"script_content", "inputSchema"}},
+		{"negative sample_interval", "benchmark_script", map[string]any{"script_content": "pass", "sample_interval": -1}, []string{"sample_interval"}},
+		{"bad job id", "get_job_output", map[string]any{"job_id": "../../etc/passwd"}, []string{"job_id", "list_jobs"}},
+		{"unknown job id", "py_job_status", map[string]any{"job_id": "0123456789abcdef"}, []string{"job_id", "not found"}},
+		{"bad status filter", "py_list_jobs", map[string]any{"status_filter": "done"}, []string{"status_filter", "completed"}},
+		{"script name traversal", "py_view_script", map[string]any{"script_name": "../../etc/passwd"}, []string{"script_name"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			msg := h.callErr(tc.tool, tc.args)
+			for _, w := range tc.want {
+				require.Contains(t, msg, w)
+			}
+			// The server keeps serving.
+			var r mcptools.RunResult
+			h.callOK("run_script_in_dir", map[string]any{"directory": dir, "use_uv": false, "script_content": "print(1)"}, &r)
+			require.Equal(t, "1\n", r.Stdout)
+		})
+	}
+}
+
+func TestRunWithDependencies(t *testing.T) {
+	t.Parallel()
+	wheels := t.TempDir()
+	writeWheel(t, wheels, "pyexecdemo", "1.0.0")
+	writeWheel(t, wheels, "pyexecdemo", "1.5.0")
+	h := newHarness(t, &harnessOptions{uv: true, wheels: wheels})
+	code := "import pyexecdemo; print(pyexecdemo.__version__)"
+
+	t.Run("resolved versions reported", func(t *testing.T) {
+		var r mcptools.DepsResult
+		res := h.callOK("run_script_with_dependencies", map[string]any{"script_content": code, "dependencies": []string{"pyexecdemo>=1,<1.2"}}, &r)
+		require.Equal(t, "1.0.0\n", r.Stdout, r.Stderr)
+		require.Equal(t, []string{"pyexecdemo==1.0.0"}, r.ResolvedDependencies)
+		require.Equal(t, "uv-run", r.ExecutionStrategy)
+		require.Contains(t, text(res), "pyexecdemo==1.0.0")
+	})
+	t.Run("PEP 723 block", func(t *testing.T) {
+		var r mcptools.DepsResult
+		src := "# /// script\n# dependencies = [\"pyexecdemo\"]\n# ///\n" + code
+		h.callOK("run_script_with_dependencies", map[string]any{"script_content": src}, &r)
+		require.Equal(t, "1.5.0\n", r.Stdout, r.Stderr)
+	})
+	t.Run("unsatisfiable is a tool error about dependencies", func(t *testing.T) {
+		msg := h.callErr("run_script_with_dependencies", map[string]any{"script_content": code, "dependencies": []string{"pyexecdemo>=9"}})
+		require.Contains(t, msg, "dependencies")
+		require.Contains(t, msg, "pyexecdemo")
+	})
+	t.Run("benchmark", func(t *testing.T) {
+		var r mcptools.BenchmarkResult
+		res := h.callOK("benchmark_script", map[string]any{"script_content": "x = bytearray(50 << 20); print(len(x))"}, &r)
+		require.Equal(t, "52428800\n", r.Stdout, r.Stderr)
+		require.Positive(t, r.WallTimeSeconds)
+		require.Contains(t, text(res), "peak RSS")
+	})
+}
+
+// TestOutputCap: a flood of output is cut to the cap (head and tail) in the
+// response, with the count of omitted bytes; the job logs keep all of it.
+func TestOutputCap(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, &harnessOptions{options: func(o *mcptools.Options) { o.OutputCap = 64 << 10 }})
+	script := "import sys\nsys.stdout.write('A' * 1000 + 'x' * 3_000_000 + 'Z' * 1000)"
+	var r mcptools.RunResult
+	res := h.callOK("run_script_in_dir", map[string]any{"directory": t.TempDir(), "use_uv": false, "script_content": script}, &r)
+	require.LessOrEqual(t, len(r.Stdout), 64<<10+100)
+	require.True(t, strings.HasPrefix(r.Stdout, strings.Repeat("A", 1000)))
+	require.True(t, strings.HasSuffix(r.Stdout, strings.Repeat("Z", 1000)))
+	require.Positive(t, r.StdoutOmittedBytes)
+	require.Less(t, len(text(res)), 2*(64<<10)+4096, "the markdown carries the capped output only")
+
+	var a mcptools.AsyncStarted
+	h.callOK("run_script_in_dir_async", map[string]any{"directory": t.TempDir(), "use_uv": false, "script_content": script}, &a)
+	h.waitJob(a.JobID)
+	total, off := 0, int64(0)
+	for {
+		var o mcptools.JobOutput
+		h.callOK("get_job_output", map[string]any{"job_id": a.JobID, "stdout_offset": off}, &o)
+		require.LessOrEqual(t, len(o.Stdout), 64<<10, "each read is capped")
+		total += len(o.Stdout)
+		off = o.NextStdoutOffset
+		if o.Stdout == "" {
+			break
+		}
+	}
+	require.Equal(t, 3_002_000, total)
+}

@@ -1,0 +1,181 @@
+package mcptools_test
+
+import (
+	"bytes"
+	"encoding/base64"
+	"image/png"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pyexec-mcp/pyexec/internal/testenv"
+	"github.com/pyexec-mcp/pyexec/mcptools"
+	"github.com/pyexec-mcp/pyexec/session"
+	"github.com/pyexec-mcp/pyexec/workspace"
+)
+
+// sessionHarness is a harness with the session and workspace groups only,
+// as examples/mcp-executor serves them, or with every group when all is set.
+func sessionHarness(t *testing.T, all bool) (*harness, string) {
+	t.Helper()
+	wsDir := filepath.Join(t.TempDir(), "workspace")
+	wheels := t.TempDir()
+	writeWheel(t, wheels, "pyexecdemo", "1.5.0")
+	m, err := session.NewManager(&session.Options{
+		Python: testenv.Python(t), UV: testenv.UV(t), WorkspaceDir: wsDir, DataDir: t.TempDir(),
+		Grace: time.Second, UVArgs: []string{"--offline", "--no-index", "--find-links", wheels, "--cache-dir", t.TempDir()},
+	})
+	require.NoError(t, err)
+	ws, err := workspace.Open(wsDir, nil)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		require.NoError(t, ws.Close())
+		require.NoError(t, m.Close())
+	})
+	h := newHarness(t, &harnessOptions{options: func(o *mcptools.Options) {
+		o.Sessions, o.Workspace = m, ws
+		if !all {
+			o.Groups = []mcptools.Group{mcptools.GroupSession, mcptools.GroupWorkspace}
+		}
+	}})
+	return h, wsDir
+}
+
+// tinyPNG is Python that builds a valid 1×1 PNG with the standard library.
+const tinyPNG = `import struct, zlib
+def _chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+class Pixel:
+    def _repr_png_(self):
+        ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+        return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + _chunk(b"IEND", b"")
+`
+
+func TestSessionTools(t *testing.T) {
+	t.Parallel()
+	h, _ := sessionHarness(t, false)
+	exec := func(code string, extra map[string]any) (mcptools.CellOutput, *mcp.CallToolResult) {
+		t.Helper()
+		args := map[string]any{"code": code}
+		for k, v := range extra {
+			args[k] = v
+		}
+		var out mcptools.CellOutput
+		res := h.callOK("execute_python", args, &out)
+		return out, res
+	}
+	t.Run("state survives between calls", func(t *testing.T) {
+		exec("x = 20", nil)
+		out, res := exec("x + 22", nil)
+		require.Equal(t, "42", out.Value)
+		require.Equal(t, "default", out.SessionID)
+		require.Contains(t, text(res), "### value")
+	})
+	t.Run("sessions are separate", func(t *testing.T) {
+		out, _ := exec("'x' in dir()", map[string]any{"session_id": "other"})
+		require.Equal(t, "False", out.Value)
+	})
+	t.Run("exception with traceback, session survives", func(t *testing.T) {
+		out, res := exec("def f():\n    raise ValueError('bad value')\nf()", nil)
+		require.NotNil(t, out.Error)
+		require.Equal(t, "ValueError", out.Error.Type)
+		require.Contains(t, out.Error.Traceback, "bad value")
+		require.Contains(t, text(res), "### traceback")
+		out, _ = exec("x", nil)
+		require.Equal(t, "20", out.Value)
+	})
+	t.Run("timeout interrupts and keeps state", func(t *testing.T) {
+		out, _ := exec("import time\nwhile True: time.sleep(0.01)", map[string]any{"timeout_seconds": 0.3})
+		require.True(t, out.TimedOut)
+		require.False(t, out.StateLost)
+		out, _ = exec("x", nil)
+		require.Equal(t, "20", out.Value)
+	})
+	t.Run("image content", func(t *testing.T) {
+		out, res := exec(tinyPNG+"Pixel()", nil)
+		require.Equal(t, 1, out.Images)
+		var imgs []*mcp.ImageContent
+		for _, c := range res.Content {
+			if img, ok := c.(*mcp.ImageContent); ok {
+				imgs = append(imgs, img)
+			}
+		}
+		require.Len(t, imgs, 1)
+		require.Equal(t, "image/png", imgs[0].MIMEType)
+		_, err := png.Decode(bytes.NewReader(imgs[0].Data))
+		require.NoError(t, err)
+	})
+	t.Run("install then import in the live session", func(t *testing.T) {
+		var inst mcptools.InstallOutput
+		res := h.callOK("install_package", map[string]any{"package": "pyexecdemo"}, &inst)
+		require.Len(t, inst.Requested, 1)
+		require.Equal(t, "1.5.0", inst.Requested[0].Version)
+		require.Contains(t, text(res), "pyexecdemo==1.5.0")
+		out, _ := exec("import pyexecdemo; pyexecdemo.__version__", nil)
+		require.Equal(t, "'1.5.0'", out.Value)
+	})
+	t.Run("argument errors", func(t *testing.T) {
+		require.Contains(t, h.callErr("execute_python", map[string]any{"code": " "}), "code")
+		require.Contains(t, h.callErr("install_package", map[string]any{}), "package")
+		require.Contains(t, h.callErr("install_package", map[string]any{"packages": []string{"--index-url=x"}}), "packages")
+		require.Contains(t, h.callErr("execute_python", map[string]any{"code": "1", "session_id": "bad\nid"}), "session_id")
+	})
+}
+
+func TestWorkspaceTools(t *testing.T) {
+	t.Parallel()
+	h, wsDir := sessionHarness(t, false)
+	t.Run("text round trip, seen by session code", func(t *testing.T) {
+		var f mcptools.FileOutput
+		h.callOK("write_file", map[string]any{"path": "data/in.csv", "content": "a,b\n1,2\n"}, &f)
+		require.Equal(t, int64(8), f.Size)
+		var out mcptools.CellOutput
+		h.callOK("execute_python", map[string]any{"code": "open('data/in.csv').read()"}, &out)
+		require.Equal(t, `'a,b\n1,2\n'`, out.Value)
+		h.callOK("read_file", map[string]any{"path": "data/in.csv"}, &f)
+		require.True(t, f.IsText)
+		require.Equal(t, "a,b\n1,2\n", f.Content)
+	})
+	t.Run("binary round trip", func(t *testing.T) {
+		blob := []byte{0, 1, 2, 0xff, 0xfe, 0}
+		h.callOK("write_file", map[string]any{"path": "b.bin", "content": base64.StdEncoding.EncodeToString(blob), "encoding": "base64"}, nil)
+		var f mcptools.FileOutput
+		h.callOK("read_file", map[string]any{"path": "b.bin"}, &f)
+		require.False(t, f.IsText)
+		got, err := base64.StdEncoding.DecodeString(f.ContentBase64)
+		require.NoError(t, err)
+		require.Equal(t, blob, got)
+	})
+	t.Run("an image file is image content", func(t *testing.T) {
+		h.callOK("execute_python", map[string]any{"code": tinyPNG + "open('p.png', 'wb').write(Pixel()._repr_png_())"}, nil)
+		res := h.callOK("read_file", map[string]any{"path": "p.png"}, nil)
+		require.Len(t, res.Content, 2)
+		img, ok := res.Content[1].(*mcp.ImageContent)
+		require.True(t, ok)
+		require.Equal(t, "image/png", img.MIMEType)
+	})
+	t.Run("list", func(t *testing.T) {
+		var l mcptools.ListFilesOutput
+		h.callOK("list_files", map[string]any{"recursive": true}, &l)
+		var paths []string
+		for _, e := range l.Entries {
+			paths = append(paths, e.Path)
+		}
+		require.Subset(t, paths, []string{"data", "data/in.csv", "b.bin"})
+	})
+	t.Run("confinement", func(t *testing.T) {
+		h.callOK("execute_python", map[string]any{"code": "import os; os.symlink('/etc/passwd', 'escape')"}, nil)
+		for _, p := range []string{"../x", "/etc/passwd", "escape", "data/../../x"} {
+			msg := h.callErr("read_file", map[string]any{"path": p})
+			require.Contains(t, msg, "path", p)
+			require.NotContains(t, msg, "root:", p)
+		}
+		msg := h.callErr("write_file", map[string]any{"path": "../outside.txt", "content": "x"})
+		require.True(t, strings.Contains(msg, "outside"), msg)
+		require.NoFileExists(t, filepath.Join(filepath.Dir(wsDir), "outside.txt"))
+	})
+}

@@ -1,0 +1,188 @@
+package mcptools
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/pyexec-mcp/pyexec/executor"
+)
+
+// Tool names of the run group.
+const (
+	toolRunInDir      = "run_script_in_dir"
+	toolRunDeps       = "run_script_with_dependencies"
+	toolBenchmark     = "benchmark_script"
+	toolRunInDirAsync = "run_script_in_dir_async"
+	toolRunDepsAsync  = "run_script_with_dependencies_async"
+)
+
+// bufferedKind marks the job kind of an *_async run with stream=false (the
+// job record has no other place for it).
+const bufferedKind = "+buffered"
+
+const asyncHint = "Follow it with get_job_output (byte offsets) or py_job_status, read the job-stream resource, and stop it with kill_job."
+
+func (t *Toolset) runDefs() []toolDef {
+	destructive := &mcp.ToolAnnotations{DestructiveHint: ptr(true), OpenWorldHint: ptr(true)}
+	return []toolDef{
+		def(GroupRun, &mcp.Tool{
+			Name:  toolRunInDir,
+			Title: "Run a Python script in a directory",
+			Description: "Run a Python script file or inline source with an existing directory as its working directory, and return its stdout, stderr and exit code. " +
+				"By default it runs through uv in an isolated environment (the script's PEP 723 `# /// script` dependencies are installed); use_uv=false runs the system interpreter. " +
+				"A failing script (non-zero exit, exception, timeout) is a normal result, not an error. A run still going after the server's budget (20 s by default) continues as a background job: the result then has job_id and status \"running\"; async_mode=true returns a job at once. " +
+				"Scripts can report progress by appending JSON lines {\"current\": n, \"total\": m, \"message\": \"…\"} to the file named by $" + ProgressFileEnv + ".",
+			Annotations: destructive,
+		}, func(ctx context.Context, req *mcp.CallToolRequest, in RunInDirArgs) (*mcp.CallToolResult, *RunResult, error) {
+			if in.Directory == "" {
+				return nil, nil, argError("directory", "is required: give an existing directory to run in")
+			}
+			spec, err := t.prepare(toolRunInDir, &in.scriptArgs, in.Directory, in.TimeoutSeconds, redactedParams(in, in.EnvVars))
+			if err != nil {
+				return nil, nil, err
+			}
+			spec.req.UseUV, spec.async, spec.stream = in.UseUV, in.AsyncMode, true
+			o, err := t.execute(ctx, req, spec)
+			if err != nil {
+				return nil, nil, err
+			}
+			r := t.runResult(o, spec)
+			return render(in.Markdown, r, func() string { return markdownRun(&r, nil, nil) }), &r, nil
+		}),
+		def(GroupRun, &mcp.Tool{
+			Name:  toolRunDeps,
+			Title: "Run Python with dependencies",
+			Description: "Run inline Python source (or a script file) in an isolated environment with the given PEP 508 dependencies (plus the script's PEP 723 block), installed through uv and cached. " +
+				"Returns stdout, stderr, exit code, the exact installed versions (resolved_dependencies) and the Python version used. " +
+				"A run still going after the server's budget (20 s by default) continues as a background job (job_id, status \"running\"); async_mode=true returns a job at once.",
+			Annotations: destructive,
+		}, func(ctx context.Context, req *mcp.CallToolRequest, in RunDepsArgs) (*mcp.CallToolResult, *DepsResult, error) {
+			spec, err := t.prepareDeps(toolRunDeps, &in.scriptArgs, in.Dependencies, in.TimeoutSeconds, redactedParams(in, in.EnvVars))
+			if err != nil {
+				return nil, nil, err
+			}
+			spec.async, spec.stream = in.AsyncMode, true
+			o, err := t.execute(ctx, req, spec)
+			if err != nil {
+				return nil, nil, err
+			}
+			r := t.depsResult(o, spec)
+			return render(in.Markdown, r, func() string { return markdownRun(&r.RunResult, r.ResolvedDependencies, nil) }), &r, nil
+		}),
+		def(GroupRun, &mcp.Tool{
+			Name:  toolBenchmark,
+			Title: "Benchmark a Python script",
+			Description: "Run a script like run_script_with_dependencies and measure it: wall time, CPU time (user+system, including waited-for subprocesses) and peak resident memory (exact for the script itself; sample_interval > 0 also samples the whole process tree). " +
+				"Dependency installation is not part of the measurement.",
+			Annotations: destructive,
+		}, func(ctx context.Context, req *mcp.CallToolRequest, in BenchmarkArgs) (*mcp.CallToolResult, *BenchmarkResult, error) {
+			if in.SampleInterval < 0 {
+				return nil, nil, argError("sample_interval", "must not be negative; use 0 for no sampling")
+			}
+			spec, err := t.prepareDeps(toolBenchmark, &in.scriptArgs, in.Dependencies, in.TimeoutSeconds, redactedParams(in, in.EnvVars))
+			if err != nil {
+				return nil, nil, err
+			}
+			spec.async, spec.stream = in.AsyncMode, true
+			spec.req.Measure = true
+			spec.req.SampleInterval = secondsDuration(in.SampleInterval)
+			o, err := t.execute(ctx, req, spec)
+			if err != nil {
+				return nil, nil, err
+			}
+			r := t.benchResult(o, spec)
+			return render(in.Markdown, r, func() string {
+				var b *BenchmarkResult
+				if r.ExitCode != nil {
+					b = &r
+				}
+				return markdownRun(&r.RunResult, r.ResolvedDependencies, b)
+			}), &r, nil
+		}),
+		def(GroupRun, &mcp.Tool{
+			Name:  toolRunInDirAsync,
+			Title: "Start a Python script in a directory as a job",
+			Description: "Start a script like run_script_in_dir as a background job and return its job_id at once (no timeout unless timeout_seconds is given). " +
+				"With stream=true (default) its output is readable while it runs. " + asyncHint,
+			Annotations: destructive,
+		}, func(ctx context.Context, req *mcp.CallToolRequest, in RunInDirAsyncArgs) (*mcp.CallToolResult, *AsyncStarted, error) {
+			if in.Directory == "" {
+				return nil, nil, argError("directory", "is required: give an existing directory to run in")
+			}
+			spec, err := t.prepare(toolRunInDirAsync, &in.scriptArgs, in.Directory, in.TimeoutSeconds, redactedParams(in, in.EnvVars))
+			if err != nil {
+				return nil, nil, err
+			}
+			spec.req.UseUV, spec.async, spec.stream = in.UseUV, true, in.Stream
+			r, err := t.startAsync(ctx, req, spec)
+			if err != nil {
+				return nil, nil, err
+			}
+			return render(in.Markdown, r, func() string { return markdownStarted(r, "", nil) }), r, nil
+		}),
+		def(GroupRun, &mcp.Tool{
+			Name:  toolRunDepsAsync,
+			Title: "Start Python with dependencies as a job",
+			Description: "Start a run like run_script_with_dependencies as a background job and return its job_id at once (no timeout unless timeout_seconds is given). " +
+				"The exact dependency versions and the Python version are in the job's result (py_job_status) once it ends. " + asyncHint,
+			Annotations: destructive,
+		}, func(ctx context.Context, req *mcp.CallToolRequest, in RunDepsAsyncArgs) (*mcp.CallToolResult, *AsyncDepsStarted, error) {
+			spec, err := t.prepareDeps(toolRunDepsAsync, &in.scriptArgs, in.Dependencies, in.TimeoutSeconds, redactedParams(in, in.EnvVars))
+			if err != nil {
+				return nil, nil, err
+			}
+			spec.async, spec.stream = true, in.Stream
+			s, err := t.startAsync(ctx, req, spec)
+			if err != nil {
+				return nil, nil, err
+			}
+			r := &AsyncDepsStarted{AsyncStarted: *s}
+			return render(in.Markdown, r, func() string { return markdownStarted(s, "", nil) }), r, nil
+		}),
+	}
+}
+
+// prepareDeps prepares a uv run with dependencies.
+func (t *Toolset) prepareDeps(tool string, in *scriptArgs, deps []string, timeout float64, params any) (*runSpec, error) {
+	for _, d := range deps {
+		if d == "" || d[0] == '-' {
+			return nil, argError("dependencies", "%q is not a PEP 508 requirement (such as \"requests>=2.31\"); options are not accepted", d)
+		}
+	}
+	spec, err := t.prepare(tool, in, "", timeout, params)
+	if err != nil {
+		return nil, err
+	}
+	spec.req.UseUV = true
+	spec.req.Dependencies = deps
+	return spec, nil
+}
+
+// startAsync starts spec as a background job.
+func (t *Toolset) startAsync(ctx context.Context, req *mcp.CallToolRequest, spec *runSpec) (*AsyncStarted, error) {
+	o, err := t.execute(ctx, req, spec)
+	if err != nil {
+		return nil, err
+	}
+	strategy := executor.StrategySystem
+	if spec.req.UseUV {
+		strategy = executor.StrategyUV
+	}
+	return &AsyncStarted{
+		JobID:             o.jobID,
+		Status:            StatusStarted,
+		ExecutionStrategy: string(strategy),
+		Message:           fmt.Sprintf("Job %s started. %s Live output: %s.", o.jobID, asyncHint, JobStreamURI(o.jobID)),
+		AutosavedScript:   spec.autosaved,
+	}, nil
+}
+
+// jobKind is the job store kind of a run.
+func jobKind(spec *runSpec) string {
+	if spec.async && !spec.stream {
+		return spec.tool + bufferedKind
+	}
+	return spec.tool
+}

@@ -1,0 +1,380 @@
+package mcptools
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/pyexec-mcp/pyexec/jobstore"
+	"github.com/pyexec-mcp/pyexec/smartasync"
+)
+
+// listJobsMax bounds the rows of list_jobs (which has no limit parameter in
+// the contract); total still counts every job.
+const listJobsMax = 200
+
+// exitCodeWait bounds how long kill_job waits for another server process to
+// record the exit code of a job it killed.
+const exitCodeWait = 3 * time.Second
+
+func (t *Toolset) jobDefs() []toolDef {
+	readOnly := &mcp.ToolAnnotations{ReadOnlyHint: true, OpenWorldHint: ptr(false)}
+	stopper := &mcp.ToolAnnotations{DestructiveHint: ptr(true), IdempotentHint: true, OpenWorldHint: ptr(false)}
+	return []toolDef{
+		def(GroupJobs, &mcp.Tool{
+			Name:        "list_jobs",
+			Title:       "List background jobs",
+			Description: fmt.Sprintf("List the background jobs (script runs and other long calls), newest first, at most %d: id, label, state, whether it is running, exit code, pid, elapsed time. Every job tool and every server process sharing the data directory see the same jobs.", listJobsMax),
+			Annotations: readOnly,
+		}, func(ctx context.Context, req *mcp.CallToolRequest, _ ListJobsArgs) (*mcp.CallToolResult, *ListJobsResult, error) {
+			jobs, total, err := t.store.List(ctx, &jobstore.ListOptions{Limit: listJobsMax})
+			if err != nil {
+				return nil, nil, err
+			}
+			out := &ListJobsResult{Jobs: []JobRow{}, Total: total}
+			for _, j := range jobs {
+				out.Jobs = append(out.Jobs, jobRow(j))
+			}
+			return textResult(markdownJobs(out)), out, nil
+		}),
+		def(GroupJobs, &mcp.Tool{
+			Name:  "get_job_output",
+			Title: "Read a job's output",
+			Description: "Read a job's stdout and stderr from byte offsets (0 = from the start) while it runs or after it ended, with its state and exit code. " +
+				"Pass the returned next_stdout_offset/next_stderr_offset on the next call to get only new output; more=true means more is already available.",
+			Annotations: readOnly,
+		}, func(ctx context.Context, req *mcp.CallToolRequest, in GetJobOutputArgs) (*mcp.CallToolResult, *JobOutput, error) {
+			out, err := t.jobOutput(ctx, in)
+			if err != nil {
+				return nil, nil, err
+			}
+			return render(in.Markdown, out, func() string { return markdownJobOutput(out) }), out, nil
+		}),
+		def(GroupJobs, &mcp.Tool{
+			Name:        "kill_job",
+			Title:       "Kill a job",
+			Description: "Kill a running job and its whole process tree (also a job started by another server process sharing the data directory). Returns status \"killed\" and the exit code; for a job that already ended, its final state (nothing is killed).",
+			Annotations: stopper,
+		}, func(ctx context.Context, req *mcp.CallToolRequest, in JobIDArgs) (*mcp.CallToolResult, *KillResult, error) {
+			c, err := t.stopJob(ctx, in.JobID)
+			if err != nil {
+				return nil, nil, err
+			}
+			out := &KillResult{JobID: in.JobID, Status: c.state, ExitCode: c.exitCode, Message: c.message}
+			if c.stopped {
+				out.Status = "killed"
+			}
+			return textResult(c.message), out, nil
+		}),
+		def(GroupJobs, &mcp.Tool{
+			Name:        "py_job_status",
+			Title:       "Job status",
+			Description: "Show one job: state (pending, running, completed, failed, cancelled), progress {current, total, message}, timestamps, and its result (completed) or error (failed).",
+			Annotations: readOnly,
+		}, func(ctx context.Context, req *mcp.CallToolRequest, in JobIDArgs) (*mcp.CallToolResult, *JobStatusResult, error) {
+			j, err := t.getJob(ctx, in.JobID)
+			if err != nil {
+				return nil, nil, err
+			}
+			out := &JobStatusResult{Job: jobInfo(j)}
+			return textResult(markdownJobInfo(&out.Job)), out, nil
+		}),
+		def(GroupJobs, &mcp.Tool{
+			Name:        "py_list_jobs",
+			Title:       "List jobs with status",
+			Description: "List jobs newest first with state and progress, optionally only those in one state (status_filter); total counts every match before the limit.",
+			Annotations: readOnly,
+		}, func(ctx context.Context, req *mcp.CallToolRequest, in PyListJobsArgs) (*mcp.CallToolResult, *PyListJobsResult, error) {
+			opts := &jobstore.ListOptions{Limit: in.Limit}
+			if in.StatusFilter != "" {
+				st := jobstore.State(in.StatusFilter)
+				if !st.Valid() {
+					return nil, nil, argError("status_filter", "%q is not a job state; use pending, running, completed, failed or cancelled (or leave it empty)", in.StatusFilter)
+				}
+				opts.States = []jobstore.State{st}
+			}
+			if in.Limit < 1 {
+				return nil, nil, argError("limit", "must be at least 1")
+			}
+			jobs, total, err := t.store.List(ctx, opts)
+			if err != nil {
+				return nil, nil, err
+			}
+			out := &PyListJobsResult{Jobs: []JobInfo{}, Total: total}
+			for _, j := range jobs {
+				info := jobInfo(j)
+				info.Result = nil // py_job_status shows it; keep the list small
+				out.Jobs = append(out.Jobs, info)
+			}
+			return textResult(markdownPyJobs(out)), out, nil
+		}),
+		def(GroupJobs, &mcp.Tool{
+			Name:        "py_cancel_job",
+			Title:       "Cancel a job",
+			Description: "Cancel a pending or running job: its work stops and, for script runs, its whole process tree is killed; the job is recorded as cancelled. Cancelling a job that already ended changes nothing and says so.",
+			Annotations: stopper,
+		}, func(ctx context.Context, req *mcp.CallToolRequest, in JobIDArgs) (*mcp.CallToolResult, *CancelResult, error) {
+			c, err := t.stopJob(ctx, in.JobID)
+			if err != nil {
+				return nil, nil, err
+			}
+			out := &CancelResult{JobID: in.JobID, Status: c.state, Message: c.message}
+			return textResult(c.message), out, nil
+		}),
+		def(GroupJobs, &mcp.Tool{
+			Name:        "py_prune_jobs",
+			Title:       "Prune finished jobs",
+			Description: "Remove finished jobs (and their output logs) that ended more than max_age_hours ago (0: any age); keep_completed=true keeps completed ones. Running and pending jobs are never removed.",
+			Annotations: &mcp.ToolAnnotations{DestructiveHint: ptr(true), OpenWorldHint: ptr(false)},
+		}, func(ctx context.Context, req *mcp.CallToolRequest, in PruneJobsArgs) (*mcp.CallToolResult, *PruneResult, error) {
+			if in.MaxAgeHours < 0 {
+				return nil, nil, argError("max_age_hours", "must not be negative; use 0 to prune finished jobs of any age")
+			}
+			removed, remaining, err := t.store.Prune(ctx, &jobstore.PruneOptions{
+				MaxAge:        secondsDuration(in.MaxAgeHours * 3600),
+				KeepCompleted: in.KeepCompleted,
+			})
+			if err != nil {
+				return nil, nil, err
+			}
+			out := &PruneResult{Removed: removed, Remaining: remaining}
+			return textResult(fmt.Sprintf("Removed %d finished job(s); %d remain.", removed, remaining)), out, nil
+		}),
+	}
+}
+
+// getJob reads a job, turning store errors about the id into tool errors.
+func (t *Toolset) getJob(ctx context.Context, id string) (*jobstore.Job, error) {
+	j, err := t.store.Get(ctx, id)
+	if errors.Is(err, jobstore.ErrNotFound) || errors.Is(err, jobstore.ErrInvalidID) {
+		return nil, &ArgumentError{Argument: "job_id", Message: strings.TrimPrefix(err.Error(), "jobstore: ")}
+	}
+	return j, err
+}
+
+func jobRow(j *jobstore.Job) JobRow {
+	r := JobRow{
+		JobID: j.ID, Label: j.Label, Kind: strings.TrimSuffix(j.Kind, bufferedKind), State: string(j.State),
+		Running: j.State == jobstore.StateRunning, ExitCode: jobExitCode(j), ElapsedSeconds: elapsed(j).Seconds(),
+		Stream: !strings.HasSuffix(j.Kind, bufferedKind), CreatedAt: j.CreatedAt,
+	}
+	if j.Process != nil {
+		r.PID = j.Process.PID
+	}
+	return r
+}
+
+func jobInfo(j *jobstore.Job) JobInfo {
+	info := JobInfo{
+		ID: j.ID, Label: j.Label, Kind: strings.TrimSuffix(j.Kind, bufferedKind), Status: string(j.State),
+		Progress:  Progress{Current: j.Progress.Current, Total: j.Progress.Total, Message: j.Progress.Message},
+		CreatedAt: j.CreatedAt, Error: j.Error, ExitCode: jobExitCode(j),
+	}
+	if !j.StartedAt.IsZero() {
+		info.StartedAt = ptr(j.StartedAt)
+	}
+	if !j.CompletedAt.IsZero() {
+		info.CompletedAt = ptr(j.CompletedAt)
+	}
+	if len(j.Result) > 0 {
+		info.Result = json.RawMessage(j.Result)
+	}
+	return info
+}
+
+// jobExitCode is the job's exit code: recorded on the job, or else in the
+// result of a completed script run.
+func jobExitCode(j *jobstore.Job) *int {
+	if j.ExitCode != nil || len(j.Result) == 0 {
+		return j.ExitCode
+	}
+	var r struct {
+		ExitCode *int `json:"exit_code"`
+	}
+	if json.Unmarshal(j.Result, &r) != nil {
+		return nil
+	}
+	return r.ExitCode
+}
+
+// elapsed is the run time of a job so far, or in total once it ended.
+func elapsed(j *jobstore.Job) time.Duration {
+	start := j.StartedAt
+	if start.IsZero() {
+		start = j.CreatedAt
+	}
+	end := j.CompletedAt
+	if end.IsZero() {
+		if j.State.Final() {
+			return 0
+		}
+		end = time.Now()
+	}
+	return max(0, end.Sub(start))
+}
+
+func processID() int { return os.Getpid() }
+
+func secondsDuration(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+func (t *Toolset) jobOutput(ctx context.Context, in GetJobOutputArgs) (*JobOutput, error) {
+	if in.StdoutOffset < 0 || in.StderrOffset < 0 || in.MaxBytes < 0 {
+		return nil, argError("stdout_offset", "offsets and max_bytes must not be negative; start at 0")
+	}
+	j, err := t.getJob(ctx, in.JobID)
+	if err != nil {
+		return nil, err
+	}
+	max := t.cfg.outputCap
+	if in.MaxBytes > 0 {
+		max = min(in.MaxBytes, max)
+	}
+	out := &JobOutput{JobID: j.ID, State: string(j.State), Status: "running", ExitCode: jobExitCode(j),
+		ElapsedSeconds: elapsed(j).Seconds(), Error: firstLine(j.Error)}
+	if j.State.Final() {
+		out.Status = "finished"
+	}
+	var moreOut, moreErr bool
+	out.Stdout, out.NextStdoutOffset, moreOut, err = t.readChunk(ctx, j.ID, jobstore.Stdout, in.StdoutOffset, max)
+	if err != nil {
+		return nil, err
+	}
+	out.Stderr, out.NextStderrOffset, moreErr, err = t.readChunk(ctx, j.ID, jobstore.Stderr, in.StderrOffset, max)
+	if err != nil {
+		return nil, err
+	}
+	out.More = moreOut || moreErr
+	return out, nil
+}
+
+// readChunk reads up to max bytes of a log from offset and returns them as
+// text, ending at a character boundary (the next call starts at the rest of
+// a split character), with the next offset and whether more is available.
+func (t *Toolset) readChunk(ctx context.Context, id string, st jobstore.Stream, off int64, max int) (string, int64, bool, error) {
+	data, next, done, err := t.store.ReadLog(ctx, id, st, off, max)
+	if err != nil {
+		if errors.Is(err, jobstore.ErrNotFound) {
+			return "", off, false, &ArgumentError{Argument: "job_id", Message: strings.TrimPrefix(err.Error(), "jobstore: ")}
+		}
+		return "", off, false, err
+	}
+	if !done {
+		if k := incompleteTail(data); k > 0 && k < len(data) {
+			data, next = data[:len(data)-k], next-int64(k)
+		}
+	}
+	more := false
+	if len(data) > 0 && len(data) >= max-utf8.UTFMax {
+		probe, _, _, err := t.store.ReadLog(ctx, id, st, next, 1)
+		more = err == nil && len(probe) > 0
+	}
+	return decodeText(data), next, more, nil
+}
+
+// incompleteTail returns the length of an incomplete UTF-8 sequence at the
+// end of b (0 if b ends on a character boundary).
+func incompleteTail(b []byte) int {
+	for k := 1; k < utf8.UTFMax && k <= len(b); k++ {
+		c := b[len(b)-k]
+		if c < 0x80 {
+			return 0 // ASCII: a boundary
+		}
+		if utf8.RuneStart(c) {
+			if utf8.FullRune(b[len(b)-k:]) {
+				return 0
+			}
+			return k
+		}
+	}
+	return 0
+}
+
+// decodeText makes log bytes valid UTF-8 text.
+func decodeText(b []byte) string { return strings.ToValidUTF8(string(b), "\uFFFD") }
+
+// stopped is what a kill or cancel did.
+type stopped struct {
+	stopped  bool // this call stopped the job
+	state    string
+	exitCode *int
+	message  string
+}
+
+// stopJob cancels a job: through the Runner if this process runs it (its
+// context ends, the executor stops the process tree, the job is recorded as
+// cancelled), else by killing its recorded process group and recording the
+// cancel, for a job of another server process. A job that already ended is
+// left alone.
+func (t *Toolset) stopJob(ctx context.Context, id string) (*stopped, error) {
+	j, err := t.getJob(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if j.State.Final() {
+		return finishedAlready(j), nil
+	}
+	cctx, cancel := context.WithTimeout(ctx, cancelWait)
+	defer cancel()
+	_, err = t.runner.Cancel(cctx, id)
+	switch {
+	case err == nil:
+		t.log.Info("mcptools: job cancelled on request", "job_id", id)
+	case errors.Is(err, smartasync.ErrNotRunning):
+		if err := t.stopForeign(ctx, j); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, err
+	}
+	if j, err = t.store.Get(ctx, id); err != nil {
+		return nil, err
+	}
+	if j.State != jobstore.StateCancelled {
+		return finishedAlready(j), nil
+	}
+	msg := fmt.Sprintf("Job %s was cancelled; its process tree is gone.", id)
+	if c := jobExitCode(j); c != nil {
+		msg += fmt.Sprintf(" Exit code %d.", *c)
+	}
+	return &stopped{stopped: true, state: string(j.State), exitCode: jobExitCode(j), message: msg}, nil
+}
+
+// stopForeign stops a job this process does not run: it may belong to
+// another server process sharing the store, or have just ended.
+func (t *Toolset) stopForeign(ctx context.Context, j *jobstore.Job) error {
+	err := t.store.Kill(ctx, j.ID)
+	if err != nil && !errors.Is(err, jobstore.ErrNoProcess) {
+		return fmt.Errorf("killing job %s: %w", j.ID, err)
+	}
+	err = t.store.FinishJob(ctx, j.ID, string(jobstore.StateCancelled), nil,
+		fmt.Sprintf("cancelled on request (from server process %d)", processID()))
+	if err != nil && !errors.Is(err, jobstore.ErrFinished) {
+		return err
+	}
+	t.log.Info("mcptools: job of another server process killed", "job_id", j.ID, "owner_pid", j.Owner.PID)
+	// The owner records the exit code once it reaps the process.
+	deadline := time.Now().Add(exitCodeWait)
+	for time.Now().Before(deadline) {
+		if cur, err := t.store.Get(ctx, j.ID); err != nil || cur.ExitCode != nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(50 * time.Millisecond): // a polling interval
+		}
+	}
+	return nil
+}
+
+func finishedAlready(j *jobstore.Job) *stopped {
+	return &stopped{state: string(j.State), exitCode: jobExitCode(j),
+		message: fmt.Sprintf("Job %s had already ended (%s); nothing was stopped.", j.ID, j.State)}
+}

@@ -1,0 +1,264 @@
+package mcptools
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/pyexec-mcp/pyexec/executor"
+	"github.com/pyexec-mcp/pyexec/smartasync"
+)
+
+// runSpec is one validated execution request.
+type runSpec struct {
+	tool      string           // the tool name, also the job kind
+	req       executor.Request // without writers and hooks
+	label     string
+	async     bool // async_mode, or an *_async tool
+	stream    bool // output reaches the job logs as it arrives
+	autosaved string
+}
+
+// cancelWait bounds how long a handler waits for a job it cancels because
+// its client cancelled the call: the executor's grace period and pipe drain
+// are far shorter.
+const cancelWait = time.Minute
+
+var pythonVersionRE = regexp.MustCompile(`^[0-9]+\.[0-9]+$`)
+
+// prepare validates what can be checked before a run starts, so that a bad
+// argument is an immediate tool error even in async mode, and autosaves
+// inline code. The executor validates the rest (dependency syntax, the
+// interpreter) when the run starts.
+func (t *Toolset) prepare(tool string, in *scriptArgs, dir string, timeout float64, params any) (*runSpec, error) {
+	if (in.ScriptPath == "") == (in.ScriptContent == "") {
+		return nil, argError("script_path", "give exactly one of script_path (a file to run) and script_content (Python source)")
+	}
+	if math.IsNaN(timeout) || timeout < 0 || timeout > math.MaxInt64/float64(time.Second) {
+		return nil, argError("timeout_seconds", "%v is not a valid number of seconds; use 0 for no timeout", timeout)
+	}
+	if dir != "" {
+		fi, err := os.Stat(dir)
+		if err != nil {
+			return nil, argError("directory", "%q does not exist; give an existing directory", dir)
+		}
+		if !fi.IsDir() {
+			return nil, argError("directory", "%q is not a directory", dir)
+		}
+	}
+	if p := in.ScriptPath; p != "" {
+		if !filepath.IsAbs(p) && dir == "" {
+			return nil, argError("script_path", "%q is relative; give an absolute path", p)
+		}
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, p)
+		}
+		fi, err := os.Stat(p)
+		if err != nil {
+			return nil, argError("script_path", "%q does not exist", p)
+		}
+		if !fi.Mode().IsRegular() {
+			return nil, argError("script_path", "%q is not a regular file", p)
+		}
+	}
+	if strings.ContainsRune(in.ScriptContent, 0) {
+		return nil, argError("script_content", "contains a NUL byte, which Python source cannot")
+	}
+	if v := in.PythonVersion; v != "" && !pythonVersionRE.MatchString(v) {
+		return nil, argError("python_version", "%q is not a minor version; give one such as \"3.12\"", v)
+	}
+	for k, v := range in.EnvVars {
+		if k == "" || strings.ContainsAny(k, "=\x00") {
+			return nil, argError("env_vars", "key %q is not a valid variable name (empty, or contains '=' or NUL)", k)
+		}
+		if strings.ContainsRune(v, 0) {
+			return nil, argError("env_vars", "the value of %s contains a NUL byte, which cannot be passed to a process", k)
+		}
+	}
+	if f := in.EnvFile; f != "" {
+		if fi, err := os.Stat(f); err != nil || fi.IsDir() {
+			return nil, argError("env_file", "%q is not an existing file", f)
+		}
+	}
+	for _, a := range in.Args {
+		if strings.ContainsRune(a, 0) {
+			return nil, argError("args", "%q contains a NUL byte, which cannot be passed to a process", a)
+		}
+	}
+	to := time.Duration(timeout * float64(time.Second))
+	spec := &runSpec{
+		tool:  tool,
+		label: in.JobLabel,
+		req: executor.Request{
+			ScriptPath:    in.ScriptPath,
+			Code:          in.ScriptContent,
+			Dir:           dir,
+			Args:          in.Args,
+			Env:           in.EnvVars,
+			EnvFile:       in.EnvFile,
+			PythonVersion: in.PythonVersion,
+			Timeout:       to,
+		},
+	}
+	if in.ScriptContent != "" {
+		spec.autosaved = t.scripts.autosave(tool, in.ScriptContent, params)
+	}
+	return spec, nil
+}
+
+// redactedParams returns the call's arguments for the autosave sidecar,
+// without the script itself (saved next to it) and with env_vars values
+// replaced by RedactedValue.
+func redactedParams(in any, env map[string]string) map[string]any {
+	m := map[string]any{}
+	if b, err := json.Marshal(in); err == nil {
+		_ = json.Unmarshal(b, &m)
+	}
+	delete(m, "script_content")
+	if len(env) > 0 {
+		red := map[string]string{}
+		for k := range env {
+			red[k] = RedactedValue
+		}
+		m["env_vars"] = red
+	}
+	return m
+}
+
+// outcome is what an execution call produced: a finished run, or a job.
+type outcome struct {
+	run     *scriptRun // nil when the run continues as a job
+	status  string
+	jobID   string
+	message string
+}
+
+// execute runs spec through smart async: the result if it finishes within
+// the budget, else the job that continues it. While the call waits, the
+// client gets progress notifications if it asked for them.
+func (t *Toolset) execute(ctx context.Context, req *mcp.CallToolRequest, spec *runSpec) (*outcome, error) {
+	var cp *CallProgress
+	if !spec.async {
+		cp = StartCallProgress(ctx, req, t.cfg.progressEvery)
+		defer cp.Stop()
+	}
+	var report smartasync.ProgressFunc
+	if cp.active() {
+		report = cp.Report
+	}
+	live := newLiveRun(report)
+	sa := smartasync.New(t.runner, jobKind(spec), t.work(spec, live))
+	out, err := sa.Call(ctx, smartasync.Call{Label: spec.label, Async: spec.async})
+	if err != nil {
+		var perr *smartasync.PanicError
+		switch {
+		case errors.Is(err, smartasync.ErrCancelled) || errors.Is(err, smartasync.ErrClosed):
+			o := &outcome{run: out.Value, status: StatusCancelled, jobID: out.JobID, message: "cancelled: " + cancelReason(err)}
+			return o, nil
+		case errors.As(err, &perr):
+			return nil, fmt.Errorf("internal error: the run panicked and was recorded as failed job %s (py_job_status shows the stack): %v", perr.JobID, perr.Value)
+		}
+		return nil, toolError(err)
+	}
+	if out.Done {
+		return &outcome{run: out.Value, status: StatusCompleted}, nil
+	}
+	if ctx.Err() != nil && !spec.async {
+		// notifications/cancelled (or a closed session) during the budget:
+		// the client gave up on this call, so its script must not live on
+		// as a job nobody knows about. Kill the tree and record the cancel.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cancelWait)
+		defer cancel()
+		_, cerr := t.runner.Cancel(cctx, out.JobID)
+		t.log.Info("mcptools: job cancelled by its client", "job_id", out.JobID, "tool", spec.tool, "err", cerr)
+		return nil, context.Cause(ctx)
+	}
+	return &outcome{status: out.Status, jobID: out.JobID, message: out.Message}, nil
+}
+
+func cancelReason(err error) string {
+	if errors.Is(err, smartasync.ErrClosed) {
+		return "the server is shutting down"
+	}
+	return "the job was cancelled (kill_job or py_cancel_job)"
+}
+
+// toolError turns an executor error into the tool error an assistant reads:
+// without the package prefix, naming the argument where one is at fault.
+func toolError(err error) error {
+	msg := err.Error()
+	for _, p := range []string{executor.ErrInvalidRequest.Error() + ": ", "executor: "} {
+		msg = strings.TrimPrefix(msg, p)
+	}
+	switch {
+	case errors.Is(err, executor.ErrPythonNotFound):
+		return &ArgumentError{Argument: "python_version", Message: msg}
+	case errors.Is(err, executor.ErrResolution):
+		return &ArgumentError{Argument: "dependencies", Message: msg}
+	case errors.Is(err, executor.ErrInvalidRequest):
+		return errors.New(msg)
+	}
+	return err
+}
+
+// runResult builds the common result of a finished (or cancelled) run.
+func (t *Toolset) runResult(o *outcome, spec *runSpec) RunResult {
+	r := RunResult{Status: o.status, JobID: o.jobID, Message: o.message, AutosavedScript: spec.autosaved}
+	if o.run == nil || o.run.res == nil {
+		return r
+	}
+	res := o.run.res
+	code := res.ExitCode
+	r.ExitCode = &code
+	r.Stdout, r.StdoutOmittedBytes = clip(res.Stdout, res.StdoutOmitted, t.cfg.outputCap)
+	r.Stderr, r.StderrOmittedBytes = clip(res.Stderr, res.StderrOmitted, t.cfg.outputCap)
+	r.ExecutionStrategy = string(res.Strategy)
+	r.ElapsedSeconds = res.Elapsed.Seconds()
+	r.TimedOut = res.TimedOut
+	r.PythonVersionUsed = res.PythonVersion
+	return r
+}
+
+func (t *Toolset) depsResult(o *outcome, spec *runSpec) DepsResult {
+	d := DepsResult{RunResult: t.runResult(o, spec)}
+	if o.run != nil && o.run.res != nil {
+		d.ResolvedDependencies = o.run.res.ResolvedDependencies
+	}
+	return d
+}
+
+func (t *Toolset) benchResult(o *outcome, spec *runSpec) BenchmarkResult {
+	b := BenchmarkResult{DepsResult: t.depsResult(o, spec)}
+	if o.run != nil && o.run.res != nil {
+		u := o.run.res.Usage
+		b.WallTimeSeconds = u.WallTime.Seconds()
+		b.CPUTimeSeconds = u.CPUTime().Seconds()
+		b.PeakRSSMB = float64(u.PeakRSS) / (1 << 20)
+		b.PeakRSSSource = u.PeakRSSSource
+	}
+	return b
+}
+
+// clip caps text at limit bytes (head and tail around a marker), adding to
+// the count already omitted by the executor.
+func clip(s string, omitted int64, limit int) (string, int64) {
+	if len(s) <= limit {
+		return s, omitted
+	}
+	head := limit / 2
+	tail := limit - head
+	h, tl := s[:head], s[len(s)-tail:]
+	h = strings.ToValidUTF8(h, "")
+	tl = strings.ToValidUTF8(tl, "")
+	cut := int64(len(s) - len(h) - len(tl))
+	return h + fmt.Sprintf("\n… %d bytes omitted …\n", cut) + tl, omitted + cut
+}

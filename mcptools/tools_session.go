@@ -1,0 +1,425 @@
+package mcptools
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/pyexec-mcp/pyexec/session"
+	"github.com/pyexec-mcp/pyexec/workspace"
+)
+
+// The session and workspace groups: the tools of the second seed server
+// (mcp-executor), backed by packages session and workspace.
+const (
+	// GroupSession: execute_python, install_package. Needs Options.Sessions.
+	GroupSession Group = "session"
+	// GroupWorkspace: read_file, write_file, list_files. Needs
+	// Options.Workspace.
+	GroupWorkspace Group = "workspace"
+)
+
+// MaxFileResponseBytes bounds the file read_file returns: base64 and JSON
+// escaping grow it by a third to double, and the stdio message limit is
+// 16 MiB.
+const MaxFileResponseBytes = 4 << 20
+
+// extraOptions are the Options fields of the session and workspace groups.
+type extraOptions struct {
+	sessions  *session.Manager
+	workspace *workspace.Workspace
+}
+
+func (o *Options) extraOpts() extraOptions {
+	return extraOptions{sessions: o.Sessions, workspace: o.Workspace}
+}
+
+func (e extraOptions) defaultGroups() []Group {
+	var out []Group
+	if e.sessions != nil {
+		out = append(out, GroupSession)
+	}
+	if e.workspace != nil {
+		out = append(out, GroupWorkspace)
+	}
+	return out
+}
+
+func (e extraOptions) check(g Group) error {
+	switch g {
+	case GroupRun, GroupJobs, GroupScripts:
+		return nil
+	case GroupSession:
+		if e.sessions == nil {
+			return fmt.Errorf("%w: group %q needs Options.Sessions (a *session.Manager)", ErrInvalidOptions, g)
+		}
+		return nil
+	case GroupWorkspace:
+		if e.workspace == nil {
+			return fmt.Errorf("%w: group %q needs Options.Workspace (a *workspace.Workspace)", ErrInvalidOptions, g)
+		}
+		return nil
+	}
+	return fmt.Errorf("%w: unknown tool group %q; use run, jobs, scripts, session or workspace", ErrInvalidOptions, g)
+}
+
+// ExecutePythonArgs are the arguments of execute_python.
+type ExecutePythonArgs struct {
+	Code           string  `json:"code" jsonschema:"Python code to run as one cell of the session, like a notebook cell: variables, imports and functions persist between calls; the value of a trailing expression is returned; open matplotlib figures come back as PNG images."`
+	SessionID      string  `json:"session_id,omitempty" default:"default" jsonschema:"The session to run in; each has its own interpreter state, and all share the workspace directory as working directory."`
+	TimeoutSeconds float64 `json:"timeout_seconds,omitempty" default:"300" minimum:"0" jsonschema:"Interrupt the cell (KeyboardInterrupt) after this many seconds; the session keeps its state. 0 means no timeout."`
+	Markdown       bool    `json:"markdown_output,omitempty" default:"true" jsonschema:"true: readable markdown; false: the JSON of the structured result. Images are returned as image content either way."`
+}
+
+// CellOutput is the result of execute_python.
+type CellOutput struct {
+	SessionID      string   `json:"session_id"`
+	Stdout         string   `json:"stdout"`
+	Stderr         string   `json:"stderr"`
+	Value          string   `json:"value,omitempty" jsonschema:"The repr of the trailing expression's value."`
+	Error          *CellErr `json:"error,omitempty"`
+	Images         int      `json:"images" jsonschema:"PNG images returned as image content."`
+	ImagesOmitted  int      `json:"images_omitted,omitempty"`
+	TimedOut       bool     `json:"timed_out"`
+	StateLost      bool     `json:"state_lost" jsonschema:"The session's variables are gone (its kernel was restarted)."`
+	KernelDied     bool     `json:"kernel_died"`
+	KernelExit     string   `json:"kernel_exit,omitempty"`
+	Notes          []string `json:"notes,omitempty"`
+	ExecutionCount int      `json:"execution_count"`
+	ElapsedSeconds float64  `json:"elapsed_seconds"`
+}
+
+// CellErr is an exception raised by a cell.
+type CellErr struct {
+	Type      string `json:"type"`
+	Message   string `json:"message"`
+	Traceback string `json:"traceback"`
+}
+
+// InstallPackageArgs are the arguments of install_package.
+type InstallPackageArgs struct {
+	Package   string   `json:"package,omitempty" jsonschema:"One requirement, e.g. \"pandas\" or \"numpy==2.1.*\"."`
+	Packages  []string `json:"packages,omitempty" jsonschema:"Several requirements; may be combined with package."`
+	SessionID string   `json:"session_id,omitempty" default:"default" jsonschema:"The session whose environment receives the packages; they are importable in it at once."`
+}
+
+// InstallOutput is the result of install_package.
+type InstallOutput struct {
+	SessionID string            `json:"session_id"`
+	Requested []session.Package `json:"requested" jsonschema:"Each requirement with the exact version now installed."`
+	Installed []session.Package `json:"installed,omitempty"`
+	Removed   []session.Package `json:"removed,omitempty"`
+	Notes     []string          `json:"notes,omitempty"`
+}
+
+// ReadFileArgs are the arguments of read_file.
+type ReadFileArgs struct {
+	Path string `json:"path" jsonschema:"A path relative to the workspace, e.g. \"data/in.csv\". Absolute paths, \"..\" and symlinks that lead out are refused."`
+}
+
+// FileOutput describes a file that was read or written.
+type FileOutput struct {
+	Path          string `json:"path"`
+	Size          int64  `json:"size"`
+	MIME          string `json:"mime,omitempty"`
+	IsText        bool   `json:"is_text"`
+	Content       string `json:"content,omitempty" jsonschema:"The text, for a text file."`
+	ContentBase64 string `json:"content_base64,omitempty" jsonschema:"The bytes in base64, for a binary file that is not an image (images are returned as image content)."`
+}
+
+// WriteFileArgs are the arguments of write_file.
+type WriteFileArgs struct {
+	Path     string `json:"path" jsonschema:"A path relative to the workspace; missing parent directories are created."`
+	Content  string `json:"content" jsonschema:"The content: text, or base64 with encoding \"base64\"."`
+	Encoding string `json:"encoding,omitempty" default:"text" jsonschema:"\"text\" or \"base64\" (for binary content)."`
+	Append   bool   `json:"append,omitempty" jsonschema:"Append to the file instead of replacing it."`
+}
+
+// ListFilesArgs are the arguments of list_files.
+type ListFilesArgs struct {
+	Path      string `json:"path,omitempty" jsonschema:"A directory relative to the workspace; empty for the workspace itself."`
+	Recursive bool   `json:"recursive,omitempty" jsonschema:"Walk subdirectories too."`
+}
+
+// ListFilesOutput is the result of list_files.
+type ListFilesOutput struct {
+	Entries   []FileEntry `json:"entries"`
+	Truncated bool        `json:"truncated"`
+}
+
+// FileEntry is one entry of list_files.
+type FileEntry struct {
+	Path    string `json:"path"`
+	Type    string `json:"type" jsonschema:"file, dir, symlink or other"`
+	Size    int64  `json:"size"`
+	Target  string `json:"target,omitempty"`
+	Outside bool   `json:"outside,omitempty" jsonschema:"A symlink leading outside the workspace (not readable)."`
+}
+
+// extraTools are the session and workspace tools.
+type extraTools struct {
+	sessions  *session.Manager
+	workspace *workspace.Workspace
+}
+
+func (e extraOptions) tools() extraTools {
+	return extraTools{sessions: e.sessions, workspace: e.workspace}
+}
+
+func (e extraTools) defs(t *Toolset) []toolDef {
+	var out []toolDef
+	if e.sessions != nil {
+		out = append(out, e.sessionDefs()...)
+	}
+	if e.workspace != nil {
+		out = append(out, e.workspaceDefs()...)
+	}
+	return out
+}
+
+func (e extraTools) sessionDefs() []toolDef {
+	return []toolDef{
+		def(GroupSession, &mcp.Tool{
+			Name:  "execute_python",
+			Title: "Execute Python in a persistent session",
+			Description: "Run Python code in a persistent session (like a Jupyter kernel): variables, imports and functions survive between calls. " +
+				"Returns stdout, stderr, the value of a trailing expression and any exception with its traceback; every matplotlib figure left open is returned as a PNG image. " +
+				"The working directory is the workspace (see read_file/write_file/list_files). A timeout interrupts the cell and keeps the session's state.",
+			Annotations: &mcp.ToolAnnotations{DestructiveHint: ptr(true), OpenWorldHint: ptr(true)},
+		}, func(ctx context.Context, req *mcp.CallToolRequest, in ExecutePythonArgs) (*mcp.CallToolResult, *CellOutput, error) {
+			if strings.TrimSpace(in.Code) == "" {
+				return nil, nil, argError("code", "is empty; give Python code to run")
+			}
+			res, err := e.sessions.Execute(ctx, in.SessionID, in.Code, secondsDuration(in.TimeoutSeconds))
+			if err != nil && !(errors.Is(err, session.ErrCancelled) && res != nil) {
+				return nil, nil, sessionError(err)
+			}
+			out := cellOutput(in.SessionID, res)
+			r := render(in.Markdown, out, func() string { return markdownCell(out) })
+			for _, img := range res.Images {
+				r.Content = append(r.Content, &mcp.ImageContent{MIMEType: img.MIME, Data: img.Data})
+			}
+			return r, out, nil
+		}),
+		def(GroupSession, &mcp.Tool{
+			Name:  "install_package",
+			Title: "Install Python packages into a session",
+			Description: "Install one or more packages (PEP 508 requirements) into a session's own virtual environment with uv; they are importable in the live session at once, without a restart. " +
+				"Returns the exact versions installed.",
+			Annotations: &mcp.ToolAnnotations{DestructiveHint: ptr(false), IdempotentHint: true, OpenWorldHint: ptr(true)},
+		}, func(ctx context.Context, req *mcp.CallToolRequest, in InstallPackageArgs) (*mcp.CallToolResult, *InstallOutput, error) {
+			reqs := append([]string(nil), in.Packages...)
+			if in.Package != "" {
+				reqs = append([]string{in.Package}, reqs...)
+			}
+			if len(reqs) == 0 {
+				return nil, nil, argError("package", "give a requirement in package (or several in packages), e.g. \"pandas\"")
+			}
+			res, err := e.sessions.Install(ctx, in.SessionID, reqs)
+			if err != nil {
+				return nil, nil, sessionError(err)
+			}
+			out := &InstallOutput{SessionID: sessionName(in.SessionID), Requested: exactVersions(res), Installed: res.Installed, Removed: res.Removed, Notes: res.Notes}
+			return textResult(markdownInstall(out)), out, nil
+		}),
+	}
+}
+
+// exactVersions returns the requested packages, taking a version that the
+// freeze did not give (a requirement by URL) from uv's list of changes.
+func exactVersions(res *session.InstallResult) []session.Package {
+	out := make([]session.Package, 0, len(res.Requested))
+	for _, p := range res.Requested {
+		if p.Version == "" {
+			for _, ins := range res.Installed {
+				if strings.EqualFold(normName(ins.Name), normName(p.Name)) {
+					p.Version = ins.Version
+				}
+			}
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// normName normalises a distribution name (PEP 503).
+func normName(s string) string {
+	return strings.NewReplacer("_", "-", ".", "-").Replace(strings.ToLower(s))
+}
+
+func sessionName(id string) string {
+	if id == "" {
+		return session.DefaultSessionID
+	}
+	return id
+}
+
+// sessionError maps session errors to tool errors naming the argument.
+func sessionError(err error) error {
+	msg := strings.TrimPrefix(err.Error(), "session: ")
+	switch {
+	case errors.Is(err, session.ErrInvalidSessionID), errors.Is(err, session.ErrTooManySessions):
+		return &ArgumentError{Argument: "session_id", Message: msg}
+	case errors.Is(err, session.ErrInvalidRequirement), errors.Is(err, session.ErrInstall):
+		return &ArgumentError{Argument: "packages", Message: msg}
+	}
+	return errors.New(msg)
+}
+
+func cellOutput(id string, res *session.CellResult) *CellOutput {
+	out := &CellOutput{
+		SessionID: sessionName(id), Stdout: res.Stdout, Stderr: res.Stderr, Value: res.Value,
+		Images: len(res.Images), ImagesOmitted: res.ImagesOmitted, TimedOut: res.TimedOut,
+		StateLost: res.StateLost, KernelDied: res.KernelDied, KernelExit: res.KernelExit, Notes: res.Notes,
+		ExecutionCount: res.ExecutionCount, ElapsedSeconds: res.Elapsed.Seconds(),
+	}
+	if res.Error != nil {
+		out.Error = &CellErr{Type: res.Error.Type, Message: res.Error.Message, Traceback: res.Error.Traceback}
+	}
+	return out
+}
+
+func markdownCell(c *CellOutput) string {
+	var b strings.Builder
+	switch {
+	case c.KernelDied:
+		fmt.Fprintf(&b, "## 💥 The session's Python process died (%s); its state is lost\n", c.KernelExit)
+	case c.TimedOut:
+		fmt.Fprintf(&b, "## ⏱️ Interrupted after %s (timeout)\n", seconds(c.ElapsedSeconds))
+	case c.Error != nil:
+		fmt.Fprintf(&b, "## ❌ %s: %s\n", c.Error.Type, firstLine(c.Error.Message))
+	default:
+		fmt.Fprintf(&b, "## ✅ [%d] in %s\n", c.ExecutionCount, seconds(c.ElapsedSeconds))
+	}
+	if c.StateLost && !c.KernelDied {
+		b.WriteString("\n**The session's state was lost** (its Python process was restarted); re-run earlier cells as needed.\n")
+	}
+	writeStream(&b, "stdout", c.Stdout, 0)
+	writeStream(&b, "stderr", c.Stderr, 0)
+	if c.Value != "" {
+		b.WriteString("\n### value\n" + fence("text", c.Value))
+	}
+	if c.Error != nil && c.Error.Traceback != "" {
+		b.WriteString("\n### traceback\n" + fence("text", c.Error.Traceback))
+	}
+	if c.Images > 0 {
+		fmt.Fprintf(&b, "\n%d image(s) attached.\n", c.Images)
+	}
+	for _, n := range c.Notes {
+		b.WriteString("\n_" + n + "_\n")
+	}
+	return b.String()
+}
+
+func markdownInstall(o *InstallOutput) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "## 📦 Installed into session `%s`\n\n", o.SessionID)
+	for _, p := range o.Requested {
+		fmt.Fprintf(&b, "- %s → **%s==%s**\n", p.Requirement, p.Name, p.Version)
+	}
+	if len(o.Installed) > len(o.Requested) {
+		fmt.Fprintf(&b, "\n%d distribution(s) installed in total, dependencies included.\n", len(o.Installed))
+	}
+	for _, n := range o.Notes {
+		b.WriteString("\n_" + n + "_\n")
+	}
+	return b.String()
+}
+
+func (e extraTools) workspaceDefs() []toolDef {
+	ws := e.workspace
+	readOnly := &mcp.ToolAnnotations{ReadOnlyHint: true, OpenWorldHint: ptr(false)}
+	return []toolDef{
+		def(GroupWorkspace, &mcp.Tool{
+			Name:        "read_file",
+			Title:       "Read a workspace file",
+			Description: "Read a file of the workspace (the Python sessions' working directory) by relative path. Text comes back as text, binary content as base64; an image file is also returned as image content.",
+			Annotations: readOnly,
+		}, func(ctx context.Context, req *mcp.CallToolRequest, in ReadFileArgs) (*mcp.CallToolResult, *FileOutput, error) {
+			data, info, err := ws.Read(in.Path)
+			if err != nil {
+				return nil, nil, workspaceError(err)
+			}
+			if len(data) > MaxFileResponseBytes {
+				return nil, nil, argError("path", "%q is %d bytes; read_file returns at most %d (responses must stay small): process it with execute_python instead", in.Path, len(data), MaxFileResponseBytes)
+			}
+			out := &FileOutput{Path: info.Path, Size: info.Size, MIME: info.MIME, IsText: info.IsText}
+			var r *mcp.CallToolResult
+			if info.IsText {
+				out.Content = string(data)
+				r = textResult(fmt.Sprintf("`%s` (%d bytes)\n\n%s", info.Path, info.Size, fence("", out.Content)))
+			} else if info.IsImage() {
+				// The image content carries the bytes; not twice.
+				r = textResult(fmt.Sprintf("`%s` is an image (%s, %d bytes), attached.", info.Path, info.MIME, info.Size))
+				r.Content = append(r.Content, &mcp.ImageContent{MIMEType: info.MIME, Data: data})
+			} else {
+				out.ContentBase64 = base64.StdEncoding.EncodeToString(data)
+				r = textResult(fmt.Sprintf("`%s` is binary (%s, %d bytes); content_base64 holds it.", info.Path, info.MIME, info.Size))
+			}
+			return r, out, nil
+		}),
+		def(GroupWorkspace, &mcp.Tool{
+			Name:        "write_file",
+			Title:       "Write a workspace file",
+			Description: "Write a file of the workspace by relative path (text, or binary given as base64 with encoding \"base64\"), creating parent directories; append=true appends.",
+			Annotations: &mcp.ToolAnnotations{DestructiveHint: ptr(true), OpenWorldHint: ptr(false)},
+		}, func(ctx context.Context, req *mcp.CallToolRequest, in WriteFileArgs) (*mcp.CallToolResult, *FileOutput, error) {
+			data := []byte(in.Content)
+			switch in.Encoding {
+			case "", "text":
+			case "base64":
+				var err error
+				if data, err = base64.StdEncoding.DecodeString(in.Content); err != nil {
+					return nil, nil, argError("content", "is not valid base64: %v", err)
+				}
+			default:
+				return nil, nil, argError("encoding", "%q is not an encoding; use \"text\" or \"base64\"", in.Encoding)
+			}
+			info, err := ws.Write(in.Path, data, &workspace.WriteOptions{Append: in.Append})
+			if err != nil {
+				return nil, nil, workspaceError(err)
+			}
+			out := &FileOutput{Path: info.Path, Size: info.Size, MIME: info.MIME, IsText: info.IsText}
+			return textResult(fmt.Sprintf("Wrote `%s` (%d bytes).", info.Path, info.Size)), out, nil
+		}),
+		def(GroupWorkspace, &mcp.Tool{
+			Name:        "list_files",
+			Title:       "List workspace files",
+			Description: "List the files and directories of the workspace (or of a directory in it), optionally recursively, with sizes; symlinks that lead outside are marked.",
+			Annotations: readOnly,
+		}, func(ctx context.Context, req *mcp.CallToolRequest, in ListFilesArgs) (*mcp.CallToolResult, *ListFilesOutput, error) {
+			l, err := ws.List(in.Path, &workspace.ListOptions{Recursive: in.Recursive})
+			if err != nil {
+				return nil, nil, workspaceError(err)
+			}
+			out := &ListFilesOutput{Entries: []FileEntry{}, Truncated: l.Truncated}
+			var b strings.Builder
+			for _, f := range l.Entries {
+				out.Entries = append(out.Entries, FileEntry{Path: f.Path, Type: f.Type, Size: f.Size, Target: f.Target, Outside: f.Outside})
+				fmt.Fprintf(&b, "- `%s` (%s, %d bytes)\n", f.Path, f.Type, f.Size)
+			}
+			if len(out.Entries) == 0 {
+				b.WriteString("The directory is empty.\n")
+			}
+			if l.Truncated {
+				b.WriteString("\n(truncated: more entries exist)\n")
+			}
+			return textResult(b.String()), out, nil
+		}),
+	}
+}
+
+// workspaceError maps workspace errors to tool errors about the path.
+func workspaceError(err error) error {
+	msg := strings.TrimPrefix(err.Error(), "workspace: ")
+	switch {
+	case errors.Is(err, workspace.ErrOutside), errors.Is(err, workspace.ErrInvalidPath),
+		errors.Is(err, workspace.ErrNotRegular), errors.Is(err, workspace.ErrTooLarge):
+		return &ArgumentError{Argument: "path", Message: msg}
+	}
+	return errors.New(msg)
+}

@@ -1,0 +1,252 @@
+package mcptools
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/pyexec-mcp/pyexec/executor"
+	"github.com/pyexec-mcp/pyexec/jobstore"
+	"github.com/pyexec-mcp/pyexec/smartasync"
+)
+
+// Toolset is the set of pyexec tools and the job-stream resource, ready to be
+// registered onto any number of *mcp.Server. It owns the background jobs (a
+// smartasync.Runner over the job store), the execution slots and the
+// subscription watcher. Create it with New; it is safe for concurrent use;
+// the caller must Close it — before closing the servers' sessions, so that
+// running work is cancelled (and its process trees killed) first.
+type Toolset struct {
+	cfg      config
+	exec     *executor.Executor
+	store    *jobstore.Store
+	ownStore bool
+	runner   *smartasync.Runner
+	log      *slog.Logger
+	slots    *slots
+	scripts  *scripts
+	watch    *watcher
+	extra    extraTools
+
+	ctx    context.Context // lifetime: cancelled by Close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu      sync.Mutex
+	servers []*mcp.Server
+	closed  bool
+}
+
+// New returns a Toolset configured by opts; nil means defaults. It opens the
+// job store (running its recovery of jobs left by dead servers) unless
+// opts.Store is given.
+func New(ctx context.Context, opts *Options) (*Toolset, error) {
+	cfg, err := opts.config()
+	if err != nil {
+		return nil, err
+	}
+	if opts == nil {
+		opts = &Options{}
+	}
+	t := &Toolset{cfg: cfg, log: cfg.log, exec: opts.Executor, store: opts.Store}
+	if t.exec == nil {
+		if t.exec, err = executor.New(&executor.Options{DataDir: cfg.dataDir}); err != nil {
+			return nil, fmt.Errorf("mcptools: %w", err)
+		}
+	}
+	if t.store == nil {
+		t.store, err = jobstore.Open(ctx, &jobstore.Options{Dir: cfg.dataDir, Logger: cfg.log})
+		if err != nil {
+			return nil, fmt.Errorf("mcptools: open the job store in %s: %w", cfg.dataDir, err)
+		}
+		t.ownStore = true
+	}
+	t.runner, err = smartasync.NewRunner(&smartasync.Options{
+		Store:            t.store,
+		Budget:           cfg.budget,
+		ProgressInterval: cfg.progressEvery,
+		Logger:           cfg.log,
+	})
+	if err != nil {
+		_ = t.closeStore()
+		return nil, fmt.Errorf("mcptools: %w", err)
+	}
+	if err := os.MkdirAll(cfg.scriptsDir, 0o700); err != nil {
+		_ = t.runner.Close()
+		_ = t.closeStore()
+		return nil, fmt.Errorf("mcptools: scripts directory: %w", err)
+	}
+	t.scripts = &scripts{dir: cfg.scriptsDir, autosaveDir: cfg.autosaveDir, keep: cfg.autosaveKeep, log: cfg.log}
+	t.slots = newSlots(cfg.maxConcurrent)
+	t.extra = opts.extraOpts().tools()
+	t.ctx, t.cancel = context.WithCancel(context.Background())
+	t.watch = newWatcher(t)
+	t.wg.Add(1)
+	go func() {
+		defer t.wg.Done()
+		t.watch.run(t.ctx)
+	}()
+	return t, nil
+}
+
+// Runner returns the smartasync.Runner of the Toolset's job system, so that
+// an embedding server's own SmartAsync tools share it: their jobs appear in
+// py_list_jobs and py_job_status and are cancelled by py_cancel_job.
+func (t *Toolset) Runner() *smartasync.Runner { return t.runner }
+
+// Store returns the job store.
+func (t *Toolset) Store() *jobstore.Store { return t.store }
+
+// Close cancels every running job of this process (killing its process tree;
+// the job is recorded as cancelled, "server shutting down"), stops the
+// subscription watcher, and closes the job store if the Toolset opened it.
+// Call it before closing the servers' sessions. Close is idempotent.
+func (t *Toolset) Close() error {
+	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		return nil
+	}
+	t.closed = true
+	t.mu.Unlock()
+	t.log.Info("mcptools: shutting down; cancelling running jobs")
+	err := t.runner.Close()
+	t.cancel()
+	t.wg.Wait()
+	return errors.Join(err, t.closeStore())
+}
+
+func (t *Toolset) closeStore() error {
+	if t.ownStore {
+		return t.store.Close()
+	}
+	return nil
+}
+
+// Names returns the names of the tools Register adds, in registration order.
+func (t *Toolset) Names() []string {
+	var out []string
+	for _, d := range t.defs() {
+		out = append(out, d.name)
+	}
+	return out
+}
+
+// Register adds the selected tools, the job-stream://{job_id} resource
+// template (group jobs) and a recovery middleware (a panicking handler
+// becomes an error result; the server keeps serving) onto s.
+//
+// It panics if this Toolset is already registered on s or if a tool name is
+// already claimed on s by another Toolset or by AddTool: the SDK itself would
+// silently replace the earlier tool.
+//
+// Resource subscriptions need the server's options: create s with
+// mcp.NewServer(impl, t.ServerOptions(base)).
+func (t *Toolset) Register(s *mcp.Server) {
+	if s == nil {
+		panic("mcptools: Register called with a nil *mcp.Server")
+	}
+	defs := t.defs()
+	names := make([]string, len(defs))
+	for i, d := range defs {
+		names[i] = d.name
+	}
+	claimNames(s, t, names...)
+	installRecovery(s, t.log)
+	for _, d := range defs {
+		d.add(s)
+	}
+	if t.cfg.has(GroupJobs) {
+		s.AddResourceTemplate(&mcp.ResourceTemplate{
+			Name:        "job-stream",
+			Title:       "Output of a background job",
+			URITemplate: jobStreamTemplate,
+			Description: "The stdout and stderr of a job as \"---STDOUT---\\n…\\n---STDERR---\\n…\" (the tail of each if it is long). Subscribe to be notified when output grows and when the job ends.",
+			MIMEType:    "text/plain",
+		}, t.readJobStream)
+	}
+	t.mu.Lock()
+	t.servers = append(t.servers, s)
+	t.mu.Unlock()
+}
+
+// ServerOptions returns a copy of base (nil: empty options) whose subscribe
+// and unsubscribe handlers serve job-stream:// subscriptions and delegate
+// every other URI to base's handlers. Pass it to mcp.NewServer: the SDK takes
+// these handlers only at construction.
+func (t *Toolset) ServerOptions(base *mcp.ServerOptions) *mcp.ServerOptions {
+	var o mcp.ServerOptions
+	if base != nil {
+		o = *base
+	}
+	nextSub, nextUnsub := o.SubscribeHandler, o.UnsubscribeHandler
+	o.SubscribeHandler = func(ctx context.Context, req *mcp.SubscribeRequest) error {
+		if id, ok := parseJobStreamURI(req.Params.URI); ok {
+			return t.watch.subscribe(ctx, id)
+		}
+		if nextSub != nil {
+			return nextSub(ctx, req)
+		}
+		return fmt.Errorf("mcptools: cannot subscribe to %q: only job-stream://{job_id} resources are subscribable", req.Params.URI)
+	}
+	o.UnsubscribeHandler = func(ctx context.Context, req *mcp.UnsubscribeRequest) error {
+		if id, ok := parseJobStreamURI(req.Params.URI); ok {
+			t.watch.unsubscribe(id)
+			return nil
+		}
+		if nextUnsub != nil {
+			return nextUnsub(ctx, req)
+		}
+		return nil
+	}
+	return &o
+}
+
+// serversSnapshot returns the servers the Toolset is registered on.
+func (t *Toolset) serversSnapshot() []*mcp.Server {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]*mcp.Server(nil), t.servers...)
+}
+
+// toolDef is one tool of the Toolset: its name, group and how to add it.
+type toolDef struct {
+	name  string
+	group Group
+	add   func(*mcp.Server)
+}
+
+// defs lists the tools of the selected groups, in a fixed order.
+func (t *Toolset) defs() []toolDef {
+	var out []toolDef
+	for _, d := range t.allDefs() {
+		if t.cfg.has(d.group) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func (t *Toolset) allDefs() []toolDef {
+	var out []toolDef
+	out = append(out, t.runDefs()...)
+	out = append(out, t.jobDefs()...)
+	out = append(out, t.scriptDefs()...)
+	out = append(out, t.extra.defs(t)...)
+	return out
+}
+
+// def builds a toolDef for a typed handler, with the input schema from
+// inputSchema (defaults included) and the output schema inferred by the SDK.
+func def[In, Out any](g Group, tool *mcp.Tool, h mcp.ToolHandlerFor[In, Out]) toolDef {
+	return toolDef{name: tool.Name, group: g, add: func(s *mcp.Server) {
+		tt := *tool
+		tt.InputSchema = inputSchema[In]()
+		mcp.AddTool(s, &tt, h)
+	}}
+}

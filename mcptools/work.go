@@ -1,0 +1,181 @@
+package mcptools
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/pyexec-mcp/pyexec/executor"
+	"github.com/pyexec-mcp/pyexec/jobstore"
+	"github.com/pyexec-mcp/pyexec/smartasync"
+)
+
+// scriptRun is the value of a script job: the executor's result. As a
+// background job's stored result (its JSON) it takes the shape of its tool's
+// result with each stream cut to DefaultResultOutputCap: the record stays
+// small and the logs keep everything.
+type scriptRun struct {
+	t    *Toolset
+	spec *runSpec
+	res  *executor.Result
+}
+
+// MarshalJSON implements json.Marshaler.
+func (r *scriptRun) MarshalJSON() ([]byte, error) {
+	o := &outcome{run: r, status: StatusCompleted}
+	var v any
+	switch r.spec.tool {
+	case toolBenchmark:
+		v = r.t.benchResult(o, r.spec)
+	case toolRunDeps, toolRunDepsAsync:
+		v = r.t.depsResult(o, r.spec)
+	default:
+		v = r.t.runResult(o, r.spec)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	// Re-cut the streams to the smaller cap of stored results.
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	for _, k := range []string{"stdout", "stderr"} {
+		if s, ok := m[k].(string); ok && len(s) > DefaultResultOutputCap {
+			cut, _ := clip(s, 0, DefaultResultOutputCap)
+			m[k] = cut + "\n(shortened: get_job_output has the full output)"
+		}
+	}
+	return json.Marshal(m)
+}
+
+// work returns the job function of one run: it waits for an execution slot,
+// streams the output into the job's logs and to the waiting client, follows
+// the script's progress file, records the process for cross-process kills,
+// and returns the result.
+func (t *Toolset) work(spec *runSpec, live *liveRun) smartasync.Func[*scriptRun] {
+	return func(ctx context.Context, progress smartasync.ProgressFunc) (*scriptRun, error) {
+		id, _ := smartasync.JobID(ctx)
+		waited := false
+		release, err := t.slots.acquire(ctx, func(msg string) {
+			waited = true
+			t.log.Info("mcptools: run waits for an execution slot", "job_id", id, "tool", spec.tool)
+			progress(0, 0, msg)
+			live.setNote(msg)
+		})
+		if err != nil {
+			return nil, err
+		}
+		defer release()
+		if waited {
+			live.setNote("")
+		}
+		return t.runScript(ctx, id, spec, live, progress)
+	}
+}
+
+func (t *Toolset) runScript(ctx context.Context, id string, spec *runSpec, live *liveRun, progress smartasync.ProgressFunc) (*scriptRun, error) {
+	// Store writes outlive a cancel: the record must say what happened.
+	sctx := context.WithoutCancel(ctx)
+	tmp, err := os.MkdirTemp("", "pyexec-progress-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	pf := filepath.Join(tmp, "progress.jsonl")
+	if err := os.WriteFile(pf, nil, 0o600); err != nil {
+		return nil, err
+	}
+	stopTail, err := tailProgress(pf, func(sp scriptProgress) {
+		progress(sp.Current, sp.Total, sp.Message)
+		live.scriptReported(sp)
+	})
+	if err != nil {
+		return nil, err
+	}
+	req := spec.req
+	req.ExtraEnv = map[string]string{ProgressFileEnv: pf}
+	var stdout, stderr io.Writer = live.writer("stdout"), live.writer("stderr")
+	if spec.stream {
+		var closeLogs func()
+		stdout, stderr, closeLogs = t.logWriters(sctx, id, stdout, stderr)
+		defer closeLogs()
+	}
+	req.Stdout, req.Stderr = stdout, stderr
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	req.OnStart = func(pid int, _ uint64) {
+		t.log.Info("mcptools: job started", "job_id", id, "tool", spec.tool, "label", spec.label, "pid", pid)
+		// Recorded off the child's path: a durable write must not delay
+		// the drain of its output. The child leads its own group (pgid = pid).
+		wg.Go(func() {
+			if err := t.store.SetProcess(sctx, id, pid, pid); err != nil {
+				t.log.Warn("mcptools: recording the job's process", "job_id", id, "err", err)
+			}
+		})
+	}
+	res, err := t.exec.Run(ctx, &req)
+	stopTail()
+	wg.Wait()
+	if res != nil {
+		t.record(sctx, id, spec, res, ctx.Err() != nil)
+	}
+	if err != nil && errors.Is(err, executor.ErrCancelled) {
+		// smartasync classifies the job by its context: cancelled.
+		return &scriptRun{t: t, spec: spec, res: res}, context.Cause(ctx)
+	}
+	if err != nil {
+		t.log.Info("mcptools: job failed to start", "job_id", id, "tool", spec.tool, "err", err)
+		return nil, err
+	}
+	return &scriptRun{t: t, spec: spec, res: res}, nil
+}
+
+// logWriters tees the output into the job's logs. A log that cannot be
+// opened is logged and skipped: the run itself still works.
+func (t *Toolset) logWriters(ctx context.Context, id string, stdout, stderr io.Writer) (io.Writer, io.Writer, func()) {
+	var closers []io.Closer
+	open := func(st jobstore.Stream, w io.Writer) io.Writer {
+		lw, err := t.store.LogWriter(ctx, id, st)
+		if err != nil {
+			t.log.Warn("mcptools: opening the job log", "job_id", id, "stream", st, "err", err)
+			return w
+		}
+		closers = append(closers, lw)
+		return io.MultiWriter(lw, w)
+	}
+	stdout, stderr = open(jobstore.Stdout, stdout), open(jobstore.Stderr, stderr)
+	return stdout, stderr, func() {
+		for _, c := range closers {
+			_ = c.Close()
+		}
+	}
+}
+
+// record stores the exit code where the job's result will not hold it and,
+// for a job whose output was not streamed, its output; then logs the end.
+//
+// The exit code is written for background jobs, for cancelled runs (which
+// store no result) and for runs killed by a signal (perhaps by another
+// server process, which waits for it). A synchronous run that ended normally
+// is either discarded or keeps the exit code in its result (see
+// jobExitCode), and skipping the durable write keeps it off the hot path of
+// every quick call.
+func (t *Toolset) record(ctx context.Context, id string, spec *runSpec, res *executor.Result, cancelled bool) {
+	if spec.async || cancelled || res.ExitCode < 0 {
+		if err := t.store.SetExitCode(ctx, id, res.ExitCode); err != nil {
+			t.log.Warn("mcptools: recording the exit code", "job_id", id, "err", err)
+		}
+	}
+	if !spec.stream {
+		_ = t.store.AppendLog(ctx, id, jobstore.Stdout, []byte(res.Stdout))
+		_ = t.store.AppendLog(ctx, id, jobstore.Stderr, []byte(res.Stderr))
+	}
+	t.log.Info("mcptools: job finished", "job_id", id, "tool", spec.tool, "exit_code", res.ExitCode,
+		"timed_out", res.TimedOut, "cancelled", res.Cancelled, "elapsed", res.Elapsed)
+}
