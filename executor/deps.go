@@ -19,19 +19,19 @@ func validateRequirement(s string) error {
 	t := strings.TrimSpace(s)
 	switch {
 	case t == "":
-		return fmt.Errorf("%w: dependency %q is empty; give a PEP 508 requirement such as \"requests>=2.31\"", ErrInvalidRequest, s)
+		return invalid("dependencies", "dependency %q is empty; give a PEP 508 requirement such as \"requests>=2.31\"", s)
 	case strings.HasPrefix(t, "-"):
-		return fmt.Errorf("%w: dependency %q looks like a command-line option; only PEP 508 requirements such as \"requests>=2.31\" are accepted (indexes are server settings)", ErrInvalidRequest, s)
+		return invalid("dependencies", "dependency %q looks like a command-line option; only PEP 508 requirements such as \"requests>=2.31\" are accepted (indexes are server settings)", s)
 	case strings.ContainsAny(t, "\n\r\x00\t"):
-		return fmt.Errorf("%w: dependency %q contains a control character; give one requirement per list item", ErrInvalidRequest, s)
+		return invalid("dependencies", "dependency %q contains a control character; give one requirement per list item", s)
 	case !reqNameRe.MatchString(t):
-		return fmt.Errorf("%w: dependency %q does not start with a package name; give a PEP 508 requirement such as \"requests>=2.31\"", ErrInvalidRequest, s)
+		return invalid("dependencies", "dependency %q does not start with a package name; give a PEP 508 requirement such as \"requests>=2.31\"", s)
 	case !reqCharsRe.MatchString(t):
-		return fmt.Errorf("%w: dependency %q contains characters a PEP 508 requirement cannot have", ErrInvalidRequest, s)
+		return invalid("dependencies", "dependency %q contains characters a PEP 508 requirement cannot have", s)
 	}
 	rest := strings.TrimSpace(t[len(reqNameRe.FindString(t)):])
 	if rest != "" && !strings.ContainsAny(rest[:1], "[<>=!~;@(") {
-		return fmt.Errorf("%w: dependency %q is malformed after the package name; expected extras, a version specifier, '@ url' or '; marker'", ErrInvalidRequest, s)
+		return invalid("dependencies", "dependency %q is malformed after the package name; expected extras, a version specifier, '@ url' or '; marker'", s)
 	}
 	return nil
 }
@@ -72,11 +72,11 @@ func parseScriptMetadata(code string) (scriptMetadata, error) {
 		case strings.HasPrefix(l, "# "):
 			body = append(body, l[2:])
 		default:
-			return md, fmt.Errorf("%w: the \"# /// script\" block is not closed before line %d (%q), which does not start with \"# \"; end the block with a line \"# ///\"", ErrInvalidRequest, start+i+2, l)
+			return md, invalid("script_content", "the \"# /// script\" block is not closed before line %d (%q), which does not start with \"# \"; end the block with a line \"# ///\"", start+i+2, l)
 		}
 	}
 	if !closed {
-		return md, fmt.Errorf("%w: the \"# /// script\" block is not closed; end it with a line \"# ///\"", ErrInvalidRequest)
+		return md, invalid("script_content", "the \"# /// script\" block is not closed; end it with a line \"# ///\"")
 	}
 	return parseMetadataTOML(strings.Join(body, "\n"))
 }
@@ -153,7 +153,7 @@ func (p *tomlLite) consume(c byte) bool {
 
 func (p *tomlLite) errorf(format string, a ...any) error {
 	line := strings.Count(p.s[:min(p.i, len(p.s))], "\n") + 1
-	return fmt.Errorf("%w: script metadata block, line %d: %s", ErrInvalidRequest, line, fmt.Sprintf(format, a...))
+	return invalid("script_content", "script metadata block, line %d: %s", line, fmt.Sprintf(format, a...))
 }
 
 func (p *tomlLite) skipInlineSpace() {
@@ -298,11 +298,11 @@ func satisfiesRequiresPython(version, spec string) (bool, error) {
 			}
 		}
 		if op == "" {
-			return false, fmt.Errorf("%w: requires-python clause %q has no operator; use e.g. \">=3.10\"", ErrInvalidRequest, c)
+			return false, invalid("script_content", "requires-python clause %q has no operator; use e.g. \">=3.10\"", c)
 		}
 		want := strings.TrimSpace(c[len(op):])
 		if want == "" || strings.Trim(want, "0123456789.*") != "" {
-			return false, fmt.Errorf("%w: requires-python clause %q has a malformed version", ErrInvalidRequest, c)
+			return false, invalid("script_content", "requires-python clause %q has a malformed version", c)
 		}
 		if !matchClause(version, op, want) {
 			return false, nil

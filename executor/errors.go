@@ -1,6 +1,9 @@
 package executor
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 var (
 	// ErrInvalidRequest is returned, wrapped with the offending input and
@@ -19,3 +22,29 @@ var (
 	// context is cancelled while the child runs.
 	ErrCancelled = errors.New("executor: run cancelled")
 )
+
+// RequestError is a Request that cannot run as given. Arg names the input
+// by its MCP tool parameter name (script_path, directory, python_version,
+// dependencies, env_vars, env_file, args, timeout_seconds, script_content),
+// so a tool layer can report it without re-validating; Reason says what is
+// wrong and what to do. It matches ErrInvalidRequest with errors.Is.
+type RequestError struct {
+	Arg    string
+	Reason string
+	Err    error // the underlying error, if any (e.g. envload's)
+}
+
+func (e *RequestError) Error() string { return ErrInvalidRequest.Error() + ": " + e.Reason }
+
+// Unwrap makes errors.Is(err, ErrInvalidRequest) true, and errors.Is/As
+// see Err.
+func (e *RequestError) Unwrap() []error {
+	if e.Err == nil {
+		return []error{ErrInvalidRequest}
+	}
+	return []error{ErrInvalidRequest, e.Err}
+}
+
+func invalid(arg, format string, a ...any) error {
+	return &RequestError{Arg: arg, Reason: fmt.Sprintf(format, a...)}
+}

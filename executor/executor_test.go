@@ -165,21 +165,23 @@ func TestInvalidRequests(t *testing.T) {
 		name string
 		req  Request
 		want string
+		arg  string
 	}{
-		{"neither", Request{}, "exactly one"},
-		{"both", Request{Code: "pass", ScriptPath: file}, "exactly one"},
-		{"missing dir", Request{Code: "pass", Dir: "/no/such/dir"}, `"/no/such/dir" does not exist`},
-		{"dir is file", Request{Code: "pass", Dir: file}, "is not a directory"},
-		{"missing script", Request{ScriptPath: "/no/such.py"}, "does not exist"},
-		{"relative without dir", Request{ScriptPath: "x.py"}, "relative"},
-		{"negative timeout", Request{Code: "pass", Timeout: -time.Second}, "negative"},
-		{"nul arg", Request{Code: "pass", Args: []string{"a\x00b"}}, "NUL"},
-		{"deps without uv", Request{Code: "pass", Dependencies: []string{"six"}}, "use_uv=true"},
-		{"malformed version", Request{Code: "pass", PythonVersion: "3.12.1"}, `"3.12.1" is not an exact minor`},
-		{"garbage version", Request{Code: "pass", PythonVersion: "latest"}, `"latest"`},
-		{"unknown version", Request{Code: "pass", PythonVersion: "3.99"}, "installed:"},
-		{"bad env key", Request{Code: "pass", Env: map[string]string{"A=B": "x"}}, "A=B"},
-		{"unclosed metadata", Request{Code: "# /// script\n# dependencies = []\n"}, "not closed"},
+		{"neither", Request{}, "exactly one", "script_path"},
+		{"both", Request{Code: "pass", ScriptPath: file}, "exactly one", "script_path"},
+		{"missing dir", Request{Code: "pass", Dir: "/no/such/dir"}, `"/no/such/dir" does not exist`, "directory"},
+		{"dir is file", Request{Code: "pass", Dir: file}, "is not a directory", "directory"},
+		{"missing script", Request{ScriptPath: "/no/such.py"}, "does not exist", "script_path"},
+		{"relative without dir", Request{ScriptPath: "x.py"}, "relative", "script_path"},
+		{"negative timeout", Request{Code: "pass", Timeout: -time.Second}, "negative", "timeout_seconds"},
+		{"nul arg", Request{Code: "pass", Args: []string{"a\x00b"}}, "NUL", "args"},
+		{"deps without uv", Request{Code: "pass", Dependencies: []string{"six"}}, "use_uv=true", "dependencies"},
+		{"malformed version", Request{Code: "pass", PythonVersion: "3.12.1"}, `"3.12.1" is not an exact minor`, "python_version"},
+		{"garbage version", Request{Code: "pass", PythonVersion: "latest"}, `"latest"`, "python_version"},
+		{"unknown version", Request{Code: "pass", PythonVersion: "3.99"}, "installed:", ""},
+		{"bad env key", Request{Code: "pass", Env: map[string]string{"A=B": "x"}}, "A=B", "env_vars"},
+		{"missing env file", Request{Code: "pass", EnvFile: "/no/such/.env"}, "/no/such/.env", "env_file"},
+		{"unclosed metadata", Request{Code: "# /// script\n# dependencies = []\n"}, "not closed", "script_content"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -187,6 +189,11 @@ func TestInvalidRequests(t *testing.T) {
 			require.Error(t, err)
 			require.Contains(t, err.Error(), tc.want)
 			require.True(t, errors.Is(err, ErrInvalidRequest) || errors.Is(err, ErrPythonNotFound), err)
+			require.Equal(t, err, e.Validate(context.Background(), &tc.req), "Validate finds what Run finds")
+			var re *RequestError
+			if errors.As(err, &re) {
+				require.Equal(t, tc.arg, re.Arg)
+			}
 		})
 	}
 }

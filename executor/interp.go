@@ -209,7 +209,7 @@ func (r *interpreters) Installed(ctx context.Context) []Interpreter {
 // Find resolves an exact minor version ("3.12") to an installed interpreter.
 func (r *interpreters) Find(ctx context.Context, minor string) (Interpreter, error) {
 	if !minorRe.MatchString(minor) {
-		return Interpreter{}, fmt.Errorf("%w: python_version %q is not an exact minor version; use the form \"3.12\"", ErrInvalidRequest, minor)
+		return Interpreter{}, invalid("python_version", "python_version %q is not an exact minor version; use the form \"3.12\"", minor)
 	}
 	all := r.Installed(ctx)
 	for _, in := range all {

@@ -198,9 +198,9 @@ func TestSlowWriterDoesNotBlockChild(t *testing.T) {
 		// The writer is released only once the child has exited: if it
 		// could stall the child, the run would time out instead.
 		Timeout: 60 * time.Second,
-		OnStart: func(pid int, _ uint64) {
+		OnStart: func(si StartInfo) {
 			go func() {
-				for alive(pid) {
+				for alive(si.PID) {
 					time.Sleep(5 * time.Millisecond) // polling a condition
 				}
 				close(release)

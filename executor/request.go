@@ -1,7 +1,7 @@
 package executor
 
 import (
-	"fmt"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -64,9 +64,9 @@ type Request struct {
 	// SampleInterval > 0 also samples the process group's memory at this
 	// interval (for long runs and descendants that are not waited for).
 	SampleInterval time.Duration
-	// OnStart is called once the child has started, with its pid (which is
-	// also its process group id) and its start time in clock ticks.
-	OnStart func(pid int, startTime uint64)
+	// OnStart is called once the child has started, before its output is
+	// read: what runs, and the process to find it by.
+	OnStart func(StartInfo)
 	// ExtraEnv is added last, after Env; used by callers such as job
 	// runners to pass protocol variables (e.g. a progress file).
 	ExtraEnv map[string]string
@@ -104,6 +104,20 @@ type Result struct {
 // ElapsedSeconds is Elapsed in seconds, for JSON payloads.
 func (r *Result) ElapsedSeconds() float64 { return r.Elapsed.Seconds() }
 
+// StartInfo describes a started run (see Request.OnStart).
+type StartInfo struct {
+	// PID is the child's pid, which is also its process group id.
+	PID int
+	// StartTime is the child's start time in clock ticks since boot, which
+	// tells it from a later process with the same pid.
+	StartTime uint64
+	Strategy  Strategy
+	// PythonVersion is the full version of the interpreter.
+	PythonVersion string
+	// ResolvedDependencies is what the environment holds (uv runs).
+	ResolvedDependencies []string
+}
+
 // EnvironmentInfo says which cached environment ran a uv run.
 type EnvironmentInfo struct {
 	Path string `json:"path"`
@@ -122,59 +136,59 @@ type prepared struct {
 
 func (e *Executor) validate(req *Request) (*prepared, error) {
 	if req == nil {
-		return nil, fmt.Errorf("%w: request is nil", ErrInvalidRequest)
+		return nil, invalid("request", "request is nil")
 	}
 	hasPath, hasCode := req.ScriptPath != "", req.Code != ""
 	if hasPath == hasCode {
-		return nil, fmt.Errorf("%w: give exactly one of script_path and script_content", ErrInvalidRequest)
+		return nil, invalid("script_path", "give exactly one of script_path and script_content")
 	}
 	if req.Timeout < 0 {
-		return nil, fmt.Errorf("%w: timeout %v is negative; use 0 for no timeout", ErrInvalidRequest, req.Timeout)
+		return nil, invalid("timeout_seconds", "timeout %v is negative; use 0 for no timeout", req.Timeout)
 	}
 	for _, a := range req.Args {
 		if strings.ContainsRune(a, 0) {
-			return nil, fmt.Errorf("%w: argument %q contains a NUL byte, which cannot be passed to a process", ErrInvalidRequest, a)
+			return nil, invalid("args", "argument %q contains a NUL byte, which cannot be passed to a process", a)
 		}
 	}
 	p := &prepared{}
 	if req.Dir != "" {
 		fi, err := os.Stat(req.Dir)
 		if err != nil {
-			return nil, fmt.Errorf("%w: directory %q does not exist; give an existing directory", ErrInvalidRequest, req.Dir)
+			return nil, invalid("directory", "directory %q does not exist; give an existing directory", req.Dir)
 		}
 		if !fi.IsDir() {
-			return nil, fmt.Errorf("%w: directory %q is not a directory", ErrInvalidRequest, req.Dir)
+			return nil, invalid("directory", "directory %q is not a directory", req.Dir)
 		}
 		abs, err := filepath.Abs(req.Dir)
 		if err != nil {
-			return nil, fmt.Errorf("%w: directory %q: %v", ErrInvalidRequest, req.Dir, err)
+			return nil, invalid("directory", "directory %q: %v", req.Dir, err)
 		}
 		p.dir = abs
 	}
 	if hasCode {
 		if strings.ContainsRune(req.Code, 0) {
-			return nil, fmt.Errorf("%w: script_content contains a NUL byte; Python source cannot", ErrInvalidRequest)
+			return nil, invalid("script_content", "script_content contains a NUL byte; Python source cannot")
 		}
 		p.code = req.Code
 	} else {
 		path := req.ScriptPath
 		if !filepath.IsAbs(path) {
 			if p.dir == "" {
-				return nil, fmt.Errorf("%w: script_path %q is relative but no directory is given; give an absolute path or a directory", ErrInvalidRequest, path)
+				return nil, invalid("script_path", "script_path %q is relative but no directory is given; give an absolute path or a directory", path)
 			}
 			path = filepath.Join(p.dir, path)
 		}
 		fi, err := os.Stat(path)
 		if err != nil {
-			return nil, fmt.Errorf("%w: script_path %q does not exist", ErrInvalidRequest, path)
+			return nil, invalid("script_path", "script_path %q does not exist", path)
 		}
 		if !fi.Mode().IsRegular() {
-			return nil, fmt.Errorf("%w: script_path %q is not a regular file", ErrInvalidRequest, path)
+			return nil, invalid("script_path", "script_path %q is not a regular file", path)
 		}
 		if fi.Size() <= MaxScriptBytes {
 			b, err := os.ReadFile(path)
 			if err != nil {
-				return nil, fmt.Errorf("%w: script_path %q cannot be read: %v", ErrInvalidRequest, path, err)
+				return nil, invalid("script_path", "script_path %q cannot be read: %v", path, err)
 			}
 			p.code = string(b)
 		}
@@ -182,6 +196,10 @@ func (e *Executor) validate(req *Request) (*prepared, error) {
 	}
 	md, err := parseScriptMetadata(p.code)
 	if err != nil {
+		var re *RequestError
+		if errors.As(err, &re) && hasPath {
+			re.Arg = "script_path" // the block is in the file
+		}
 		return nil, err
 	}
 	p.metadata = md
@@ -191,7 +209,7 @@ func (e *Executor) validate(req *Request) (*prepared, error) {
 		}
 	}
 	if !req.UseUV && len(req.Dependencies)+len(md.Dependencies) > 0 {
-		return nil, fmt.Errorf("%w: dependencies need use_uv=true (the system interpreter cannot install them)", ErrInvalidRequest)
+		return nil, invalid("dependencies", "dependencies need use_uv=true (the system interpreter cannot install them)")
 	}
 	return p, nil
 }

@@ -28,13 +28,9 @@ var errTimeout = errors.New("executor: timeout")
 // interpreter, unresolvable dependencies) and, with the partial Result, for
 // a cancelled ctx (ErrCancelled). Run is safe for concurrent use.
 func (e *Executor) Run(ctx context.Context, req *Request) (*Result, error) {
-	p, err := e.validate(req)
+	p, env, in, err := e.check(ctx, req)
 	if err != nil {
 		return nil, err
-	}
-	env, err := envload.Build(&envload.Options{Base: e.opts.BaseEnv, File: req.EnvFile, Vars: req.Env})
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalidRequest, err)
 	}
 	for k, v := range req.ExtraEnv {
 		env = append(env, k+"="+v)
@@ -42,10 +38,6 @@ func (e *Executor) Run(ctx context.Context, req *Request) (*Result, error) {
 	if !hasKey(env, "PYTHONUNBUFFERED") {
 		// Output reaches logs and progress as it is printed, not at exit.
 		env = append(env, "PYTHONUNBUFFERED=1")
-	}
-	in, err := e.pickInterpreter(ctx, req, p)
-	if err != nil {
-		return nil, err
 	}
 
 	// A private directory holds inline code and, without Dir, the cwd.
@@ -144,6 +136,36 @@ func activate(env []string, venv string) []string {
 	return append(out, "PATH="+bin, "VIRTUAL_ENV="+venv)
 }
 
+// Validate checks req as Run would before starting anything: the inputs,
+// the environment variables and .env file, and the interpreter choice. It
+// returns nil or the error Run would return (a *RequestError for bad
+// input, ErrPythonNotFound), so a caller that starts runs in the background
+// can refuse bad input at once.
+func (e *Executor) Validate(ctx context.Context, req *Request) error {
+	_, _, _, err := e.check(ctx, req)
+	return err
+}
+
+func (e *Executor) check(ctx context.Context, req *Request) (*prepared, []string, Interpreter, error) {
+	p, err := e.validate(req)
+	if err != nil {
+		return nil, nil, Interpreter{}, err
+	}
+	env, err := envload.Build(&envload.Options{Base: e.opts.BaseEnv, File: req.EnvFile, Vars: req.Env})
+	if err != nil {
+		arg := "env_vars"
+		if req.EnvFile != "" && (errors.Is(err, envload.ErrFileNotFound) || errors.Is(err, envload.ErrFileUnreadable) || errors.Is(err, envload.ErrSyntax)) {
+			arg = "env_file"
+		}
+		return nil, nil, Interpreter{}, &RequestError{Arg: arg, Reason: strings.TrimPrefix(err.Error(), "envload: "), Err: err}
+	}
+	in, err := e.pickInterpreter(ctx, req, p)
+	if err != nil {
+		return nil, nil, Interpreter{}, err
+	}
+	return p, env, in, nil
+}
+
 func hasKey(env []string, key string) bool {
 	for _, kv := range env {
 		if len(kv) > len(key) && kv[len(key)] == '=' && kv[:len(key)] == key {
@@ -168,7 +190,7 @@ func (e *Executor) pickInterpreter(ctx context.Context, req *Request, p *prepare
 				return in, err
 			}
 			if !ok {
-				return in, fmt.Errorf("%w: python_version %q (%s) does not satisfy the script's requires-python %q; choose a matching version", ErrInvalidRequest, req.PythonVersion, in.Version, rp)
+				return in, invalid("python_version", "python_version %q (%s) does not satisfy the script's requires-python %q; choose a matching version", req.PythonVersion, in.Version, rp)
 			}
 		}
 		return in, nil
@@ -299,7 +321,8 @@ func (e *Executor) spawn(ctx context.Context, req *Request, argv, env []string, 
 	}
 	res.PID = p.PID
 	if req.OnStart != nil {
-		req.OnStart(p.PID, p.StartTime)
+		req.OnStart(StartInfo{PID: p.PID, StartTime: p.StartTime, Strategy: res.Strategy,
+			PythonVersion: res.PythonVersion, ResolvedDependencies: res.ResolvedDependencies})
 	}
 	var sampler *bench.Sampler
 	if req.SampleInterval > 0 {

@@ -3,6 +3,7 @@ package mcptools
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -125,8 +126,8 @@ func (t *Toolset) runDefs() []toolDef {
 		def(GroupRun, &mcp.Tool{
 			Name:  toolRunDepsAsync,
 			Title: "Start Python with dependencies as a job",
-			Description: "Start a run like run_script_with_dependencies as a background job and return its job_id at once (no timeout unless timeout_seconds is given). " +
-				"The exact dependency versions and the Python version are in the job's result (py_job_status) once it ends. " + asyncHint,
+			Description: "Start a run like run_script_with_dependencies as a background job and return its job_id as soon as the script has started (no timeout unless timeout_seconds is given), " +
+				"with the exact dependency versions and the Python version; a first-time environment build that takes longer than the server waits returns without them (they are in the job's result). " + asyncHint,
 			Annotations: destructive,
 		}, func(ctx context.Context, req *mcp.CallToolRequest, in RunDepsAsyncArgs) (*mcp.CallToolResult, *AsyncDepsStarted, error) {
 			spec, err := t.prepareDeps(toolRunDepsAsync, &in.scriptArgs, in.Dependencies, in.TimeoutSeconds, redactedParams(in, in.EnvVars))
@@ -134,11 +135,23 @@ func (t *Toolset) runDefs() []toolDef {
 				return nil, nil, err
 			}
 			spec.async, spec.stream = true, in.Stream
+			spec.started, spec.ended = make(chan executor.StartInfo, 1), make(chan struct{})
 			s, err := t.startAsync(ctx, req, spec)
 			if err != nil {
 				return nil, nil, err
 			}
 			r := &AsyncDepsStarted{AsyncStarted: *s}
+			// The contract returns the versions with the job id: wait for
+			// the environment (cached: milliseconds) and the start.
+			wait := time.NewTimer(startWait)
+			defer wait.Stop()
+			select {
+			case si := <-spec.started:
+				r.PythonVersionUsed, r.ResolvedDependencies = si.PythonVersion, si.ResolvedDependencies
+			case <-spec.ended:
+			case <-wait.C:
+			case <-ctx.Done():
+			}
 			return render(in.Markdown, r, func() string { return markdownStarted(s, "", nil) }), r, nil
 		}),
 	}
@@ -146,11 +159,6 @@ func (t *Toolset) runDefs() []toolDef {
 
 // prepareDeps prepares a uv run with dependencies.
 func (t *Toolset) prepareDeps(tool string, in *scriptArgs, deps []string, timeout float64, params any) (*runSpec, error) {
-	for _, d := range deps {
-		if d == "" || d[0] == '-' {
-			return nil, argError("dependencies", "%q is not a PEP 508 requirement (such as \"requests>=2.31\"); options are not accepted", d)
-		}
-	}
 	spec, err := t.prepare(tool, in, "", timeout, params)
 	if err != nil {
 		return nil, err

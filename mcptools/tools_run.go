@@ -6,9 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 
@@ -26,73 +23,33 @@ type runSpec struct {
 	async     bool // async_mode, or an *_async tool
 	stream    bool // output reaches the job logs as it arrives
 	autosaved string
+	// started, if set, receives what runs once the child has started
+	// (buffer 1: the run never waits for a reader); ended is closed when
+	// the run returns, started or not.
+	started chan executor.StartInfo
+	ended   chan struct{}
+	// content and params are autosaved once the request is valid.
+	content string
+	params  any
 }
+
+// startWait bounds how long run_script_with_dependencies_async waits for its
+// environment (resolution, and a first build of it) to report the versions
+// at start; a slower start returns without them (they are in the result).
+const startWait = 30 * time.Second
 
 // cancelWait bounds how long a handler waits for a job it cancels because
 // its client cancelled the call: the executor's grace period and pipe drain
 // are far shorter.
 const cancelWait = time.Minute
 
-var pythonVersionRE = regexp.MustCompile(`^[0-9]+\.[0-9]+$`)
-
 // prepare validates what can be checked before a run starts, so that a bad
 // argument is an immediate tool error even in async mode, and autosaves
 // inline code. The executor validates the rest (dependency syntax, the
 // interpreter) when the run starts.
 func (t *Toolset) prepare(tool string, in *scriptArgs, dir string, timeout float64, params any) (*runSpec, error) {
-	if (in.ScriptPath == "") == (in.ScriptContent == "") {
-		return nil, argError("script_path", "give exactly one of script_path (a file to run) and script_content (Python source)")
-	}
 	if math.IsNaN(timeout) || timeout < 0 || timeout > math.MaxInt64/float64(time.Second) {
 		return nil, argError("timeout_seconds", "%v is not a valid number of seconds; use 0 for no timeout", timeout)
-	}
-	if dir != "" {
-		fi, err := os.Stat(dir)
-		if err != nil {
-			return nil, argError("directory", "%q does not exist; give an existing directory", dir)
-		}
-		if !fi.IsDir() {
-			return nil, argError("directory", "%q is not a directory", dir)
-		}
-	}
-	if p := in.ScriptPath; p != "" {
-		if !filepath.IsAbs(p) && dir == "" {
-			return nil, argError("script_path", "%q is relative; give an absolute path", p)
-		}
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(dir, p)
-		}
-		fi, err := os.Stat(p)
-		if err != nil {
-			return nil, argError("script_path", "%q does not exist", p)
-		}
-		if !fi.Mode().IsRegular() {
-			return nil, argError("script_path", "%q is not a regular file", p)
-		}
-	}
-	if strings.ContainsRune(in.ScriptContent, 0) {
-		return nil, argError("script_content", "contains a NUL byte, which Python source cannot")
-	}
-	if v := in.PythonVersion; v != "" && !pythonVersionRE.MatchString(v) {
-		return nil, argError("python_version", "%q is not a minor version; give one such as \"3.12\"", v)
-	}
-	for k, v := range in.EnvVars {
-		if k == "" || strings.ContainsAny(k, "=\x00") {
-			return nil, argError("env_vars", "key %q is not a valid variable name (empty, or contains '=' or NUL)", k)
-		}
-		if strings.ContainsRune(v, 0) {
-			return nil, argError("env_vars", "the value of %s contains a NUL byte, which cannot be passed to a process", k)
-		}
-	}
-	if f := in.EnvFile; f != "" {
-		if fi, err := os.Stat(f); err != nil || fi.IsDir() {
-			return nil, argError("env_file", "%q is not an existing file", f)
-		}
-	}
-	for _, a := range in.Args {
-		if strings.ContainsRune(a, 0) {
-			return nil, argError("args", "%q contains a NUL byte, which cannot be passed to a process", a)
-		}
 	}
 	to := time.Duration(timeout * float64(time.Second))
 	spec := &runSpec{
@@ -108,11 +65,30 @@ func (t *Toolset) prepare(tool string, in *scriptArgs, dir string, timeout float
 			PythonVersion: in.PythonVersion,
 			Timeout:       to,
 		},
-	}
-	if in.ScriptContent != "" {
-		spec.autosaved = t.scripts.autosave(tool, in.ScriptContent, params)
+		content: in.ScriptContent,
+		params:  params,
 	}
 	return spec, nil
+}
+
+// validate checks the request as the executor will (one set of rules, with
+// the argument named), then autosaves inline source: a background run must
+// refuse bad input now, not in its job's error later.
+func (t *Toolset) validate(ctx context.Context, spec *runSpec) error {
+	if err := t.exec.Validate(ctx, &spec.req); err != nil {
+		var re *executor.RequestError
+		if errors.As(err, &re) && re.Arg != "" {
+			return argError(re.Arg, "%s", re.Reason)
+		}
+		if errors.Is(err, executor.ErrPythonNotFound) {
+			return argError("python_version", "%s", strings.TrimPrefix(err.Error(), "executor: python not found: "))
+		}
+		return err
+	}
+	if spec.content != "" {
+		spec.autosaved = t.scripts.autosave(spec.tool, spec.content, spec.params)
+	}
+	return nil
 }
 
 // redactedParams returns the call's arguments for the autosave sidecar,
@@ -146,6 +122,9 @@ type outcome struct {
 // the budget, else the job that continues it. While the call waits, the
 // client gets progress notifications if it asked for them.
 func (t *Toolset) execute(ctx context.Context, req *mcp.CallToolRequest, spec *runSpec) (*outcome, error) {
+	if err := t.validate(ctx, spec); err != nil {
+		return nil, err
+	}
 	var cp *CallProgress
 	if !spec.async {
 		cp = StartCallProgress(ctx, req, t.cfg.progressEvery)

@@ -109,8 +109,15 @@ func (t *Toolset) runScript(ctx context.Context, id string, spec *runSpec, live 
 	req.Stdout, req.Stderr = stdout, stderr
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	req.OnStart = func(pid int, _ uint64) {
+	if spec.ended != nil {
+		defer close(spec.ended)
+	}
+	req.OnStart = func(si executor.StartInfo) {
+		pid := si.PID
 		t.log.Info("mcptools: job started", "job_id", id, "tool", spec.tool, "label", spec.label, "pid", pid)
+		if spec.started != nil {
+			spec.started <- si // buffer 1, sent once
+		}
 		// Recorded off the child's path: a durable write must not delay
 		// the drain of its output. The child leads its own group (pgid = pid).
 		wg.Go(func() {
