@@ -162,6 +162,19 @@ func TestRunWithDependencies(t *testing.T) {
 		h.callOK("run_script_with_dependencies", map[string]any{"script_content": src}, &r)
 		require.Equal(t, "1.5.0\n", r.Stdout, r.Stderr)
 	})
+	t.Run("async returns the versions with the job id", func(t *testing.T) {
+		var r mcptools.AsyncDepsStarted
+		h.callOK("run_script_with_dependencies_async", map[string]any{"script_content": code, "dependencies": []string{"pyexecdemo>=1,<1.2"}}, &r)
+		require.NotEmpty(t, r.JobID)
+		require.Equal(t, []string{"pyexecdemo==1.0.0"}, r.ResolvedDependencies)
+		require.NotEmpty(t, r.PythonVersionUsed)
+		h.waitJob(r.JobID)
+	})
+	t.Run("async refuses a bad requirement at once", func(t *testing.T) {
+		msg := h.callErr("run_script_with_dependencies_async", map[string]any{"script_content": code, "dependencies": []string{"--index-url=http://evil"}})
+		require.Contains(t, msg, "dependencies")
+		require.Contains(t, msg, "--index-url=http://evil")
+	})
 	t.Run("unsatisfiable is a tool error about dependencies", func(t *testing.T) {
 		msg := h.callErr("run_script_with_dependencies", map[string]any{"script_content": code, "dependencies": []string{"pyexecdemo>=9"}})
 		require.Contains(t, msg, "dependencies")
