@@ -1,0 +1,296 @@
+package sandbox
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// killTimeout bounds how long Kill and Close wait for a cgroup to empty.
+const killTimeout = 5 * time.Second
+
+// cgroupDir is one cgroup created for a run: one in the unified hierarchy
+// for every controller it has, else one per v1 hierarchy.
+type cgroupDir struct {
+	dir    string
+	v2     bool
+	memory bool // limits memory; has the peak and OOM counters
+	pids   bool // limits processes; has the refused-fork counter
+}
+
+// cgroupSet is the cgroups of one run. Its methods are safe for
+// concurrent use: they only read and write cgroup files.
+type cgroupSet struct {
+	dirs []cgroupDir
+}
+
+// newCgroups creates the run's cgroups with p's limits. On error nothing
+// is left behind.
+func (h *host) newCgroups(p *Policy) (*cgroupSet, error) {
+	var want []string
+	if p.MemoryBytes > 0 {
+		want = append(want, "memory")
+	}
+	if p.MaxProcesses > 0 {
+		want = append(want, "pids")
+	}
+	name, err := cgroupName()
+	if err != nil {
+		return nil, err
+	}
+	s := &cgroupSet{}
+	byDir := map[string]int{}
+	for _, c := range want {
+		parent, v2, err := h.cgroupParent(c)
+		if err != nil {
+			s.remove()
+			return nil, &UnavailableError{Switch: controllerSwitch(c), Needs: "a " + c + " cgroup", Err: err}
+		}
+		if v2 {
+			// Children get a controller only if the parent enables it in
+			// cgroup.subtree_control; that fails (EBUSY) when the parent
+			// holds processes and is not the root: cgroup v2's "no internal
+			// processes" rule.
+			if err := writeFile(filepath.Join(parent, "cgroup.subtree_control"), "+"+c); err != nil {
+				s.remove()
+				return nil, &UnavailableError{Switch: controllerSwitch(c),
+					Needs: "the cgroup v2 " + c + " controller enabled for child cgroups of " + parent +
+						" (run the server in a leaf cgroup whose parent delegates it, e.g. systemd Delegate=yes)", Err: err}
+			}
+		}
+		dir := filepath.Join(parent, name)
+		i, ok := byDir[dir]
+		if !ok {
+			if err := os.Mkdir(dir, 0o755); err != nil {
+				s.remove()
+				return nil, &UnavailableError{Switch: controllerSwitch(c), Needs: "a " + c + " cgroup", Err: err}
+			}
+			s.dirs = append(s.dirs, cgroupDir{dir: dir, v2: v2})
+			i = len(s.dirs) - 1
+			byDir[dir] = i
+		}
+		if c == "memory" {
+			s.dirs[i].memory = true
+		} else {
+			s.dirs[i].pids = true
+		}
+	}
+	if err := s.setLimits(p); err != nil {
+		s.remove()
+		return nil, err
+	}
+	return s, nil
+}
+
+func controllerSwitch(c string) string {
+	if c == "memory" {
+		return switchMemory
+	}
+	return switchProcesses
+}
+
+// cgroupName is unique per run: the server's pid (so that an operator can
+// tell whose leftovers these are) and 64 random bits.
+func cgroupName() (string, error) {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("sandbox: cgroup name: %w", err)
+	}
+	return "pyexec-" + strconv.Itoa(os.Getpid()) + "-" + hex.EncodeToString(b[:]), nil
+}
+
+func (s *cgroupSet) setLimits(p *Policy) error {
+	for _, d := range s.dirs {
+		var err error
+		switch {
+		case d.memory && d.v2:
+			err = writeFile(filepath.Join(d.dir, "memory.max"), strconv.FormatInt(p.MemoryBytes, 10))
+			if err == nil {
+				err = writeOptional(filepath.Join(d.dir, "memory.swap.max"), "0")
+			}
+		case d.memory:
+			err = writeFile(filepath.Join(d.dir, "memory.limit_in_bytes"), strconv.FormatInt(p.MemoryBytes, 10))
+			if err == nil {
+				// memory+swap: without it, the tree could swap past the limit.
+				err = writeOptional(filepath.Join(d.dir, "memory.memsw.limit_in_bytes"), strconv.FormatInt(p.MemoryBytes, 10))
+			}
+		}
+		if err != nil {
+			return &UnavailableError{Switch: switchMemory, Needs: "a memory limit on its cgroup", Err: err}
+		}
+		if d.pids {
+			if err := writeFile(filepath.Join(d.dir, "pids.max"), strconv.Itoa(p.MaxProcesses)); err != nil {
+				return &UnavailableError{Switch: switchProcesses, Needs: "a process limit on its cgroup", Err: err}
+			}
+		}
+	}
+	return nil
+}
+
+// joinArgs are the wrapper's cg= options: it writes itself into each
+// cgroup.procs before anything else, so the payload never runs outside.
+func (s *cgroupSet) joinArgs() []string {
+	var out []string
+	for _, d := range s.dirs {
+		sw := switchProcesses
+		if d.memory {
+			sw = switchMemory
+		}
+		out = append(out, "cg="+sw+":"+filepath.Join(d.dir, "cgroup.procs"))
+	}
+	return out
+}
+
+// stats reads the counters a verdict needs.
+func (s *cgroupSet) stats() stats {
+	var st stats
+	for _, d := range s.dirs {
+		if d.memory {
+			if d.v2 {
+				st.peak, st.peakOK = readInt(filepath.Join(d.dir, "memory.peak"))
+				st.oomKills = readKeyed(filepath.Join(d.dir, "memory.events"), "oom_kill")
+			} else {
+				st.peak, st.peakOK = readInt(filepath.Join(d.dir, "memory.max_usage_in_bytes"))
+				// oom_kill is there since Linux 4.13. (failcnt is no
+				// substitute: it counts every charge that met the limit,
+				// including those that reclaim satisfied.)
+				st.oomKills = readKeyed(filepath.Join(d.dir, "memory.oom_control"), "oom_kill")
+			}
+		}
+		if d.pids {
+			st.refused = readKeyed(filepath.Join(d.dir, "pids.events"), "max")
+		}
+	}
+	return st
+}
+
+// kill sends SIGKILL to every process in the run's cgroups until none is
+// left that was not already killed (a dying process may linger as a
+// zombie until its parent reaps it). cgroup.kill (v2, Linux 5.14) does it
+// in one step; otherwise the member list is walked again until it holds
+// nothing new, which ends because every pass kills what forked since the
+// last one and the pids limit, when set, bounds them.
+func (s *cgroupSet) kill() error {
+	for _, d := range s.dirs {
+		if d.v2 {
+			if err := writeFile(filepath.Join(d.dir, "cgroup.kill"), "1"); err == nil {
+				continue
+			}
+		}
+		if err := killMembers(d.dir); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func killMembers(dir string) error {
+	killed := map[int]bool{}
+	deadline := time.Now().Add(killTimeout)
+	for wait := time.Millisecond; ; wait = min(2*wait, 50*time.Millisecond) {
+		pids, err := members(dir)
+		if err != nil {
+			return err
+		}
+		fresh := 0
+		for _, pid := range pids {
+			if !killed[pid] {
+				fresh++
+				killed[pid] = true
+				_ = syscall.Kill(pid, syscall.SIGKILL) // ESRCH: gone already
+			}
+		}
+		if fresh == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("sandbox: processes in %s still forking after %v of SIGKILL", dir, killTimeout)
+		}
+		time.Sleep(wait) // library back-off between passes, not a test wait
+	}
+}
+
+func members(dir string) ([]int, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("sandbox: list cgroup members: %w", err)
+	}
+	var out []int
+	for _, f := range strings.Fields(string(b)) {
+		if pid, err := strconv.Atoi(f); err == nil && pid > 0 {
+			out = append(out, pid)
+		}
+	}
+	return out, nil
+}
+
+// remove kills what is left and removes the cgroups, waiting (bounded) for
+// the kernel to let go of exiting members: rmdir fails with EBUSY until
+// the last one is gone.
+func (s *cgroupSet) remove() error {
+	var errs []error
+	for _, d := range s.dirs {
+		deadline := time.Now().Add(killTimeout)
+		for wait := time.Millisecond; ; wait = min(2*wait, 50*time.Millisecond) {
+			err := syscall.Rmdir(d.dir)
+			if err == nil || errors.Is(err, syscall.ENOENT) {
+				break
+			}
+			if !errors.Is(err, syscall.EBUSY) || time.Now().After(deadline) {
+				errs = append(errs, fmt.Errorf("sandbox: remove cgroup %s: %w", d.dir, err))
+				break
+			}
+			_ = killMembers(d.dir)
+			time.Sleep(wait)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func writeFile(path, value string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString(value)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// writeOptional writes a file that older kernels or configurations lack.
+func writeOptional(path, value string) error {
+	if err := writeFile(path, value); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+func readInt(path string) (int64, bool) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	return n, err == nil
+}
+
+func readKeyed(path, key string) int64 {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	n, _ := keyedValue(string(b), key)
+	return n
+}
