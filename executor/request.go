@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pyexec-mcp/pyexec/bench"
+	"github.com/pyexec-mcp/pyexec/sandbox"
 )
 
 // Strategy says how a run was executed.
@@ -70,6 +71,15 @@ type Request struct {
 	// ExtraEnv is added last, after Env; used by callers such as job
 	// runners to pass protocol variables (e.g. a progress file).
 	ExtraEnv map[string]string
+	// Sandbox, if it asks for anything, confines the script (package
+	// sandbox): limits, no network, read-only filesystem, PID namespace,
+	// environment allow-list. Dependencies are resolved and installed
+	// outside it. A switch this machine cannot enforce is an error, never a
+	// run without it.
+	Sandbox *sandbox.Policy
+	// MaxOutputBytes > 0 stops the run (the whole tree) once stdout and
+	// stderr together exceed it; Result.LimitExceeded says so.
+	MaxOutputBytes int64
 }
 
 // Result is the outcome of a run whose child started. A non-zero exit, an
@@ -99,6 +109,9 @@ type Result struct {
 	PID           int         `json:"pid"`
 	// Dropped counts bytes a too-slow Stdout/Stderr writer did not get.
 	Dropped int64 `json:"dropped_bytes,omitempty"`
+	// LimitExceeded says which limit ended the run, e.g. "memory limit
+	// (256 MiB) exceeded: …" or "output limit (…) exceeded"; empty if none.
+	LimitExceeded string `json:"limit_exceeded,omitempty"`
 }
 
 // ElapsedSeconds is Elapsed in seconds, for JSON payloads.
@@ -207,6 +220,12 @@ func (e *Executor) validate(req *Request) (*prepared, error) {
 		if err := validateRequirement(d); err != nil {
 			return nil, err
 		}
+	}
+	if req.MaxOutputBytes < 0 {
+		return nil, invalid("max_output_bytes", "max_output_bytes %d is negative; use 0 for no limit", req.MaxOutputBytes)
+	}
+	if err := sandbox.Check(req.Sandbox); err != nil {
+		return nil, &RequestError{Arg: "sandbox", Reason: strings.TrimPrefix(err.Error(), "sandbox: "), Err: err}
 	}
 	if !req.UseUV && len(req.Dependencies)+len(md.Dependencies) > 0 {
 		return nil, invalid("dependencies", "dependencies need use_uv=true (the system interpreter cannot install them)")

@@ -10,18 +10,24 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pyexec-mcp/pyexec/bench"
 	"github.com/pyexec-mcp/pyexec/envload"
 	"github.com/pyexec-mcp/pyexec/internal/proc"
+	"github.com/pyexec-mcp/pyexec/sandbox"
 )
 
 // reportFD is the descriptor of the reaper's report in the child.
 const reportFD = 3
 
-// errTimeout is the cause of a run context that hit Request.Timeout.
-var errTimeout = errors.New("executor: timeout")
+// errTimeout is the cause of a run context that hit Request.Timeout, and
+// errOutputLimit of one whose output passed Request.MaxOutputBytes.
+var (
+	errTimeout     = errors.New("executor: timeout")
+	errOutputLimit = errors.New("executor: output limit exceeded")
+)
 
 // Run runs one Python script or snippet to completion and returns its
 // Result. Errors are returned for requests that cannot run (bad input, no
@@ -221,26 +227,38 @@ func (e *Executor) pickInterpreter(ctx context.Context, req *Request, p *prepare
 // res. It never returns early: when it returns, the process group is gone
 // and every goroutine it started has ended.
 func (e *Executor) execute(ctx context.Context, req *Request, argv, env []string, dir, reportPath string, res *Result) {
-	runCtx := ctx
+	runCtx, stopRun := context.WithCancelCause(ctx)
+	defer stopRun(nil)
 	if req.Timeout > 0 {
 		var cancel context.CancelFunc
-		runCtx, cancel = context.WithTimeoutCause(ctx, req.Timeout, errTimeout)
+		runCtx, cancel = context.WithTimeoutCause(runCtx, req.Timeout, errTimeout)
 		defer cancel()
 	}
 	outCap, errCap := newCapture(e.opts.OutputCap), newCapture(e.opts.OutputCap)
 	var fwds []*forwarder
+	var limit *outputLimit
+	if req.MaxOutputBytes > 0 {
+		limit = &outputLimit{max: req.MaxOutputBytes, stop: func() { stopRun(errOutputLimit) }}
+	}
 	sink := func(c *capture, w io.Writer) io.Writer {
-		if w == nil {
+		ws := []io.Writer{c}
+		if limit != nil {
+			ws = append(ws, limit)
+		}
+		if w != nil {
+			f := newForwarder(w, DefaultForwardBuffer)
+			fwds = append(fwds, f)
+			ws = append(ws, f)
+		}
+		if len(ws) == 1 {
 			return c
 		}
-		f := newForwarder(w, DefaultForwardBuffer)
-		fwds = append(fwds, f)
-		return io.MultiWriter(c, f)
+		return io.MultiWriter(ws...)
 	}
 	stdout, stderr := sink(outCap, req.Stdout), sink(errCap, req.Stderr)
 
 	start := time.Now()
-	exitCode, usage, sampled, startErr := e.spawn(runCtx, req, argv, env, dir, reportPath, stdout, stderr, res)
+	exitCode, usage, sampled, box, startErr := e.spawn(runCtx, req, argv, env, dir, reportPath, stdout, stderr, res)
 	res.Elapsed = time.Since(start)
 	for _, f := range fwds {
 		lost, _ := f.close() // a failing caller writer does not fail the run
@@ -251,6 +269,9 @@ func (e *Executor) execute(ctx context.Context, req *Request, argv, env []string
 		exitCode = -1
 	}
 	switch {
+	case errors.Is(context.Cause(runCtx), errOutputLimit) && ctx.Err() == nil:
+		res.LimitExceeded = fmt.Sprintf("output limit (%d bytes of stdout and stderr) exceeded: the process tree was stopped", req.MaxOutputBytes)
+		fmt.Fprintf(errCap, "\n[LIMIT] %s\n", res.LimitExceeded)
 	case errors.Is(context.Cause(runCtx), errTimeout) && ctx.Err() == nil:
 		res.TimedOut = true
 		fmt.Fprintf(errCap, "\n[TIMEOUT] the run exceeded its timeout of %v; the process tree was stopped\n", req.Timeout)
@@ -276,6 +297,15 @@ func (e *Executor) execute(ctx context.Context, req *Request, argv, env []string
 	if sampled != nil {
 		usage = bench.Merge(usage, *sampled)
 	}
+	if box != nil {
+		if v := box.Verdict(exitCode); v != "" && res.LimitExceeded == "" {
+			res.LimitExceeded = v
+			fmt.Fprintf(errCap, "\n[LIMIT] %s\n", v)
+		}
+		if err := box.Close(); err != nil {
+			fmt.Fprintf(errCap, "\n[pyexec] sandbox clean-up: %v\n", err)
+		}
+	}
 	res.ExitCode = exitCode
 	res.Usage = usage
 	res.Stdout, res.StdoutOmitted = outCap.result()
@@ -283,17 +313,18 @@ func (e *Executor) execute(ctx context.Context, req *Request, argv, env []string
 }
 
 // spawn runs the process group to its end and returns the leader's exit
-// code, its usage (wait4) and what a sampler saw.
-func (e *Executor) spawn(ctx context.Context, req *Request, argv, env []string, dir, reportPath string, stdout, stderr io.Writer, res *Result) (int, bench.Usage, *bench.SamplerResult, error) {
+// code, its usage (wait4), what a sampler saw, and the sandbox (to be
+// closed by the caller once its verdict is read).
+func (e *Executor) spawn(ctx context.Context, req *Request, argv, env []string, dir, reportPath string, stdout, stderr io.Writer, res *Result) (int, bench.Usage, *bench.SamplerResult, *sandbox.Box, error) {
 	outR, outW, err := os.Pipe()
 	if err != nil {
-		return -1, bench.Usage{}, nil, err
+		return -1, bench.Usage{}, nil, nil, err
 	}
 	errR, errW, err := os.Pipe()
 	if err != nil {
 		outR.Close()
 		outW.Close()
-		return -1, bench.Usage{}, nil, err
+		return -1, bench.Usage{}, nil, nil, err
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env, cmd.Dir = env, dir
@@ -305,10 +336,21 @@ func (e *Executor) spawn(ctx context.Context, req *Request, argv, env []string, 
 			outW.Close()
 			errR.Close()
 			errW.Close()
-			return -1, bench.Usage{}, nil, err
+			return -1, bench.Usage{}, nil, nil, err
 		}
 		defer f.Close()
 		cmd.ExtraFiles = []*os.File{f} // fd 3 == reportFD
+	}
+	var box *sandbox.Box
+	if req.Sandbox.Enabled() {
+		box, err = sandbox.Prepare(ctx, cmd, req.Sandbox, &sandbox.Options{ExplicitEnv: explicitEnv(req), TempDir: e.opts.TempDir})
+		if err != nil {
+			outR.Close()
+			outW.Close()
+			errR.Close()
+			errW.Close()
+			return -1, bench.Usage{}, nil, nil, err
+		}
 	}
 	floor, _ := bench.SelfPeakRSS()
 	p, err := proc.Start(cmd, e.opts.Grace)
@@ -317,7 +359,10 @@ func (e *Executor) spawn(ctx context.Context, req *Request, argv, env []string, 
 	if err != nil {
 		outR.Close()
 		errR.Close()
-		return -1, bench.Usage{}, nil, err
+		if box != nil {
+			_ = box.Close()
+		}
+		return -1, bench.Usage{}, nil, nil, err
 	}
 	res.PID = p.PID
 	if req.OnStart != nil {
@@ -343,6 +388,9 @@ func (e *Executor) spawn(ctx context.Context, req *Request, argv, env []string, 
 
 	_ = p.Wait(ctx) // stops the group on ctx end; kills leftovers after exit
 	wall := time.Since(p.Started)
+	if box != nil {
+		_ = box.Kill() // what left the group (setsid) but not the cgroup
+	}
 	// A process that left the group (setsid) may still hold the pipes:
 	// read what is there for WaitDelay, then close our ends.
 	drained := make(chan struct{})
@@ -364,5 +412,40 @@ func (e *Executor) spawn(ctx context.Context, req *Request, argv, env []string, 
 		r := sampler.Stop()
 		sampled = &r
 	}
-	return proc.ExitCode(cmd.ProcessState), usage, sampled, nil
+	return proc.ExitCode(cmd.ProcessState), usage, sampled, box, nil
+}
+
+// explicitEnv names the variables a sandbox's allow-list must let through:
+// the ones the caller passed on purpose and the ones the executor sets.
+func explicitEnv(req *Request) []string {
+	names := []string{"PATH", "VIRTUAL_ENV", "PYTHONUNBUFFERED"}
+	for k := range req.Env {
+		names = append(names, k)
+	}
+	for k := range req.ExtraEnv {
+		names = append(names, k)
+	}
+	if req.EnvFile != "" {
+		if vars, err := envload.ParseFile(req.EnvFile); err == nil {
+			for k := range vars {
+				names = append(names, k)
+			}
+		}
+	}
+	return names
+}
+
+// outputLimit counts the bytes of both streams and stops the run once they
+// pass max.
+type outputLimit struct {
+	max  int64
+	stop func()
+	n    atomic.Int64
+}
+
+func (l *outputLimit) Write(p []byte) (int, error) {
+	if l.n.Add(int64(len(p))) > l.max {
+		l.stop()
+	}
+	return len(p), nil
 }
