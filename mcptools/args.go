@@ -15,6 +15,21 @@ type scriptArgs struct {
 	EnvFile       string            `json:"env_file,omitempty" jsonschema:"Path of a .env file whose variables are set for the script (env_vars override it)."`
 	JobLabel      string            `json:"job_label,omitempty" jsonschema:"A label for the job if the run becomes a background job (shown by list_jobs and py_list_jobs)."`
 	Markdown      bool              `json:"markdown_output,omitempty" default:"true" jsonschema:"true: the text result is readable markdown; false: it is the JSON of the structured result. The structured result is returned either way."`
+	limitArgs
+}
+
+// limitArgs confine one run, within the server's own limits (see
+// Options.Sandbox): a number may be lower than the server's (a higher one is
+// an error), a switch may be turned on but not off.
+type limitArgs struct {
+	MemoryLimitMB   float64 `json:"memory_limit_mb,omitempty" minimum:"0" jsonschema:"Kill the script if its processes use more memory than this many MiB together (0: the server's limit, if any). A run that hits it reports limit_exceeded."`
+	CPULimitSeconds int     `json:"cpu_limit_seconds,omitempty" minimum:"0" jsonschema:"CPU seconds each process of the script may use (0: the server's limit, if any)."`
+	MaxProcesses    int     `json:"max_processes,omitempty" minimum:"0" jsonschema:"Processes and threads the script may have at once, e.g. to contain a fork bomb (0: the server's limit, if any)."`
+	MaxFileMB       float64 `json:"max_file_mb,omitempty" minimum:"0" jsonschema:"Largest file the script may write, in MiB (0: the server's limit, if any)."`
+	MaxOutputMB     float64 `json:"max_output_mb,omitempty" minimum:"0" jsonschema:"Stop the script once stdout and stderr together pass this many MiB (0: the server's limit, if any)."`
+	NoNetwork       bool    `json:"no_network,omitempty" jsonschema:"true: the script runs without network access (loopback only, its own). Dependencies are still installed first, outside."`
+	ReadOnlyFS      bool    `json:"read_only_fs,omitempty" jsonschema:"true: the file system is read-only for the script except its working directory and a private temporary directory."`
+	PIDNamespace    bool    `json:"pid_namespace,omitempty" jsonschema:"true: the script runs in its own PID namespace, so every process it starts (even one that detaches with setsid) ends with it."`
 }
 
 // syncArgs are the parameters of the tools that wait for the result within

@@ -74,6 +74,8 @@ func markdownRun(r *RunResult, deps []string, bench *BenchmarkResult) string {
 		fmt.Fprintf(&b, "## ⛔ Cancelled after %s\n\n%s\n", seconds(r.ElapsedSeconds), r.Message)
 	case r.TimedOut:
 		fmt.Fprintf(&b, "## ⏱️ Timed out after %s (process tree stopped)\n", seconds(r.ElapsedSeconds))
+	case r.LimitExceeded != "":
+		fmt.Fprintf(&b, "## 🛑 Stopped by a limit after %s: %s\n", seconds(r.ElapsedSeconds), r.LimitExceeded)
 	case r.ExitCode != nil && *r.ExitCode == 0:
 		fmt.Fprintf(&b, "## ✅ Exit code 0 in %s\n", seconds(r.ElapsedSeconds))
 	case r.ExitCode != nil && *r.ExitCode < 0:

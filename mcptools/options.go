@@ -10,6 +10,7 @@ import (
 
 	"github.com/pyexec-mcp/pyexec/executor"
 	"github.com/pyexec-mcp/pyexec/jobstore"
+	"github.com/pyexec-mcp/pyexec/sandbox"
 	"github.com/pyexec-mcp/pyexec/session"
 	"github.com/pyexec-mcp/pyexec/smartasync"
 	"github.com/pyexec-mcp/pyexec/workspace"
@@ -103,6 +104,15 @@ type Options struct {
 	// list_files); give it the session manager's workspace directory so
 	// code and file tools see the same files. The caller closes it.
 	Workspace *workspace.Workspace
+	// Sandbox confines every script run (package sandbox): its limits are
+	// the defaults and the maximums of the per-call limit arguments, its
+	// switches are on for every call (a call may turn more on, none off).
+	// Nil: no confinement unless a call asks for it. New checks that this
+	// machine can enforce it.
+	Sandbox *sandbox.Policy
+	// MaxOutputBytes stops a run once its stdout and stderr together pass
+	// it; also the maximum of the max_output_mb argument. 0: no limit.
+	MaxOutputBytes int64
 }
 
 // config is Options with defaults applied.
@@ -115,6 +125,8 @@ type config struct {
 	autosaveKeep                     int
 	groups                           []Group
 	log                              *slog.Logger
+	sandbox                          sandbox.Policy
+	maxOutput                        int64
 }
 
 func (o *Options) config() (config, error) {
@@ -143,6 +155,16 @@ func (o *Options) config() (config, error) {
 	c.outputCap = cmpOr(o.OutputCap, DefaultOutputCap)
 	c.progressEvery = cmpOr(o.ProgressInterval, DefaultProgressInterval)
 	c.autosaveKeep = cmpOr(o.AutosaveKeep, DefaultAutosaveKeep)
+	if err := sandbox.Check(o.Sandbox); err != nil {
+		return c, fmt.Errorf("%w: Sandbox: %v", ErrInvalidOptions, err)
+	}
+	if o.Sandbox != nil {
+		c.sandbox = *o.Sandbox
+	}
+	if o.MaxOutputBytes < 0 {
+		return c, fmt.Errorf("%w: MaxOutputBytes must not be negative", ErrInvalidOptions)
+	}
+	c.maxOutput = o.MaxOutputBytes
 	c.log = o.Logger
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)

@@ -32,6 +32,7 @@ type RunResult struct {
 	ExecutionStrategy string  `json:"execution_strategy,omitempty"`
 	ElapsedSeconds    float64 `json:"elapsed_seconds"`
 	TimedOut          bool    `json:"timed_out"`
+	LimitExceeded     string  `json:"limit_exceeded,omitempty" jsonschema:"Which limit ended the run (memory, CPU time, processes, file size, output), if one did."`
 	// StdoutOmittedBytes and StderrOmittedBytes count bytes cut from the
 	// middle of the output to keep the response small; the job logs of a
 	// background run hold everything.

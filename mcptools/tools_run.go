@@ -12,6 +12,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/pyexec-mcp/pyexec/executor"
+	"github.com/pyexec-mcp/pyexec/sandbox"
 	"github.com/pyexec-mcp/pyexec/smartasync"
 )
 
@@ -51,24 +52,76 @@ func (t *Toolset) prepare(tool string, in *scriptArgs, dir string, timeout float
 	if math.IsNaN(timeout) || timeout < 0 || timeout > math.MaxInt64/float64(time.Second) {
 		return nil, argError("timeout_seconds", "%v is not a valid number of seconds; use 0 for no timeout", timeout)
 	}
+	policy, maxOutput, err := t.limits(&in.limitArgs)
+	if err != nil {
+		return nil, err
+	}
 	to := time.Duration(timeout * float64(time.Second))
 	spec := &runSpec{
 		tool:  tool,
 		label: in.JobLabel,
 		req: executor.Request{
-			ScriptPath:    in.ScriptPath,
-			Code:          in.ScriptContent,
-			Dir:           dir,
-			Args:          in.Args,
-			Env:           in.EnvVars,
-			EnvFile:       in.EnvFile,
-			PythonVersion: in.PythonVersion,
-			Timeout:       to,
+			ScriptPath:     in.ScriptPath,
+			Code:           in.ScriptContent,
+			Dir:            dir,
+			Args:           in.Args,
+			Env:            in.EnvVars,
+			EnvFile:        in.EnvFile,
+			PythonVersion:  in.PythonVersion,
+			Timeout:        to,
+			Sandbox:        policy,
+			MaxOutputBytes: maxOutput,
 		},
 		content: in.ScriptContent,
 		params:  params,
 	}
 	return spec, nil
+}
+
+// limits combines the server's sandbox policy with a call's limit arguments:
+// a call may lower a limit (not raise it past the server's) and turn a
+// switch on (not off).
+func (t *Toolset) limits(in *limitArgs) (*sandbox.Policy, int64, error) {
+	p := t.cfg.sandbox // a copy
+	const mib = 1 << 20
+	lower := func(arg string, server, call int64, unit string, scale int64) (int64, error) {
+		switch {
+		case call < 0:
+			return 0, argError(arg, "must not be negative; use 0 for the server's limit")
+		case call == 0:
+			return server, nil
+		case server > 0 && call > server:
+			return 0, argError(arg, "%d%s is above the server's limit of %d%s; ask for at most that, or omit it", call/scale, unit, server/scale, unit)
+		}
+		return call, nil
+	}
+	var err error
+	if p.MemoryBytes, err = lower("memory_limit_mb", p.MemoryBytes, int64(in.MemoryLimitMB*mib), " MiB", mib); err != nil {
+		return nil, 0, err
+	}
+	cpu, err := lower("cpu_limit_seconds", int64(p.CPUSeconds), int64(in.CPULimitSeconds), " s", 1)
+	if err != nil {
+		return nil, 0, err
+	}
+	procs, err := lower("max_processes", int64(p.MaxProcesses), int64(in.MaxProcesses), "", 1)
+	if err != nil {
+		return nil, 0, err
+	}
+	p.CPUSeconds, p.MaxProcesses = int(cpu), int(procs)
+	if p.MaxFileBytes, err = lower("max_file_mb", p.MaxFileBytes, int64(in.MaxFileMB*mib), " MiB", mib); err != nil {
+		return nil, 0, err
+	}
+	maxOutput, err := lower("max_output_mb", t.cfg.maxOutput, int64(in.MaxOutputMB*mib), " MiB", mib)
+	if err != nil {
+		return nil, 0, err
+	}
+	p.NoNetwork = p.NoNetwork || in.NoNetwork
+	p.ReadOnlyFS = p.ReadOnlyFS || in.ReadOnlyFS
+	p.PIDNamespace = p.PIDNamespace || in.PIDNamespace
+	if !p.Enabled() {
+		return nil, maxOutput, nil
+	}
+	return &p, maxOutput, nil
 }
 
 // validate checks the request as the executor will (one set of rules, with
@@ -203,6 +256,7 @@ func (t *Toolset) runResult(o *outcome, spec *runSpec) RunResult {
 	r.ExecutionStrategy = string(res.Strategy)
 	r.ElapsedSeconds = res.Elapsed.Seconds()
 	r.TimedOut = res.TimedOut
+	r.LimitExceeded = res.LimitExceeded
 	r.PythonVersionUsed = res.PythonVersion
 	return r
 }

@@ -110,14 +110,18 @@ func newServer(ctx context.Context, cfg *config, log *slog.Logger) (*server, err
 		return nil, err
 	}
 	opts := &mcptools.Options{
-		Executor:      ex,
-		DataDir:       cfg.dataDir,
-		ScriptsDir:    cfg.scriptsDir,
-		Budget:        cfg.budget,
-		MaxConcurrent: cfg.maxConcurrent,
-		OutputCap:     cfg.outputCap,
-		Groups:        cfg.groups,
-		Logger:        log,
+		Executor:       ex,
+		DataDir:        cfg.dataDir,
+		ScriptsDir:     cfg.scriptsDir,
+		Budget:         cfg.budget,
+		MaxConcurrent:  cfg.maxConcurrent,
+		OutputCap:      cfg.outputCap,
+		Groups:         cfg.groups,
+		Logger:         log,
+		MaxOutputBytes: cfg.maxOutput,
+	}
+	if cfg.sandbox.Enabled() {
+		opts.Sandbox = &cfg.sandbox
 	}
 	s := &server{}
 	if err := addSessionTools(ctx, cfg, opts, s); err != nil {
