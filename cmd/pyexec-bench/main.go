@@ -8,7 +8,8 @@
 // Rows: the MCP tool call over stdio, executor's uv and system-python paths
 // and a warm run with dependencies against bare interpreter starts; a
 // stateful-session round trip; output-capture throughput; job-store
-// operations on 10,000 records. It needs Python 3 and uv (the README's test
+// operations on 10,000 records; each sandbox switch against an unrestricted
+// run. It needs Python 3 and uv (the README's test
 // command installs uv) and builds the example server with `go build`.
 package main
 
@@ -44,7 +45,7 @@ type suite struct {
 func main() {
 	n := flag.Int("n", 30, "iterations per row (medians are reported)")
 	jobs := flag.Int("jobs", 10000, "job records for the job-store rows")
-	only := flag.String("only", "", "comma-separated row groups to run: mcp, executor, deps, session, capture, jobs (default all)")
+	only := flag.String("only", "", "comma-separated row groups to run: mcp, executor, deps, session, capture, jobs, sandbox (default all)")
 	flag.Parse()
 	b, err := setup(*n)
 	if err != nil {
@@ -59,8 +60,9 @@ func main() {
 		"session":  b.sessionRows,
 		"capture":  b.captureRows,
 		"jobs":     func(ctx context.Context) error { return b.jobRows(ctx, *jobs) },
+		"sandbox":  b.sandboxRows,
 	}
-	order := []string{"mcp", "executor", "deps", "session", "capture", "jobs"}
+	order := []string{"mcp", "executor", "deps", "session", "capture", "jobs", "sandbox"}
 	if *only != "" {
 		order = strings.Split(*only, ",")
 	}
@@ -69,7 +71,7 @@ func main() {
 	for _, g := range order {
 		f, ok := groups[g]
 		if !ok {
-			fmt.Fprintf(os.Stderr, "pyexec-bench: unknown group %q; use mcp, executor, deps, session, capture or jobs\n", g)
+			fmt.Fprintf(os.Stderr, "pyexec-bench: unknown group %q; use mcp, executor, deps, session, capture, jobs or sandbox\n", g)
 			os.Exit(2)
 		}
 		fmt.Fprintf(os.Stderr, "measuring %s…\n", g)
