@@ -4,8 +4,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"slices"
-	"strconv"
+	"sync"
 	"time"
 )
 
@@ -115,20 +116,43 @@ const (
 	idTimeLen = 11
 )
 
-// newID returns a fresh time-sortable job id.
+// newID returns a fresh time-sortable job id: the milliseconds, then 20
+// random bits.
 func newID(now time.Time) string {
-	var b [idLen]byte
-	ms := strconv.FormatUint(uint64(now.UnixMilli())&(1<<44-1), 16)
-	for i := range idTimeLen - len(ms) {
-		b[i] = '0'
-	}
-	copy(b[idTimeLen-len(ms):], ms)
 	var r [3]byte
 	_, _ = rand.Read(r[:]) // crypto/rand.Read never fails on supported platforms
-	var h [6]byte
-	hex.Encode(h[:], r[:])
-	copy(b[idTimeLen:], h[:idLen-idTimeLen])
-	return string(b[:])
+	return formatID(uint64(now.UnixMilli()), uint32(r[0])<<12|uint32(r[1])<<4|uint32(r[2])>>4)
+}
+
+func formatID(ms uint64, low uint32) string {
+	return fmt.Sprintf("%011x%05x", ms&(1<<44-1), low&(1<<20-1))
+}
+
+// idSeq makes the ids of one process strictly increasing, so that jobs
+// created in the same millisecond still list newest first: within a
+// millisecond the low bits count up from a random start (other processes
+// start elsewhere, and a collision is caught by the hard link in create).
+type idSeq struct {
+	mu     sync.Mutex
+	lastMS uint64
+	low    uint32
+}
+
+func (q *idSeq) next(now time.Time) string {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	ms := uint64(now.UnixMilli())
+	if ms > q.lastMS || q.low >= 1<<20-1 {
+		if ms <= q.lastMS {
+			ms = q.lastMS + 1 // 2^20 ids in one millisecond: borrow the next
+		}
+		var r [2]byte
+		_, _ = rand.Read(r[:])
+		q.lastMS, q.low = ms, uint32(r[0])<<8|uint32(r[1]) // leaves 2^20-2^16 ids of room
+		return formatID(ms, q.low)
+	}
+	q.low++
+	return formatID(q.lastMS, q.low)
 }
 
 // ValidID reports whether id has the form of an id made by CreateJob. Every

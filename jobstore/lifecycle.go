@@ -32,12 +32,12 @@ func (s *Store) create(ctx context.Context, kind, label string) (string, error) 
 	const attempts = 16 // collisions need the same millisecond and 20 random bits
 	for range attempts {
 		now := time.Now().UTC()
-		j := &Job{ID: newID(now), Kind: kind, Label: label, State: StatePending, CreatedAt: now, Owner: s.self}
+		j := &Job{ID: s.ids.next(now), Kind: kind, Label: label, State: StatePending, CreatedAt: now, Owner: s.self}
 		st := s.stripes[stripeOf(j.ID)]
 		if err := st.lock(ctx); err != nil {
 			return "", err
 		}
-		err := s.writeRecord(j, true, true)
+		err := s.writeRecord(j, false, true) // not durable: see "Crash safety"
 		if err == nil {
 			s.committed(j)
 		}

@@ -55,6 +55,7 @@ type Options struct {
 // number of processes and goroutines. Its methods are safe for concurrent
 // use. Create it with Open; the caller must Close it.
 type Store struct {
+	ids         idSeq
 	dir         string
 	maxJobs     int
 	maxLogBytes int64

@@ -504,3 +504,20 @@ func TestNewIDSortsByTime(t *testing.T) {
 		prev = id
 	}
 }
+
+// TestIDsIncreaseWithinAMillisecond: jobs created faster than the clock
+// ticks still list newest first.
+func TestIDsIncreaseWithinAMillisecond(t *testing.T) {
+	t.Parallel()
+	var q idSeq
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	prev := q.next(t0)
+	for i := range 5000 {
+		id := q.next(t0.Add(time.Duration(i/1000) * time.Millisecond)) // 1000 ids a millisecond
+		require.True(t, ValidID(id), id)
+		require.Greater(t, id, prev)
+		prev = id
+	}
+	// A clock that steps back does not make ids go back either.
+	require.Greater(t, q.next(t0.Add(-time.Second)), prev)
+}
