@@ -185,27 +185,27 @@ func (c *envCache) build(ctx context.Context, uv string, in Interpreter, reqs []
 	if _, err := run("venv", "--quiet", "--no-config", "--relocatable", "--python", in.Path, tmp); err != nil {
 		return fmt.Errorf("executor: create environment: %w", err)
 	}
-	py := filepath.Join(tmp, "bin", "python")
 	installed := reqs
 	if len(reqs) > 0 {
-		args := append([]string{"pip", "install", "--quiet", "--no-config", "--python", py}, c.e.opts.UVArgs...)
+		// --python <base> --prefix <env>, not --python <env>/bin/python: uv
+		// would query the new environment's interpreter first (~50 ms, a
+		// new path is never in its cache); the base's answer is cached and
+		// the same but for the prefix. Scripts then name the base
+		// interpreter, which relocatableScripts repairs.
+		args := append([]string{"pip", "install", "--quiet", "--no-config", "--python", in.Path, "--prefix", tmp}, c.e.opts.UVArgs...)
 		if complete {
 			args = append(args, "--no-deps")
 		}
 		if _, err := run(append(args, reqs...)...); err != nil {
 			return fmt.Errorf("%w: %v", ErrResolution, err)
 		}
-	}
-	if !complete && len(reqs) > 0 {
-		// What is installed, exactly, is what the run reports.
-		out, err := run("pip", "freeze", "--no-config", "--python", py)
-		if err != nil {
-			return fmt.Errorf("executor: list installed distributions: %w", err)
+		if err := relocatableScripts(filepath.Join(tmp, "bin"), in.Path); err != nil {
+			return fmt.Errorf("executor: environment cache: %w", err)
 		}
-		installed = nil
-		for _, l := range strings.Split(out, "\n") {
-			if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
-				installed = append(installed, l)
+		if !complete {
+			// What is installed, exactly, is what the run reports.
+			if installed, err = installedDists(tmp); err != nil {
+				return fmt.Errorf("executor: list installed distributions: %w", err)
 			}
 		}
 	}
@@ -220,6 +220,79 @@ func (c *envCache) build(ctx context.Context, uv string, in Interpreter, reqs []
 	ok = true
 	c.evict(key)
 	return nil
+}
+
+// relocatableShebang is the start uv gives scripts of a --relocatable
+// environment: a shell trampoline that runs the python next to the script,
+// wherever the environment lives.
+const relocatableShebang = "#!/bin/sh\n'''exec' \"$(dirname -- \"$(realpath -- \"$0\")\")\"/'python' \"$0\" \"$@\"\n' '''\n"
+
+// relocatableScripts rewrites the scripts in bin whose first line names the
+// base interpreter (as uv writes them for --prefix installs) to use the
+// environment's own interpreter, relative to the script.
+func relocatableScripts(bin, base string) error {
+	entries, err := os.ReadDir(bin)
+	if err != nil {
+		return err
+	}
+	want := "#!" + base
+	for _, en := range entries {
+		if !en.Type().IsRegular() {
+			continue
+		}
+		path := filepath.Join(bin, en.Name())
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		first, rest, ok := strings.Cut(string(b), "\n")
+		if !ok || strings.TrimRight(first, " \r") != want {
+			continue
+		}
+		fi, err := en.Info()
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(path, []byte(relocatableShebang+rest), fi.Mode().Perm()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// installedDists lists the distributions in an environment's site-packages
+// as name==version, from their metadata (what `uv pip freeze` reads, without
+// starting a process that would query the interpreter).
+func installedDists(env string) ([]string, error) {
+	metas, err := filepath.Glob(filepath.Join(env, "lib", "python*", "site-packages", "*.dist-info", "METADATA"))
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, m := range metas {
+		b, err := os.ReadFile(m)
+		if err != nil {
+			return nil, err
+		}
+		var name, version string
+		for _, line := range strings.Split(string(b), "\n") {
+			line = strings.TrimRight(line, "\r")
+			if line == "" {
+				break // end of the headers
+			}
+			if v, ok := strings.CutPrefix(line, "Name: "); ok && name == "" {
+				name = strings.TrimSpace(v)
+			} else if v, ok := strings.CutPrefix(line, "Version: "); ok && version == "" {
+				version = strings.TrimSpace(v)
+			}
+		}
+		if name == "" || version == "" {
+			return nil, fmt.Errorf("%s has no Name or Version", m)
+		}
+		out = append(out, name+"=="+version)
+	}
+	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i]) < strings.ToLower(out[j]) })
+	return out, nil
 }
 
 func dirSize(dir string) int64 {

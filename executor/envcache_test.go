@@ -185,3 +185,22 @@ func envCacheHelper() error {
 	fmt.Print("RESULT " + res.Stdout)
 	return nil
 }
+
+// TestEnvCacheConsoleScripts: entry-point scripts installed into a cached
+// environment run with the environment's interpreter, also after the
+// environment was renamed into place.
+func TestEnvCacheConsoleScripts(t *testing.T) {
+	t.Parallel()
+	e := offlineExecutor(t)
+	wheels := e.opts.UVArgs[len(e.opts.UVArgs)-1]
+	_, err := testenv.WriteWheel(wheels, testenv.Wheel{Name: "pyexecep", Version: "1.0.0", Files: map[string]string{
+		"pyexecep/__init__.py":                      "def main():\n    import sys, pyexecdemo\n    print('entry point', pyexecdemo.__version__, sys.prefix == sys.base_prefix)\n",
+		"pyexecep-1.0.0.dist-info/entry_points.txt": "[console_scripts]\npyexecep = pyexecep:main\n",
+	}, Requires: []string{"pyexecdemo==2.0.0"}})
+	require.NoError(t, err)
+	res, err := e.Run(context.Background(), &Request{UseUV: true, Dependencies: []string{"pyexecep==1.0.0"},
+		Code: "import subprocess\nsubprocess.run(['pyexecep'], check=True)\n"})
+	require.NoError(t, err)
+	require.Equal(t, "entry point 2.0.0 False\n", res.Stdout, res.Stderr)
+	require.Equal(t, []string{"pyexecdemo==2.0.0", "pyexecep==1.0.0"}, res.ResolvedDependencies)
+}
