@@ -3,103 +3,11 @@ package executor
 import (
 	"fmt"
 	"io"
-	"strings"
 	"sync"
 )
 
 // DefaultOutputCap is the number of bytes of each stream kept in memory.
 const DefaultOutputCap = 1 << 20
-
-// capture keeps the head and the tail of a stream within a fixed budget and
-// counts what falls between them. It never grows past its cap, so a child
-// that prints gigabytes costs the server the cap and no more.
-type capture struct {
-	mu    sync.Mutex
-	head  []byte // first headCap bytes
-	tail  []byte // ring buffer of the last tailCap bytes
-	tpos  int    // next write position in tail once it is full
-	tfull bool
-	total int64
-
-	headCap, tailCap int
-}
-
-func newCapture(limit int) *capture {
-	h := limit / 2
-	return &capture{headCap: h, tailCap: limit - h, head: make([]byte, 0, min(h, 64<<10))}
-}
-
-func (c *capture) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	n := len(p)
-	c.total += int64(n)
-	if room := c.headCap - len(c.head); room > 0 {
-		k := min(room, len(p))
-		c.head = append(c.head, p[:k]...)
-		p = p[k:]
-	}
-	if len(p) == 0 || c.tailCap == 0 {
-		return n, nil
-	}
-	if len(p) >= c.tailCap {
-		// Only the last tailCap bytes of p can survive.
-		if c.tail == nil {
-			c.tail = make([]byte, c.tailCap)
-		}
-		c.tail = c.tail[:c.tailCap]
-		copy(c.tail, p[len(p)-c.tailCap:])
-		c.tpos, c.tfull = 0, true
-		return n, nil
-	}
-	if !c.tfull {
-		if c.tail == nil {
-			c.tail = make([]byte, 0, min(c.tailCap, 64<<10))
-		}
-		if room := c.tailCap - len(c.tail); len(p) <= room {
-			c.tail = append(c.tail, p...)
-			if len(c.tail) == c.tailCap {
-				c.tfull, c.tpos = true, 0
-			}
-			return n, nil
-		}
-		// Switch to ring mode: grow to full size, then wrap.
-		room := c.tailCap - len(c.tail)
-		c.tail = append(c.tail, p[:room]...)
-		p = p[room:]
-		c.tfull, c.tpos = true, 0
-	}
-	for len(p) > 0 {
-		k := copy(c.tail[c.tpos:], p)
-		p = p[k:]
-		c.tpos = (c.tpos + k) % c.tailCap
-	}
-	return n, nil
-}
-
-// result returns the kept text, with a marker where bytes were omitted and
-// invalid UTF-8 replaced, and the number of omitted bytes.
-func (c *capture) result() (string, int64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var tail []byte
-	if c.tfull {
-		tail = make([]byte, 0, c.tailCap)
-		tail = append(tail, c.tail[c.tpos:]...)
-		tail = append(tail, c.tail[:c.tpos]...)
-	} else {
-		tail = c.tail
-	}
-	omitted := c.total - int64(len(c.head)) - int64(len(tail))
-	var b strings.Builder
-	b.Grow(len(c.head) + len(tail) + 48)
-	b.Write(c.head)
-	if omitted > 0 {
-		fmt.Fprintf(&b, "\n… %d bytes omitted …\n", omitted)
-	}
-	b.Write(tail)
-	return strings.ToValidUTF8(b.String(), "\uFFFD"), omitted
-}
 
 // DefaultForwardBuffer bounds the bytes queued for a caller's writer.
 const DefaultForwardBuffer = 8 << 20

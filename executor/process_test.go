@@ -163,23 +163,6 @@ func TestInvalidUTF8(t *testing.T) {
 	require.Equal(t, "\uFFFD", res.Stderr)
 }
 
-func TestCaptureHeadTail(t *testing.T) {
-	t.Parallel()
-	c := newCapture(10)
-	for _, s := range []string{"abc", "defgh", "ijklmnop", "qrstuvwxyz"} {
-		_, _ = c.Write([]byte(s))
-	}
-	out, omitted := c.result()
-	require.Equal(t, int64(26-10), omitted)
-	require.Equal(t, "abcde\n… 16 bytes omitted …\nvwxyz", out)
-
-	small := newCapture(100)
-	_, _ = small.Write([]byte("short"))
-	out, omitted = small.result()
-	require.Equal(t, "short", out)
-	require.Zero(t, omitted)
-}
-
 func TestSlowWriterDoesNotBlockChild(t *testing.T) {
 	t.Parallel()
 	e := newExecutor(t, false, nil)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/pyexec-mcp/pyexec/bench"
 	"github.com/pyexec-mcp/pyexec/envload"
+	"github.com/pyexec-mcp/pyexec/internal/headtail"
 	"github.com/pyexec-mcp/pyexec/internal/proc"
 	"github.com/pyexec-mcp/pyexec/sandbox"
 )
@@ -234,13 +235,15 @@ func (e *Executor) execute(ctx context.Context, req *Request, argv, env []string
 		runCtx, cancel = context.WithTimeoutCause(runCtx, req.Timeout, errTimeout)
 		defer cancel()
 	}
-	outCap, errCap := newCapture(e.opts.OutputCap), newCapture(e.opts.OutputCap)
+	// Each buffer is written by its drain goroutine, then (after spawn has
+	// joined the drains) by the markers below: never at once.
+	outCap, errCap := headtail.New(e.opts.OutputCap), headtail.New(e.opts.OutputCap)
 	var fwds []*forwarder
 	var limit *outputLimit
 	if req.MaxOutputBytes > 0 {
 		limit = &outputLimit{max: req.MaxOutputBytes, stop: func() { stopRun(errOutputLimit) }}
 	}
-	sink := func(c *capture, w io.Writer) io.Writer {
+	sink := func(c *headtail.Buffer, w io.Writer) io.Writer {
 		ws := []io.Writer{c}
 		if limit != nil {
 			ws = append(ws, limit)
@@ -308,8 +311,8 @@ func (e *Executor) execute(ctx context.Context, req *Request, argv, env []string
 	}
 	res.ExitCode = exitCode
 	res.Usage = usage
-	res.Stdout, res.StdoutOmitted = outCap.result()
-	res.Stderr, res.StderrOmitted = errCap.result()
+	res.Stdout, res.StdoutOmitted = outCap.Text()
+	res.Stderr, res.StderrOmitted = errCap.Text()
 }
 
 // spawn runs the process group to its end and returns the leader's exit

@@ -12,6 +12,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/pyexec-mcp/pyexec/executor"
+	"github.com/pyexec-mcp/pyexec/internal/headtail"
 	"github.com/pyexec-mcp/pyexec/sandbox"
 	"github.com/pyexec-mcp/pyexec/smartasync"
 )
@@ -284,14 +285,6 @@ func (t *Toolset) benchResult(o *outcome, spec *runSpec) BenchmarkResult {
 // clip caps text at limit bytes (head and tail around a marker), adding to
 // the count already omitted by the executor.
 func clip(s string, omitted int64, limit int) (string, int64) {
-	if len(s) <= limit {
-		return s, omitted
-	}
-	head := limit / 2
-	tail := limit - head
-	h, tl := s[:head], s[len(s)-tail:]
-	h = strings.ToValidUTF8(h, "")
-	tl = strings.ToValidUTF8(tl, "")
-	cut := int64(len(s) - len(h) - len(tl))
-	return h + fmt.Sprintf("\n… %d bytes omitted …\n", cut) + tl, omitted + cut
+	c, cut := headtail.Clip(s, limit)
+	return c, omitted + cut
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pyexec-mcp/pyexec/internal/headtail"
 	"github.com/pyexec-mcp/pyexec/internal/proc"
 )
 
@@ -288,9 +289,6 @@ func lastLines(s string, n int) string {
 }
 
 func capText(s string, limit int) string {
-	if len(s) <= limit {
-		return s
-	}
-	half := limit / 2
-	return strings.ToValidUTF8(s[:half]+fmt.Sprintf("\n… %d bytes omitted …\n", len(s)-2*half)+s[len(s)-half:], "\uFFFD")
+	c, _ := headtail.Clip(s, limit)
+	return strings.ToValidUTF8(c, "\uFFFD")
 }

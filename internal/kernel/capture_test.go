@@ -9,37 +9,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestCapture(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name    string
-		limit   int
-		writes  []string
-		want    string
-		omitted int64
-	}{
-		{name: "under the cap", limit: 10, writes: []string{"abc", "def"}, want: "abcdef"},
-		{name: "exactly the cap", limit: 6, writes: []string{"abcdef"}, want: "abcdef"},
-		{name: "one big write", limit: 6, writes: []string{"abcdefghij"}, want: "abc\n… 4 bytes omitted …\nhij", omitted: 4},
-		{name: "many small writes", limit: 6, writes: strings.Split("abcdefghij", ""), want: "abc\n… 4 bytes omitted …\nhij", omitted: 4},
-		{name: "tail wraps", limit: 4, writes: []string{"ab", "cde", "fg", "h"}, want: "ab\n… 4 bytes omitted …\ngh", omitted: 4},
-		{name: "zero tail", limit: 1, writes: []string{"abc"}, want: "\n… 2 bytes omitted …\nc", omitted: 2},
-		{name: "invalid utf-8 replaced", limit: 10, writes: []string{"a\xffb"}, want: "a\uFFFDb"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			c := newCapture(tc.limit)
-			for _, w := range tc.writes {
-				c.write([]byte(w))
-			}
-			got, omitted := c.text()
-			require.Equal(t, tc.want, got)
-			require.Equal(t, tc.omitted, omitted)
-		})
-	}
-}
-
 func TestStreamSplitsAtMarker(t *testing.T) {
 	t.Parallel()
 	marker := []byte("\x00pyexec:tok:1\x00")

@@ -114,7 +114,7 @@ func TestCloseWhileBusy(t *testing.T) {
 	deadline := time.Now().Add(time.Minute)
 	for {
 		k.out.mu.Lock()
-		n := k.out.cur.total
+		n := k.out.cur.Total()
 		k.out.mu.Unlock()
 		if n > 0 {
 			break

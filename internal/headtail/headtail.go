@@ -1,0 +1,116 @@
+// Package headtail keeps the head and the tail of output within a fixed
+// budget and says how much of the middle it dropped, so that a child that
+// prints gigabytes costs the server its cap and no more. It is the one
+// implementation of the "… N bytes omitted …" rule for run output
+// (executor), kernel cells (internal/kernel), tool responses (mcptools) and
+// install logs (session).
+package headtail
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// Marker returns the text put where n bytes were dropped.
+func Marker(n int64) string { return fmt.Sprintf("\n… %d bytes omitted …\n", n) }
+
+// Buffer keeps the first half of its limit and the last half of what is
+// written to it. The zero value keeps nothing; use New. It is not safe for
+// concurrent use.
+type Buffer struct {
+	head  []byte
+	tail  []byte // a ring of the last tailCap bytes once full
+	tpos  int    // the oldest byte of the ring
+	tfull bool
+	total int64
+
+	headCap, tailCap int
+}
+
+// New returns a Buffer that keeps at most limit bytes.
+func New(limit int) *Buffer {
+	h := limit / 2
+	return &Buffer{headCap: h, tailCap: limit - h}
+}
+
+// Write keeps what fits of p; it never fails.
+func (b *Buffer) Write(p []byte) (int, error) {
+	n := len(p)
+	b.total += int64(n)
+	if room := b.headCap - len(b.head); room > 0 {
+		k := min(room, len(p))
+		b.head = append(b.head, p[:k]...)
+		p = p[k:]
+	}
+	if len(p) == 0 || b.tailCap == 0 {
+		return n, nil
+	}
+	if !b.tfull {
+		room := b.tailCap - len(b.tail)
+		if len(p) < room {
+			b.tail = append(b.tail, p...)
+			return n, nil
+		}
+		// Fill up, then continue as a ring whose oldest byte is at 0.
+		b.tail = append(b.tail, p[:room]...)
+		p = p[room:]
+		b.tfull, b.tpos = true, 0
+		if len(p) == 0 {
+			return n, nil
+		}
+	}
+	if len(p) >= b.tailCap {
+		copy(b.tail, p[len(p)-b.tailCap:])
+		b.tpos = 0
+		return n, nil
+	}
+	for len(p) > 0 {
+		k := copy(b.tail[b.tpos:], p)
+		p = p[k:]
+		b.tpos = (b.tpos + k) % b.tailCap
+	}
+	return n, nil
+}
+
+// Total is the number of bytes written.
+func (b *Buffer) Total() int64 { return b.total }
+
+// Text returns the kept bytes with Marker where the middle was dropped and
+// invalid UTF-8 replaced, and the number of bytes dropped.
+func (b *Buffer) Text() (string, int64) {
+	var tail []byte
+	if b.tfull {
+		tail = append(append(make([]byte, 0, b.tailCap), b.tail[b.tpos:]...), b.tail[:b.tpos]...)
+	} else {
+		tail = b.tail
+	}
+	omitted := b.total - int64(len(b.head)) - int64(len(tail))
+	var s strings.Builder
+	s.Grow(len(b.head) + len(tail) + 40)
+	s.Write(b.head)
+	if omitted > 0 {
+		s.WriteString(Marker(omitted))
+	}
+	s.Write(tail)
+	return strings.ToValidUTF8(s.String(), "\uFFFD"), omitted
+}
+
+// Clip caps s at limit bytes, keeping its head and tail around Marker, and
+// returns the number of bytes dropped. The cuts fall on rune boundaries, so
+// valid UTF-8 stays valid.
+func Clip(s string, limit int) (string, int64) {
+	if len(s) <= limit {
+		return s, 0
+	}
+	h := limit / 2
+	for h > 0 && !utf8.RuneStart(s[h]) {
+		h--
+	}
+	t := len(s) - (limit - limit/2)
+	for t < len(s) && !utf8.RuneStart(s[t]) {
+		t++
+	}
+	cut := int64(t - h)
+	return s[:h] + Marker(cut) + s[t:], cut
+}
