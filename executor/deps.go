@@ -2,36 +2,16 @@ package executor
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
-)
 
-// PEP 508: a name starts and ends with a letter or digit; extras, version
-// specifiers, a URL after '@' and markers after ';' follow.
-var (
-	reqNameRe  = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?`)
-	reqCharsRe = regexp.MustCompile(`^[A-Za-z0-9 ._\-\[\],<>=!~*;:'"()@/+%#&?]*$`)
+	"github.com/pyexec-mcp/pyexec/internal/uvcmd"
 )
 
 // validateRequirement rejects what uv would read as an option, and strings
 // that are not PEP 508 requirements, naming the offending string.
 func validateRequirement(s string) error {
-	t := strings.TrimSpace(s)
-	switch {
-	case t == "":
-		return invalid("dependencies", "dependency %q is empty; give a PEP 508 requirement such as \"requests>=2.31\"", s)
-	case strings.HasPrefix(t, "-"):
-		return invalid("dependencies", "dependency %q looks like a command-line option; only PEP 508 requirements such as \"requests>=2.31\" are accepted (indexes are server settings)", s)
-	case strings.ContainsAny(t, "\n\r\x00\t"):
-		return invalid("dependencies", "dependency %q contains a control character; give one requirement per list item", s)
-	case !reqNameRe.MatchString(t):
-		return invalid("dependencies", "dependency %q does not start with a package name; give a PEP 508 requirement such as \"requests>=2.31\"", s)
-	case !reqCharsRe.MatchString(t):
-		return invalid("dependencies", "dependency %q contains characters a PEP 508 requirement cannot have", s)
-	}
-	rest := strings.TrimSpace(t[len(reqNameRe.FindString(t)):])
-	if rest != "" && !strings.ContainsAny(rest[:1], "[<>=!~;@(") {
-		return invalid("dependencies", "dependency %q is malformed after the package name; expected extras, a version specifier, '@ url' or '; marker'", s)
+	if err := uvcmd.CheckRequirement(s); err != nil {
+		return invalid("dependencies", "%s", err.Error())
 	}
 	return nil
 }

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/pyexec-mcp/pyexec/internal/uvcmd"
 )
 
 // DefaultEnvCacheMaxBytes caps the environment cache before LRU eviction.
@@ -167,18 +169,11 @@ func (c *envCache) build(ctx context.Context, uv string, in Interpreter, reqs []
 	}()
 	uvEnv := c.e.uvEnv(env)
 	run := func(args ...string) (string, error) {
-		stdout, stderr, err := runQuiet(ctx, uv, args, uvEnv, "", c.e.opts.Grace)
-		if err != nil {
-			if ctx.Err() != nil {
-				return "", fmt.Errorf("%w: %v", ErrCancelled, context.Cause(ctx))
-			}
-			msg := strings.TrimSpace(stderr)
-			if msg == "" {
-				msg = err.Error()
-			}
-			return "", fmt.Errorf("uv %s: %s", args[0]+" "+args[1], msg)
+		stdout, _, err := uvcmd.Run(ctx, uvcmd.Cmd{UV: uv, Args: args, Env: uvEnv, Grace: c.e.opts.Grace})
+		if err != nil && ctx.Err() != nil {
+			return "", fmt.Errorf("%w: %v", ErrCancelled, context.Cause(ctx))
 		}
-		return stdout, nil
+		return stdout, err
 	}
 	// --relocatable: entry-point scripts find their interpreter relative to
 	// themselves, so the rename into place does not break them.

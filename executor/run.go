@@ -17,6 +17,7 @@ import (
 	"github.com/pyexec-mcp/pyexec/envload"
 	"github.com/pyexec-mcp/pyexec/internal/headtail"
 	"github.com/pyexec-mcp/pyexec/internal/proc"
+	"github.com/pyexec-mcp/pyexec/internal/uvcmd"
 	"github.com/pyexec-mcp/pyexec/sandbox"
 )
 
@@ -80,7 +81,7 @@ func (e *Executor) Run(ctx context.Context, req *Request) (*Result, error) {
 		python = envr.python
 		res.Environment = &EnvironmentInfo{Path: envr.dir, Cached: !envr.created}
 		res.ResolvedDependencies = envr.info.Installed
-		env = activate(env, envr.dir)
+		env = uvcmd.Activate(env, envr.dir)
 	}
 	pyArgv := append([]string{python, script}, req.Args...)
 	var reportPath string
@@ -120,27 +121,6 @@ func (e *Executor) environment(ctx context.Context, req *Request, p *prepared, i
 		return nil, err
 	}
 	return e.envs.get(ctx, uv, in, pins, true, env)
-}
-
-// activate makes env look like an activated virtual environment, so that
-// "python" and console scripts in subprocesses of the script resolve to it.
-func activate(env []string, venv string) []string {
-	out := make([]string, 0, len(env)+2)
-	path := ""
-	for _, kv := range env {
-		switch {
-		case strings.HasPrefix(kv, "PATH="):
-			path = kv[len("PATH="):]
-		case strings.HasPrefix(kv, "VIRTUAL_ENV="), strings.HasPrefix(kv, "PYTHONHOME="):
-		default:
-			out = append(out, kv)
-		}
-	}
-	bin := filepath.Join(venv, "bin")
-	if path != "" {
-		bin += string(filepath.ListSeparator) + path
-	}
-	return append(out, "PATH="+bin, "VIRTUAL_ENV="+venv)
 }
 
 // Validate checks req as Run would before starting anything: the inputs,

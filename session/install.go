@@ -1,12 +1,10 @@
 package session
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -14,7 +12,7 @@ import (
 	"time"
 
 	"github.com/pyexec-mcp/pyexec/internal/headtail"
-	"github.com/pyexec-mcp/pyexec/internal/proc"
+	"github.com/pyexec-mcp/pyexec/internal/uvcmd"
 )
 
 // uvOutputCap bounds the uv log kept in InstallResult.Output.
@@ -150,49 +148,18 @@ func safeName(id string) string {
 // VIRTUAL_ENV and CONDA_PREFIX removed and interpreter downloads and progress
 // bars off (DESIGN §3).
 func (m *Manager) uv(ctx context.Context, args ...string) (stdout, stderr string, err error) {
-	cmd := exec.Command(m.cfg.UV, args...)
-	cmd.Dir = m.cfg.DataDir
-	cmd.Env = uvEnv()
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	cmd.WaitDelay = time.Second // an orphan holding the pipes must not hang Wait
-	p, err := proc.Start(cmd, m.cfg.Grace)
-	if err != nil {
-		return "", "", fmt.Errorf("%w: %w", ErrUVNotFound, err)
+	if m.cfg.UV == "" {
+		return "", "", ErrUVNotFound
 	}
-	werr := p.Wait(ctx)
-	if ctx.Err() != nil {
-		return out.String(), errb.String(), context.Cause(ctx)
-	}
-	return out.String(), errb.String(), werr
-}
-
-func uvEnv() []string {
-	env := make([]string, 0, len(os.Environ())+2)
-	for _, kv := range os.Environ() {
-		switch name, _, _ := strings.Cut(kv, "="); name {
-		case "VIRTUAL_ENV", "CONDA_PREFIX", "UV_PYTHON_DOWNLOADS", "UV_NO_PROGRESS":
-		default:
-			env = append(env, kv)
-		}
-	}
-	return append(env, "UV_PYTHON_DOWNLOADS=never", "UV_NO_PROGRESS=1")
+	return uvcmd.Run(ctx, uvcmd.Cmd{UV: m.cfg.UV, Args: args, Env: uvcmd.Env(os.Environ(), false, ""), Dir: m.cfg.DataDir, Grace: m.cfg.Grace})
 }
 
 // validateRequirements refuses what uv would not read as one requirement:
 // empty strings, several lines, and anything that starts like an option.
 func validateRequirements(reqs []string) error {
 	for _, r := range reqs {
-		t := strings.TrimSpace(r)
-		switch {
-		case t == "":
-			return fmt.Errorf("%w: an empty requirement", ErrInvalidRequirement)
-		case strings.HasPrefix(t, "-"):
-			return fmt.Errorf("%w: %q looks like an option; give a requirement such as \"pandas>=2\" (index options belong in Options.UVArgs)", ErrInvalidRequirement, r)
-		case strings.ContainsAny(r, "\n\r\x00"):
-			return fmt.Errorf("%w: %q spans several lines; give one requirement per list item", ErrInvalidRequirement, r)
-		case len(r) > 1000:
-			return fmt.Errorf("%w: %d bytes is too long for a requirement", ErrInvalidRequirement, len(r))
+		if err := uvcmd.CheckRequirement(r); err != nil {
+			return fmt.Errorf("%w: %v", ErrInvalidRequirement, err)
 		}
 	}
 	return nil

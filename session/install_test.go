@@ -104,7 +104,7 @@ func TestInstallErrors(t *testing.T) {
 	}{
 		{name: "nothing", reqs: nil, want: session.ErrInvalidRequirement},
 		{name: "empty", reqs: []string{" "}, want: session.ErrInvalidRequirement},
-		{name: "option", reqs: []string{"--index-url=https://evil.example"}, want: session.ErrInvalidRequirement, contains: "looks like an option"},
+		{name: "option", reqs: []string{"--index-url=https://evil.example"}, want: session.ErrInvalidRequirement, contains: "looks like a command-line option"},
 		{name: "two lines", reqs: []string{"six\nnumpy"}, want: session.ErrInvalidRequirement},
 		{name: "unknown package", reqs: []string{"pyexec-no-such-package"}, want: session.ErrInstall, contains: "pyexec-no-such-package"},
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pyexec-mcp/pyexec/internal/kernel"
+	"github.com/pyexec-mcp/pyexec/internal/uvcmd"
 )
 
 // session is one named session. The holder of its turn (acquire) runs its
@@ -196,7 +197,7 @@ func (s *session) startKernel(ctx context.Context) (*kernel.Kernel, error) {
 	env := kernelEnv(c.Env)
 	if venv := s.venvDir(); venv != "" {
 		python = filepath.Join(venv, "bin", "python")
-		env = withVenv(env, venv)
+		env = uvcmd.Activate(env, venv)
 	}
 	k, err := kernel.Start(ctx, &kernel.Config{Python: python, Dir: c.WorkspaceDir, Env: env, Grace: c.Grace, OutputCap: c.OutputCap})
 	if err != nil {
@@ -233,25 +234,4 @@ func kernelEnv(extra []string) []string {
 		}
 	}
 	return append(env, extra...)
-}
-
-// withVenv activates venv in env: VIRTUAL_ENV and its bin first on PATH, so
-// subprocesses of cells find the session's console scripts.
-func withVenv(env []string, venv string) []string {
-	out := make([]string, 0, len(env)+2)
-	path := ""
-	for _, kv := range env {
-		switch name, value, _ := strings.Cut(kv, "="); name {
-		case "PATH":
-			path = value
-		case "VIRTUAL_ENV":
-		default:
-			out = append(out, kv)
-		}
-	}
-	bin := filepath.Join(venv, "bin")
-	if path != "" {
-		bin += string(os.PathListSeparator) + path
-	}
-	return append(out, "VIRTUAL_ENV="+venv, "PATH="+bin)
 }
