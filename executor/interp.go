@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/pyexec-mcp/pyexec/internal/pyfind"
 )
 
 // Interpreter is an installed Python found on this machine.
@@ -73,47 +75,6 @@ func (r *interpreters) versionOf(ctx context.Context, path string) (string, erro
 	return v, nil
 }
 
-// realPath resolves a command name or a pyenv shim to the interpreter's own
-// absolute path, so later runs exec it directly.
-func (r *interpreters) realPath(ctx context.Context, name string) (string, error) {
-	p := name
-	if !strings.ContainsRune(name, '/') {
-		lp, err := lookPath(name, r.pathEnv)
-		if err != nil {
-			return "", err
-		}
-		p = lp
-	}
-	if !isShim(p) {
-		abs, err := filepath.Abs(p)
-		if err != nil {
-			return "", err
-		}
-		return abs, nil
-	}
-	out, err := exec.CommandContext(ctx, p, "-I", "-S", "-c", "import sys;print(sys.executable)").Output()
-	if err != nil {
-		return "", fmt.Errorf("resolve shim %s: %w", p, err)
-	}
-	return strings.TrimSpace(string(out)), nil
-}
-
-func isShim(p string) bool { return strings.Contains(p, "/shims/") }
-
-// lookPath is exec.LookPath over an explicit PATH value.
-func lookPath(name, pathEnv string) (string, error) {
-	for _, dir := range filepath.SplitList(pathEnv) {
-		if dir == "" {
-			continue
-		}
-		p := filepath.Join(dir, name)
-		if fi, err := os.Stat(p); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
-			return p, nil
-		}
-	}
-	return "", exec.ErrNotFound
-}
-
 // Default returns the interpreter used when no python_version is asked for.
 func (r *interpreters) Default(ctx context.Context) (Interpreter, error) {
 	r.mu.Lock()
@@ -127,7 +88,7 @@ func (r *interpreters) Default(ctx context.Context) (Interpreter, error) {
 	if name == "" {
 		name = "python3"
 	}
-	p, err := r.realPath(ctx, name)
+	p, err := pyfind.RealPath(ctx, name, r.pathEnv)
 	if err != nil {
 		return Interpreter{}, fmt.Errorf("%w: %q: %v; install Python 3 or set Options.Python to an interpreter's path", ErrPythonNotFound, name, err)
 	}
@@ -176,7 +137,7 @@ func (r *interpreters) Installed(ctx context.Context) []Interpreter {
 	}
 	seen := map[string]bool{}
 	for _, dir := range filepath.SplitList(r.pathEnv) {
-		if dir == "" || isShim(dir+"/") {
+		if dir == "" || pyfind.IsShim(dir+"/") {
 			continue
 		}
 		names, _ := filepath.Glob(filepath.Join(dir, "python3*"))

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/pyexec-mcp/pyexec/internal/pyfind"
 )
 
 // Defaults applied by NewManager.
@@ -176,21 +178,11 @@ func resolvePython(p string) (string, error) {
 	if p == "" {
 		return "", fmt.Errorf("%w: Python is required: the path of a Python 3.8+ interpreter", ErrInvalidOptions)
 	}
-	abs, err := exec.LookPath(p)
-	if err != nil {
-		return "", fmt.Errorf("%w: Python %q: %w", ErrInvalidOptions, p, err)
-	}
-	if abs, err = filepath.Abs(abs); err != nil {
-		return "", fmt.Errorf("%w: Python %q: %w", ErrInvalidOptions, p, err)
-	}
-	if !strings.Contains(abs, "/shims/") {
-		return abs, nil
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, abs, "-c", "import sys; print(sys.executable)").Output()
+	abs, err := pyfind.RealPath(ctx, p, os.Getenv("PATH"))
 	if err != nil {
-		return "", fmt.Errorf("%w: Python %q (a shim) did not run: %w", ErrInvalidOptions, p, err)
+		return "", fmt.Errorf("%w: Python %q: %w", ErrInvalidOptions, p, err)
 	}
-	return strings.TrimSpace(string(out)), nil
+	return abs, nil
 }

@@ -5,13 +5,16 @@
 package testenv
 
 import (
+	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/pyexec-mcp/pyexec/internal/pyfind"
+	"github.com/pyexec-mcp/pyexec/internal/uvcmd"
 )
 
 var (
@@ -61,35 +64,23 @@ func findPython() string {
 	if p := os.Getenv("PYEXEC_TEST_PYTHON"); p != "" {
 		return p
 	}
-	p, err := exec.LookPath("python3")
+	// The real path, so that tests exec the interpreter, not a slow shim.
+	p, err := pyfind.RealPath(context.Background(), "python3", os.Getenv("PATH"))
 	if err != nil {
 		return ""
 	}
-	if !strings.Contains(p, "/shims/") {
-		return p
-	}
-	// Ask the interpreter for its real path once, so tests exec it directly.
-	out, err := exec.Command(p, "-c", "import sys; print(sys.executable)").Output()
-	if err != nil {
-		return ""
-	}
-	return strings.TrimSpace(string(out))
+	return p
 }
 
 func findUV() string {
 	if p := os.Getenv("PYEXEC_TEST_UV"); p != "" {
 		return p
 	}
-	if p, err := exec.LookPath("uv"); err == nil {
-		return p
+	p, err := uvcmd.Find("")
+	if err != nil {
+		return ""
 	}
-	home, _ := os.UserHomeDir()
-	for _, p := range []string{filepath.Join(home, ".local", "bin", "uv"), filepath.Join(home, ".cargo", "bin", "uv")} {
-		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
-			return p
-		}
-	}
-	return ""
+	return p
 }
 
 // PythonVersions lists the installed pyenv interpreters as minor version →
