@@ -154,6 +154,35 @@ func (w *LogWriter) Close() error {
 	return err
 }
 
+// LogSize returns the current size in bytes of one of a job's logs (0 if
+// nothing was written yet), so that a reader can start at the tail.
+func (s *Store) LogSize(ctx context.Context, id string, st Stream) (int64, error) {
+	if err := checkID(id); err != nil {
+		return 0, err
+	}
+	if !st.valid() {
+		return 0, fmt.Errorf("jobstore: unknown log stream %q; use stdout or stderr", st)
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if err := s.begin(); err != nil {
+		return 0, err
+	}
+	defer s.end()
+	if _, err := s.readRecord(id); err != nil {
+		return 0, err
+	}
+	fi, err := os.Stat(s.logPath(id, st))
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("jobstore: log: %w", err)
+	}
+	return fi.Size(), nil
+}
+
 // ReadLog reads up to max bytes (DefaultReadLogMax if max <= 0) of a log of
 // job id from byte offset, while the job runs or after. It returns the data,
 // the offset to pass next time, and done, which is true once the job is

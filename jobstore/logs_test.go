@@ -191,3 +191,22 @@ func TestReadLogEdges(t *testing.T) {
 	_, err = lw.Write([]byte("x"))
 	require.Error(t, err)
 }
+
+func TestLogSize(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s := openT(t, t.TempDir(), nil)
+	id, err := s.CreateJob(ctx, "k", "l")
+	require.NoError(t, err)
+	n, err := s.LogSize(ctx, id, Stdout)
+	require.NoError(t, err)
+	require.Zero(t, n)
+	require.NoError(t, s.AppendLog(ctx, id, Stdout, []byte("hello")))
+	n, err = s.LogSize(ctx, id, Stdout)
+	require.NoError(t, err)
+	require.Equal(t, int64(5), n)
+	_, err = s.LogSize(ctx, "0000000000000000", Stdout)
+	require.ErrorIs(t, err, ErrNotFound)
+	_, err = s.LogSize(ctx, id, Stream("both"))
+	require.Error(t, err)
+}

@@ -85,39 +85,9 @@ func (t *Toolset) logTail(ctx context.Context, id string, st jobstore.Stream, ma
 	return fmt.Sprintf("… %d earlier bytes omitted (get_job_output reads them) …\n", omitted) + decodeText(data), nil
 }
 
-// logSize finds the size of a job's log through ReadLog (jobstore has no
-// size query): one probe when the log is small, else a binary search of
-// single-byte reads. The cost is logarithmic in the size.
+// logSize is the size of a job's log.
 func (t *Toolset) logSize(ctx context.Context, id string, st jobstore.Stream) (int64, error) {
-	const probe = 64 << 10
-	data, next, _, err := t.store.ReadLog(ctx, id, st, 0, probe)
-	if err != nil || len(data) < probe {
-		return next, err
-	}
-	lo, hi := next, next*2 // lo is known to be ≤ size
-	for {
-		d, _, _, err := t.store.ReadLog(ctx, id, st, hi, 1)
-		if err != nil {
-			return 0, err
-		}
-		if len(d) == 0 {
-			break
-		}
-		lo, hi = hi+1, hi*2
-	}
-	for lo < hi { // size in [lo, hi]: find the first offset with no byte
-		mid := lo + (hi-lo)/2
-		d, _, _, err := t.store.ReadLog(ctx, id, st, mid, 1)
-		if err != nil {
-			return 0, err
-		}
-		if len(d) == 0 {
-			hi = mid
-		} else {
-			lo = mid + 1
-		}
-	}
-	return lo, nil
+	return t.store.LogSize(ctx, id, st)
 }
 
 func max64(a, b int64) int64 {
