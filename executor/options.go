@@ -73,6 +73,7 @@ type Executor struct {
 
 	mu       sync.Mutex
 	resolved map[string]resolution // resolution cache key → pins
+	uv       string                // the uv binary, once found
 
 	envs *envCache
 }

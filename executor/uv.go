@@ -11,8 +11,14 @@ import (
 	"github.com/pyexec-mcp/pyexec/internal/uvcmd"
 )
 
-// uvPath finds the uv binary.
+// uvPath finds the uv binary, once it is there.
 func (e *Executor) uvPath() (string, error) {
+	e.mu.Lock()
+	p := e.uv
+	e.mu.Unlock()
+	if p != "" {
+		return p, nil
+	}
 	p, err := uvcmd.Find(e.opts.UV)
 	if err != nil {
 		if e.opts.UV != "" {
@@ -20,6 +26,9 @@ func (e *Executor) uvPath() (string, error) {
 		}
 		return "", ErrUVNotFound
 	}
+	e.mu.Lock()
+	e.uv = p
+	e.mu.Unlock()
 	return p, nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -34,6 +35,9 @@ type scripts struct {
 	autosaveDir string
 	keep        int // autosaved scripts kept; <0 disables autosaving
 	log         *slog.Logger
+
+	mu    sync.Mutex
+	count int // autosaved scripts believed present; -1 until first counted
 }
 
 // validScriptName reports whether name is a plain file name that
@@ -71,7 +75,20 @@ func (s *scripts) autosave(tool string, code string, params any) string {
 		s.log.Warn("mcptools: autosaving the inline script failed", "tool", tool, "err", err)
 		return ""
 	}
-	s.prune()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// Listing hundreds of files on every call cost more than the rest of
+	// the autosave (0.6 ms with 500 kept), so the directory is scanned only
+	// once this process has added keep/8 scripts past the limit; retention
+	// stays bounded (keep + keep/8 per server process sharing the directory).
+	if s.count < 0 {
+		s.count = s.prune() // counts the script just written
+	} else {
+		s.count++
+	}
+	if s.count > s.keep+max(1, s.keep/8) {
+		s.count = s.prune()
+	}
 	return name
 }
 
@@ -124,18 +141,22 @@ func writeFileAtomic(path string, data []byte) error {
 }
 
 // prune removes the oldest autosaved scripts (and their sidecars) beyond
-// keep. Several processes may prune at once; removing a file another one
-// already removed is harmless.
-func (s *scripts) prune() {
+// keep and returns how many remain. Several processes may prune at once;
+// removing a file another one already removed is harmless.
+func (s *scripts) prune() int {
 	names, err := s.autosavedNames()
-	if err != nil || len(names) <= s.keep {
-		return
+	if err != nil {
+		return 0
+	}
+	if len(names) <= s.keep {
+		return len(names)
 	}
 	for _, n := range names[s.keep:] { // names are newest first
 		base := strings.TrimSuffix(n, ".py")
 		_ = os.Remove(filepath.Join(s.autosaveDir, n))
 		_ = os.Remove(filepath.Join(s.autosaveDir, base+".json"))
 	}
+	return s.keep
 }
 
 // autosavedNames lists the autosaved scripts, newest first.

@@ -81,7 +81,7 @@ func New(ctx context.Context, opts *Options) (*Toolset, error) {
 		_ = t.closeStore()
 		return nil, fmt.Errorf("mcptools: scripts directory: %w", err)
 	}
-	t.scripts = &scripts{dir: cfg.scriptsDir, autosaveDir: cfg.autosaveDir, keep: cfg.autosaveKeep, log: cfg.log}
+	t.scripts = &scripts{dir: cfg.scriptsDir, autosaveDir: cfg.autosaveDir, keep: cfg.autosaveKeep, log: cfg.log, count: -1}
 	t.slots = newSlots(cfg.maxConcurrent)
 	t.extra = opts.extraOpts().tools()
 	t.ctx, t.cancel = context.WithCancel(context.Background())
