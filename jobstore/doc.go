@@ -38,15 +38,15 @@
 // # Crash safety
 //
 // A record is written to a temporary file and renamed over the old one, so a
-// reader, in any process, sees the old or the new version whole. Every
-// change of state (running, completed, failed, cancelled), SetProcess,
-// SetExitCode and Update fsync the file and the directory before returning:
-// once they return, the change survives a power loss. Creating a job does
-// not: it is on the path of every smart-async call (most of which finish in
-// time and discard the record), two fsyncs cost ~0.85 ms there, and a new
-// pending record lost in a power cut loses nothing that ran — the first
-// state change after it is durable. A record torn by a power cut reads as
-// corrupt and is skipped.
+// reader, in any process, sees the old or the new version whole. What must
+// survive a power loss is how a job ended: the final states (FinishJob),
+// SetExitCode and Update fsync the file and the directory before returning.
+// The rest does not: creating a job, SetRunning and SetProcess sit on the
+// path of every smart-async call (most of which finish in time and discard
+// the record), where two fsyncs cost ~0.85 ms each time, and a power loss
+// loses nothing they describe — every process of the job is gone with it,
+// and a pending or running job of a dead owner is failed by Recover either
+// way. A record torn by a power cut reads as corrupt and is skipped.
 //
 // SetProgress is the hot path and is treated differently: it appends one
 // JSON line, tagged with the record's version, to the job's progress file,

@@ -71,13 +71,13 @@ func (s *Store) Get(ctx context.Context, id string) (*Job, error) {
 // nothing is written and Update returns that error. The id and version
 // cannot be changed, and the state must remain valid. Update returns the new record.
 func (s *Store) Update(ctx context.Context, id string, fn func(j *Job) error) (*Job, error) {
-	return s.mutate(ctx, id, fn)
+	return s.mutate(ctx, id, true, fn)
 }
 
 // SetRunning marks job id running and records its start time. It is a no-op
 // for a job already running and returns ErrFinished for a finished one.
 func (s *Store) SetRunning(ctx context.Context, id string) error {
-	_, err := s.mutate(ctx, id, func(j *Job) error {
+	_, err := s.mutate(ctx, id, false, func(j *Job) error { // not durable: see "Crash safety"
 		switch {
 		case j.State.Final():
 			return finished(id, j.State)
@@ -141,7 +141,7 @@ func (s *Store) FinishJob(ctx context.Context, id string, state string, result j
 	if len(result) > 0 && !json.Valid(result) {
 		return fmt.Errorf("jobstore: result of job %s is not valid JSON", id)
 	}
-	_, err := s.mutate(ctx, id, func(j *Job) error {
+	_, err := s.mutate(ctx, id, true, func(j *Job) error {
 		if j.State.Final() {
 			return finished(id, j.State)
 		}
@@ -166,7 +166,7 @@ func (s *Store) SetProcess(ctx context.Context, id string, pid, pgid int) error 
 	if info, err := readProc(pid); err == nil {
 		p.StartTime = info.start
 	}
-	_, err := s.mutate(ctx, id, func(j *Job) error {
+	_, err := s.mutate(ctx, id, false, func(j *Job) error {
 		j.Process = &p
 		return nil
 	})
@@ -177,7 +177,7 @@ func (s *Store) SetProcess(ctx context.Context, id string, pid, pgid int) error 
 // any state, because the process may be reaped after another process has
 // already cancelled the job.
 func (s *Store) SetExitCode(ctx context.Context, id string, code int) error {
-	_, err := s.mutate(ctx, id, func(j *Job) error {
+	_, err := s.mutate(ctx, id, true, func(j *Job) error {
 		j.ExitCode = &code
 		return nil
 	})

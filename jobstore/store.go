@@ -277,7 +277,7 @@ var errNoChange = errors.New("jobstore: no change")
 // mutate is the read-modify-write path of every change but progress: under
 // the job's cross-process lock it reads the current record, applies fn, and
 // writes the result back durably.
-func (s *Store) mutate(ctx context.Context, id string, fn func(*Job) error) (*Job, error) {
+func (s *Store) mutate(ctx context.Context, id string, durable bool, fn func(*Job) error) (*Job, error) {
 	if err := checkID(id); err != nil {
 		return nil, err
 	}
@@ -308,7 +308,7 @@ func (s *Store) mutate(ctx context.Context, id string, fn func(*Job) error) (*Jo
 	if !j.State.Valid() {
 		return nil, invalidState(string(j.State))
 	}
-	if err := s.writeRecord(j, true, false); err != nil {
+	if err := s.writeRecord(j, durable, false); err != nil {
 		return nil, err
 	}
 	s.committed(j.Clone())
