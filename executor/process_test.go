@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/pyexec-mcp/pyexec/internal/testenv"
 )
 
 // treeScript starts a grandchild with subprocess, prints both pids, then
@@ -69,7 +71,7 @@ func TestTimeoutKillsTree(t *testing.T) {
 				require.Contains(t, res.Stdout, "partial output before the timeout")
 				require.Contains(t, res.Stderr, "[TIMEOUT]")
 				for _, pid := range parsePids(t, res.Stdout) {
-					requireGone(t, pid)
+					testenv.RequireGone(t, pid)
 				}
 				// Correctness bound, not a performance target: a hang would
 				// exceed it by minutes (the grandchild sleeps 300 s).
@@ -115,7 +117,7 @@ func TestCancelKillsTree(t *testing.T) {
 	require.NotNil(t, res)
 	require.True(t, res.Cancelled)
 	for _, pid := range parsePids(t, res.Stdout) {
-		requireGone(t, pid)
+		testenv.RequireGone(t, pid)
 	}
 }
 
@@ -183,7 +185,7 @@ func TestSlowWriterDoesNotBlockChild(t *testing.T) {
 		Timeout: 60 * time.Second,
 		OnStart: func(si StartInfo) {
 			go func() {
-				for alive(si.PID) {
+				for testenv.Alive(si.PID) {
 					time.Sleep(5 * time.Millisecond) // polling a condition
 				}
 				close(release)

@@ -12,6 +12,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/pyexec-mcp/pyexec/internal/testenv"
 	"github.com/pyexec-mcp/pyexec/mcptools"
 )
 
@@ -41,13 +42,6 @@ func (h *harness) waitJob(id string) mcptools.JobInfo {
 		return info.Status == "completed" || info.Status == "failed" || info.Status == "cancelled"
 	})
 	return info
-}
-
-func requireGone(t *testing.T, pids ...int) {
-	t.Helper()
-	for _, pid := range pids {
-		pollUntil(t, "the process tree to be gone", func() bool { return !alive(pid) })
-	}
 }
 
 // TestSmartAsyncBudget: a run that outlives the budget returns a job id and
@@ -193,7 +187,7 @@ func TestKillAndCancel(t *testing.T) {
 			}
 			decode(t, res, &st)
 			require.Equal(t, tc.status, st.Status, text(res))
-			requireGone(t, pids...)
+			testenv.RequireGone(t, pids...)
 			info := h.jobStatus(r.JobID)
 			require.Equal(t, "cancelled", info.Status)
 			require.NotNil(t, info.ExitCode)
@@ -223,7 +217,7 @@ func TestKillJobOfAnotherServer(t *testing.T) {
 	var k mcptools.KillResult
 	b.callOK("kill_job", map[string]any{"job_id": r.JobID}, &k)
 	require.Equal(t, "killed", k.Status)
-	requireGone(t, pids...)
+	testenv.RequireGone(t, pids...)
 	require.Equal(t, "cancelled", a.jobStatus(r.JobID).Status)
 	pollUntil(t, "the owner to record the exit code", func() bool { return a.jobStatus(r.JobID).ExitCode != nil })
 }
@@ -245,7 +239,7 @@ func TestClientCancelKillsTree(t *testing.T) {
 	pids := readPIDs(t, pidFile, 2)
 	cancel() // the SDK sends notifications/cancelled
 	require.True(t, errors.Is(<-errc, context.Canceled))
-	requireGone(t, pids...)
+	testenv.RequireGone(t, pids...)
 	var list mcptools.PyListJobsResult
 	pollUntil(t, "the cancelled job record", func() bool {
 		h.callOK("py_list_jobs", map[string]any{"status_filter": "cancelled"}, &list)
@@ -263,7 +257,7 @@ func TestCloseCancelsRunningJobs(t *testing.T) {
 	h.callOK("run_script_in_dir_async", map[string]any{"directory": t.TempDir(), "use_uv": false, "script_content": treeScript, "args": []string{pidFile}}, &r)
 	pids := readPIDs(t, pidFile, 2)
 	require.NoError(t, h.ts.Close())
-	requireGone(t, pids...)
+	testenv.RequireGone(t, pids...)
 	j, err := h.ts.Store().Get(context.Background(), r.JobID)
 	if err == nil { // the store is the Toolset's own and is closed by now
 		require.Equal(t, "cancelled", string(j.State))

@@ -177,17 +177,6 @@ func pollUntil(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// alive reports whether pid exists and is not a zombie.
-func alive(pid int) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	return i > 0 && i+2 < len(s) && s[i+2] != 'Z'
-}
-
 // readPID waits for a script to write its pid (and its child's) to path.
 func readPIDs(t *testing.T, path string, n int) []int {
 	t.Helper()

@@ -142,16 +142,6 @@ func pollUntil(t testing.TB, what string, cond func() bool) {
 	}
 }
 
-func alive(pid int) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	return i > 0 && i+2 < len(s) && s[i+2] != 'Z'
-}
-
 // TestStdio drives the built binary over stdio: the tool list, then every
 // tool's happy and failure paths (tour).
 func TestStdio(t *testing.T) {
@@ -210,7 +200,7 @@ time.sleep(300)
 	cancel()
 	require.True(t, errors.Is(<-errc, context.Canceled))
 	for _, pid := range pids {
-		pollUntil(t, fmt.Sprintf("process %d to be killed", pid), func() bool { return !alive(pid) })
+		pollUntil(t, fmt.Sprintf("process %d to be killed", pid), func() bool { return !testenv.Alive(pid) })
 	}
 }
 
@@ -289,12 +279,12 @@ time.sleep(300)
 	require.NoError(t, cmdA.Process.Kill()) // SIGKILL: no cleanup at all
 	_, _ = cmdA.Process.Wait()
 	for _, pid := range pids {
-		require.True(t, alive(pid), "the job outlives its dead server until recovery")
+		require.True(t, testenv.Alive(pid), "the job outlives its dead server until recovery")
 	}
 
 	csB, _, _ := stdioServer(t, "PYEXEC_DATA_DIR="+dataDir, "PYEXEC_LOG_FILE="+logB, "PYEXEC_LOG_LEVEL=info")
 	for _, pid := range pids {
-		pollUntil(t, fmt.Sprintf("process %d to be killed by recovery", pid), func() bool { return !alive(pid) })
+		pollUntil(t, fmt.Sprintf("process %d to be killed by recovery", pid), func() bool { return !testenv.Alive(pid) })
 	}
 	st := structured(t, callTool(t, csB, "py_job_status", map[string]any{"job_id": jobID}))["job"].(map[string]any)
 	require.Equal(t, "failed", st["status"])
@@ -333,8 +323,8 @@ time.sleep(300)
 		return err == nil
 	})
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
-	pollUntil(t, "the job's process to be killed", func() bool { return !alive(pid) })
-	pollUntil(t, "the server to exit", func() bool { return !alive(cmd.Process.Pid) })
+	pollUntil(t, "the job's process to be killed", func() bool { return !testenv.Alive(pid) })
+	pollUntil(t, "the server to exit", func() bool { return !testenv.Alive(cmd.Process.Pid) })
 
 	other, _, _ := stdioServer(t, "PYEXEC_DATA_DIR="+dataDir)
 	st := structured(t, callTool(t, other, "py_job_status", map[string]any{"job_id": jobID}))["job"].(map[string]any)

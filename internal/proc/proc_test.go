@@ -1,4 +1,4 @@
-package proc
+package proc_test
 
 import (
 	"context"
@@ -12,36 +12,16 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/pyexec-mcp/pyexec/internal/proc"
+	"github.com/pyexec-mcp/pyexec/internal/testenv"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// alive reports whether pid exists and is not a zombie.
-func alive(pid int) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	return i > 0 && i+2 < len(s) && s[i+2] != 'Z'
-}
-
-func waitGone(t *testing.T, pid int) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for alive(pid) {
-		if time.Now().After(deadline) {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
-			t.Fatalf("process %d survived", pid)
-		}
-		time.Sleep(5 * time.Millisecond) // polling a condition with a deadline
-	}
-}
-
 // shellTree starts sh, which starts a background child (printed) that
 // ignores SIGTERM when ignore is set, then waits.
-func shellTree(t *testing.T, ignore bool) (*Process, int) {
+func shellTree(t *testing.T, ignore bool) (*proc.Process, int) {
 	t.Helper()
 	trap := ""
 	if ignore {
@@ -50,7 +30,7 @@ func shellTree(t *testing.T, ignore bool) (*Process, int) {
 	cmd := exec.Command("/bin/sh", "-c", trap+"sleep 300 & echo $!; wait")
 	out, err := cmd.StdoutPipe()
 	require.NoError(t, err)
-	p, err := Start(cmd, 200*time.Millisecond)
+	p, err := proc.Start(cmd, 200*time.Millisecond)
 	require.NoError(t, err)
 	buf := make([]byte, 32)
 	n, err := out.Read(buf)
@@ -67,8 +47,8 @@ func TestStopEndsTheGroup(t *testing.T) {
 		require.NotZero(t, p.StartTime)
 		start := time.Now()
 		p.Stop()
-		waitGone(t, child)
-		waitGone(t, p.PID)
+		testenv.RequireGone(t, child)
+		testenv.RequireGone(t, p.PID)
 		// A group that ignores SIGTERM needs the grace period, then SIGKILL.
 		require.Less(t, time.Since(start), 10*time.Second)
 		select {
@@ -86,14 +66,14 @@ func TestWaitKillsLeftoversAfterTheLeaderExits(t *testing.T) {
 	pipe, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	cmd.WaitDelay = 100 * time.Millisecond // the orphan keeps the pipe open
-	p, err := Start(cmd, time.Second)
+	p, err := proc.Start(cmd, time.Second)
 	require.NoError(t, err)
 	buf := make([]byte, 32)
 	n, _ := pipe.Read(buf)
 	child, err := strconv.Atoi(strings.TrimSpace(string(buf[:n])))
 	require.NoError(t, err)
 	_ = p.Wait(context.Background()) // the shell exits at once
-	waitGone(t, child)
+	testenv.RequireGone(t, child)
 }
 
 func TestWaitStopsOnContextEnd(t *testing.T) {
@@ -103,32 +83,32 @@ func TestWaitStopsOnContextEnd(t *testing.T) {
 	defer cancel()
 	err := p.Wait(ctx)
 	require.Error(t, err)
-	require.Equal(t, -int(syscall.SIGKILL), ExitCode(p.Cmd.ProcessState), "the leader ignored TERM: killed")
-	waitGone(t, child)
+	require.Equal(t, -int(syscall.SIGKILL), proc.ExitCode(p.Cmd.ProcessState), "the leader ignored TERM: killed")
+	testenv.RequireGone(t, child)
 }
 
 func TestKillGroupRefusesInit(t *testing.T) {
 	t.Parallel()
 	for _, pgid := range []int{-1, 0, 1} {
-		require.Error(t, KillGroup(pgid, syscall.SIGKILL))
+		require.Error(t, proc.KillGroup(pgid, syscall.SIGKILL))
 	}
 	// A group that does not exist is not an error.
-	require.NoError(t, KillGroup(1<<22-1, syscall.SIGTERM))
+	require.NoError(t, proc.KillGroup(1<<22-1, syscall.SIGTERM))
 }
 
 func TestStartTimeAndExitCode(t *testing.T) {
 	t.Parallel()
-	st, err := StartTime(os.Getpid())
+	st, err := proc.StartTime(os.Getpid())
 	require.NoError(t, err)
 	require.NotZero(t, st)
-	_, err = StartTime(1 << 30)
+	_, err = proc.StartTime(1 << 30)
 	require.Error(t, err)
 
 	cmd := exec.Command("/bin/sh", "-c", "exit 3")
 	require.Error(t, cmd.Run())
-	require.Equal(t, 3, ExitCode(cmd.ProcessState))
+	require.Equal(t, 3, proc.ExitCode(cmd.ProcessState))
 	cmd = exec.Command("/bin/sh", "-c", "kill -9 $$")
 	require.Error(t, cmd.Run())
-	require.Equal(t, -9, ExitCode(cmd.ProcessState))
-	require.Equal(t, -1, ExitCode(nil))
+	require.Equal(t, -9, proc.ExitCode(cmd.ProcessState))
+	require.Equal(t, -1, proc.ExitCode(nil))
 }

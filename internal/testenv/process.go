@@ -1,0 +1,38 @@
+package testenv
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Alive reports whether pid exists and is not a zombie.
+func Alive(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i > 0 && i+2 < len(s) && s[i+2] != 'Z'
+}
+
+// RequireGone fails the test unless every pid is gone within a few seconds
+// (a process tree that is being killed); a survivor is killed so that it does
+// not outlive the test.
+func RequireGone(t testing.TB, pids ...int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for _, pid := range pids {
+		for Alive(pid) {
+			if time.Now().After(deadline) {
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+				t.Fatalf("process %d survived", pid)
+			}
+			time.Sleep(5 * time.Millisecond) // a polling interval with a deadline
+		}
+	}
+}
