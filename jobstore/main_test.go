@@ -191,18 +191,6 @@ func openT(t *testing.T, dir string, opts *Options) *Store {
 	return s
 }
 
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // groupAlive reports whether process group pgid has a live member.
 func groupAlive(t *testing.T, pgid int) bool {
 	t.Helper()

@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/pyexec-mcp/pyexec/internal/testenv"
 )
 
 // startOwner runs the "owner" helper: a server process with a running job
@@ -71,7 +73,7 @@ func TestRecoverAfterOwnerKilled(t *testing.T) {
 	require.Equal(t, StateFailed, j.State)
 	require.Equal(t, OwnerDiedMessage, j.Error)
 	require.False(t, j.CompletedAt.IsZero())
-	waitFor(t, "the dead server's job group to die", func() bool { return !groupAlive(t, deadGroup) })
+	testenv.PollUntil(t, "the dead server's job group to die", func() bool { return !groupAlive(t, deadGroup) })
 
 	for _, id := range []string{liveJob, myJob} {
 		j, err := s.Get(ctx, id)

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/pyexec-mcp/pyexec/internal/testenv"
 )
 
 // startSleeper starts a process that blocks until killed, in its own group,
@@ -43,7 +45,7 @@ func TestKillProcessGroup(t *testing.T) {
 
 	other := openT(t, s.Dir()+"/..", nil) // another server kills it
 	require.NoError(t, other.Kill(ctx, id))
-	waitFor(t, "the group to die", func() bool { return !groupAlive(t, pid) })
+	testenv.PollUntil(t, "the group to die", func() bool { return !groupAlive(t, pid) })
 	require.NoError(t, other.Kill(ctx, id), "killing a dead job is not an error")
 }
 
@@ -116,7 +118,7 @@ func TestKillOrphanedMembers(t *testing.T) {
 	require.True(t, groupAlive(t, leader), "the orphan is still in the group")
 
 	require.NoError(t, s.Kill(ctx, id))
-	waitFor(t, "the orphan to die", func() bool { return !groupAlive(t, leader) })
+	testenv.PollUntil(t, "the orphan to die", func() bool { return !groupAlive(t, leader) })
 }
 
 func TestOwnerAlive(t *testing.T) {

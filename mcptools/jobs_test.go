@@ -37,7 +37,7 @@ func (h *harness) jobStatus(id string) mcptools.JobInfo {
 func (h *harness) waitJob(id string) mcptools.JobInfo {
 	h.t.Helper()
 	var info mcptools.JobInfo
-	pollUntil(h.t, "job "+id+" to end", func() bool {
+	testenv.PollUntil(h.t, "job "+id+" to end", func() bool {
 		info = h.jobStatus(id)
 		return info.Status == "completed" || info.Status == "failed" || info.Status == "cancelled"
 	})
@@ -90,7 +90,7 @@ func TestFastCallLeavesNoJob(t *testing.T) {
 	h.callOK("run_script_in_dir", map[string]any{"directory": t.TempDir(), "use_uv": false, "script_content": "print(1)"}, nil)
 	// The record is discarded just after the result is returned (smartasync
 	// does not delay a result for a store write).
-	pollUntil(t, "the discarded record to disappear", func() bool {
+	testenv.PollUntil(t, "the discarded record to disappear", func() bool {
 		var list mcptools.PyListJobsResult
 		h.callOK("py_list_jobs", nil, &list)
 		return list.Total == 0
@@ -219,7 +219,7 @@ func TestKillJobOfAnotherServer(t *testing.T) {
 	require.Equal(t, "killed", k.Status)
 	testenv.RequireGone(t, pids...)
 	require.Equal(t, "cancelled", a.jobStatus(r.JobID).Status)
-	pollUntil(t, "the owner to record the exit code", func() bool { return a.jobStatus(r.JobID).ExitCode != nil })
+	testenv.PollUntil(t, "the owner to record the exit code", func() bool { return a.jobStatus(r.JobID).ExitCode != nil })
 }
 
 // TestClientCancelKillsTree: notifications/cancelled for a synchronous call
@@ -241,7 +241,7 @@ func TestClientCancelKillsTree(t *testing.T) {
 	require.True(t, errors.Is(<-errc, context.Canceled))
 	testenv.RequireGone(t, pids...)
 	var list mcptools.PyListJobsResult
-	pollUntil(t, "the cancelled job record", func() bool {
+	testenv.PollUntil(t, "the cancelled job record", func() bool {
 		h.callOK("py_list_jobs", map[string]any{"status_filter": "cancelled"}, &list)
 		return list.Total == 1
 	})

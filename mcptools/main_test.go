@@ -165,23 +165,11 @@ func (h *harness) updatedSnapshot() []string {
 	return append([]string(nil), h.updated...)
 }
 
-// pollUntil polls cond until it holds or a minute passes.
-func pollUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond) // a polling interval, not a wait for the condition
-	}
-}
-
 // readPID waits for a script to write its pid (and its child's) to path.
 func readPIDs(t *testing.T, path string, n int) []int {
 	t.Helper()
 	var pids []int
-	pollUntil(t, "the script's pid file", func() bool {
+	testenv.PollUntil(t, "the script's pid file", func() bool {
 		b, err := os.ReadFile(path)
 		if err != nil {
 			return false

@@ -52,7 +52,7 @@ func TestProgressNotifications(t *testing.T) {
 		}
 		done <- res
 	}()
-	pollUntil(t, "a progress notification with the script's last step", func() bool {
+	testenv.PollUntil(t, "a progress notification with the script's last step", func() bool {
 		for _, p := range h.progressSnapshot() {
 			if p.Progress == 3 && p.Total == 3 && p.Message == "step 3 of 3" {
 				return true
@@ -94,7 +94,7 @@ while not os.path.exists(` + pyQuote(gate) + `):
 			t.Error(err)
 		}
 	}()
-	pollUntil(t, "an output line as a progress message", func() bool {
+	testenv.PollUntil(t, "an output line as a progress message", func() bool {
 		for _, p := range h.progressSnapshot() {
 			if strings.Contains(p.Message, "loading data") {
 				return true
@@ -114,7 +114,7 @@ func TestJobProgressPersisted(t *testing.T) {
 	gate := filepath.Join(t.TempDir(), "gate")
 	var r mcptools.AsyncStarted
 	h.callOK("run_script_in_dir_async", map[string]any{"directory": t.TempDir(), "use_uv": false, "script_content": progressScript(gate)}, &r)
-	pollUntil(t, "the job's progress", func() bool {
+	testenv.PollUntil(t, "the job's progress", func() bool {
 		p := h.jobStatus(r.JobID).Progress
 		return p.Current == 3 && p.Total == 3 && p.Message == "step 3 of 3"
 	})
@@ -146,7 +146,7 @@ func TestConcurrencyLimit(t *testing.T) {
 	gate := filepath.Join(t.TempDir(), "gate")
 	var first mcptools.AsyncStarted
 	h.callOK("run_script_in_dir_async", map[string]any{"directory": t.TempDir(), "use_uv": false, "script_content": progressScript(gate)}, &first)
-	pollUntil(t, "the first job to run", func() bool { return h.jobStatus(first.JobID).Progress.Current == 3 })
+	testenv.PollUntil(t, "the first job to run", func() bool { return h.jobStatus(first.JobID).Progress.Current == 3 })
 
 	done := make(chan *mcp.CallToolResult, 1)
 	go func() {
@@ -159,7 +159,7 @@ func TestConcurrencyLimit(t *testing.T) {
 		}
 		done <- res
 	}()
-	pollUntil(t, "a notification that the call waits for a slot", func() bool {
+	testenv.PollUntil(t, "a notification that the call waits for a slot", func() bool {
 		for _, p := range h.progressSnapshot() {
 			if strings.Contains(p.Message, "waiting for a free execution slot") {
 				return true

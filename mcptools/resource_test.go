@@ -10,6 +10,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/pyexec-mcp/pyexec/internal/testenv"
 	"github.com/pyexec-mcp/pyexec/mcptools"
 )
 
@@ -87,13 +88,13 @@ while not os.path.exists(` + pyQuote(gate+"2") + `):
 	}
 	require.Zero(t, count())
 	require.NoError(t, os.WriteFile(gate, nil, 0o600))
-	pollUntil(t, "an update for new output", func() bool { return count() >= 1 })
+	testenv.PollUntil(t, "an update for new output", func() bool { return count() >= 1 })
 	res, err := h.cs.ReadResource(ctx, &mcp.ReadResourceParams{URI: uri})
 	require.NoError(t, err)
 	require.Contains(t, res.Contents[0].Text, "output arrived")
 	before := count()
 	require.NoError(t, os.WriteFile(gate+"2", nil, 0o600))
-	pollUntil(t, "an update when the job ends", func() bool { return count() > before })
+	testenv.PollUntil(t, "an update when the job ends", func() bool { return count() > before })
 	require.Equal(t, "completed", h.waitJob(r.JobID).Status)
 
 	if protocol != "" {

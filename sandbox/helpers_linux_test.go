@@ -13,9 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/pyexec-mcp/pyexec/internal/proc"
 	"github.com/pyexec-mcp/pyexec/internal/testenv"
-	"github.com/stretchr/testify/require"
 )
 
 // runSpec is one command run under a Box the way the executor runs
@@ -120,16 +121,4 @@ func findProcs(marker string) []int {
 		out = append(out, pid)
 	}
 	return out
-}
-
-// eventually polls cond every 10 ms until it holds or the deadline passes.
-func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", within, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }

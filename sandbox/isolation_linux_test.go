@@ -10,9 +10,10 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/pyexec-mcp/pyexec/internal/testenv"
 )
 
 func TestNoNetworkRefusesTheHostLoopback(t *testing.T) {
@@ -63,7 +64,7 @@ print("own loopback: connected")
 			require.Equal(t, 0, res.exit, "stderr: %s", res.stderr)
 			require.Equal(t, tc.want+"own loopback: connected\n", res.stdout)
 			if tc.accepted > 0 {
-				eventually(t, 10*time.Second, "the accept", func() bool { return accepted.Load() > before })
+				testenv.PollUntil(t, "the accept", func() bool { return accepted.Load() > before })
 			} else {
 				require.Equal(t, before, accepted.Load())
 			}
@@ -154,14 +155,14 @@ time.sleep(300)
 				}
 			})
 			runSandboxed(t, runSpec{policy: tc.policy, code: code, args: []string{tok}, during: func(_ *Box, cancel context.CancelFunc) {
-				eventually(t, time.Minute, "the escapee to start", func() bool { return len(findProcs(escapee)) == 1 })
+				testenv.PollUntil(t, "the escapee to start", func() bool { return len(findProcs(escapee)) == 1 })
 				cancel() // as a timeout does
 			}})
 			if tc.survives {
 				require.Len(t, findProcs(escapee), 1, "without a switch, setsid escapes the group kill")
 				return
 			}
-			eventually(t, 10*time.Second, "the escapee to be killed", func() bool { return len(findProcs(escapee)) == 0 })
+			testenv.PollUntil(t, "the escapee to be killed", func() bool { return len(findProcs(escapee)) == 0 })
 		})
 	}
 }

@@ -13,9 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/pyexec-mcp/pyexec/bench"
 	"github.com/pyexec-mcp/pyexec/internal/testenv"
-	"github.com/stretchr/testify/require"
 )
 
 // requireAvailable checks p on this machine. Where the kernel or our
@@ -95,7 +96,7 @@ while True:
 	var dir string
 	res := runSandboxed(t, runSpec{policy: p, code: code, args: []string{tok}, during: func(b *Box, cancel context.CancelFunc) {
 		dir = b.cg.dirs[0].dir
-		eventually(t, time.Minute, "the bomb to reach the process limit", func() bool {
+		testenv.PollUntil(t, "the bomb to reach the process limit", func() bool {
 			return readKeyed(filepath.Join(dir, "pids.events"), "max") > 0
 		})
 		current, ok := readInt(filepath.Join(dir, "pids.current"))
@@ -106,12 +107,12 @@ while True:
 		out, err := exec.Command(python, "-c", "print('still responsive')").Output()
 		require.NoError(t, err)
 		require.Equal(t, "still responsive\n", string(out))
-		eventually(t, time.Minute, "the ticker to tick", func() bool { return ticks.Load() > before })
+		testenv.PollUntil(t, "the ticker to tick", func() bool { return ticks.Load() > before })
 		cancel() // the timeout path
 	}})
 	require.True(t, res.outcome.ProcessLimitHit)
 	require.Contains(t, res.box.Verdict(res.exit), "process limit (20) reached: the kernel refused")
-	eventually(t, 10*time.Second, "every bomb process to be gone", func() bool { return len(findProcs(tok)) == 0 })
+	testenv.PollUntil(t, "every bomb process to be gone", func() bool { return len(findProcs(tok)) == 0 })
 	_, err := os.Stat(dir)
 	require.ErrorIs(t, err, os.ErrNotExist, "Close removes the cgroup")
 }

@@ -60,18 +60,6 @@ func value(t testing.TB, m *session.Manager, id, code string) string {
 	return res.Value
 }
 
-// pollUntil polls cond until it holds or a generous deadline passes.
-func pollUntil(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond) // a polling interval, not a wait for the condition
-	}
-}
-
 // info returns the List entry of session id.
 func info(t testing.TB, m *session.Manager, id string) (session.Info, bool) {
 	t.Helper()

@@ -136,7 +136,7 @@ func TestKernelKilledFromOutside(t *testing.T) {
 		execute(t, m, "", "x = 1")
 		in, _ := info(t, m, "default")
 		require.NoError(t, syscall.Kill(in.KernelPID, syscall.SIGKILL))
-		pollUntil(t, "the kernel to be reaped", func() bool { in, _ := info(t, m, "default"); return in.KernelPID == 0 })
+		testenv.PollUntil(t, "the kernel to be reaped", func() bool { in, _ := info(t, m, "default"); return in.KernelPID == 0 })
 		res := execute(t, m, "", "'x' in globals()")
 		require.True(t, res.StateLost)
 		require.False(t, res.KernelDied)
@@ -153,7 +153,7 @@ func TestKernelKilledFromOutside(t *testing.T) {
 			res, _ := m.Execute(context.Background(), "", "import time\ntime.sleep(600)", 0)
 			got <- res
 		}()
-		pollUntil(t, "the cell to run", func() bool { in, _ := info(t, m, "default"); return in.Busy })
+		testenv.PollUntil(t, "the cell to run", func() bool { in, _ := info(t, m, "default"); return in.Busy })
 		require.NoError(t, syscall.Kill(in.KernelPID, syscall.SIGKILL))
 		res := <-got
 		require.True(t, res.KernelDied)
@@ -172,7 +172,7 @@ func TestCallsOnOneSessionTakeTurns(t *testing.T) {
 		res, _ := m.Execute(context.Background(), "", "import os, time\nwhile not os.path.exists('gate'):\n    time.sleep(0.01)\n'first'", 0)
 		first <- res
 	}()
-	pollUntil(t, "the first call to run", func() bool { in, _ := info(t, m, "default"); return in.Busy })
+	testenv.PollUntil(t, "the first call to run", func() bool { in, _ := info(t, m, "default"); return in.Busy })
 
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
@@ -256,8 +256,8 @@ func TestIdleSessionsAreReaped(t *testing.T) {
 	m := newManager(t, &session.Options{IdleTimeout: 200 * time.Millisecond})
 	execute(t, m, "idle", "x = 1")
 	in, _ := info(t, m, "idle")
-	pollUntil(t, "the idle session to be reaped", func() bool { return len(m.List()) == 0 })
-	pollUntil(t, "the reaped kernel to end", func() bool { return errors.Is(syscall.Kill(in.KernelPID, 0), syscall.ESRCH) })
+	testenv.PollUntil(t, "the idle session to be reaped", func() bool { return len(m.List()) == 0 })
+	testenv.PollUntil(t, "the reaped kernel to end", func() bool { return errors.Is(syscall.Kill(in.KernelPID, 0), syscall.ESRCH) })
 	// The id is free again, with fresh state.
 	require.Equal(t, "False", value(t, m, "idle", "'x' in globals()"))
 }
@@ -287,7 +287,7 @@ func TestCloseStopsRunningCells(t *testing.T) {
 		_, err := m.Execute(context.Background(), "busy", "import time\ntime.sleep(600)", 0)
 		errc <- err
 	}()
-	pollUntil(t, "the cell to run", func() bool { in, _ := info(t, m, "busy"); return in.Busy && in.KernelPID != 0 })
+	testenv.PollUntil(t, "the cell to run", func() bool { in, _ := info(t, m, "busy"); return in.Busy && in.KernelPID != 0 })
 	busy, _ := info(t, m, "busy")
 	require.NoError(t, m.Close())
 	require.ErrorIs(t, <-errc, session.ErrClosed)

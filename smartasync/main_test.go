@@ -37,18 +37,6 @@ func waitJob(t *testing.T, r *smartasync.Runner, id string) {
 	require.NoError(t, r.Wait(ctx, id))
 }
 
-// pollUntil polls cond until it holds or a generous deadline passes.
-func pollUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond) // a polling interval, not a wait for the condition
-	}
-}
-
 // sleepCtx sleeps d (fake time inside a synctest bubble) or until ctx ends.
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/pyexec-mcp/pyexec/internal/testenv"
 	"github.com/pyexec-mcp/pyexec/smartasync"
 )
 
@@ -102,7 +103,7 @@ func TestPolledManyTimes(t *testing.T) {
 	out, err := sa.Call(t.Context(), smartasync.Call{Async: true})
 	require.NoError(t, err)
 	require.Equal(t, out.JobID, <-b.started)
-	pollUntil(t, "running state", func() bool { rec, _ := store.get(out.JobID); return rec.State == "running" })
+	testenv.PollUntil(t, "running state", func() bool { rec, _ := store.get(out.JobID); return rec.State == "running" })
 
 	expired, cancel := context.WithCancel(t.Context())
 	cancel()

@@ -14,7 +14,6 @@ import (
 	"sync"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/stretchr/testify/require"
@@ -131,17 +130,6 @@ func structured(t testing.TB, res *mcp.CallToolResult) map[string]any {
 	return m
 }
 
-func pollUntil(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond) // a polling interval, not a wait for the condition
-	}
-}
-
 // TestStdio drives the built binary over stdio: the tool list, then every
 // tool's happy and failure paths (tour).
 func TestStdio(t *testing.T) {
@@ -180,7 +168,7 @@ time.sleep(300)
 			Arguments: map[string]any{"directory": t.TempDir(), "use_uv": false, "script_content": script, "args": []string{pidFile}}})
 		errc <- err
 	}()
-	pollUntil(t, "a progress notification", func() bool {
+	testenv.PollUntil(t, "a progress notification", func() bool {
 		for _, p := range n.snapshot() {
 			if p.Message == "warming up" && p.Progress == 1 && p.Total == 4 {
 				return true
@@ -200,7 +188,7 @@ time.sleep(300)
 	cancel()
 	require.True(t, errors.Is(<-errc, context.Canceled))
 	for _, pid := range pids {
-		pollUntil(t, fmt.Sprintf("process %d to be killed", pid), func() bool { return !testenv.Alive(pid) })
+		testenv.PollUntil(t, fmt.Sprintf("process %d to be killed", pid), func() bool { return !testenv.Alive(pid) })
 	}
 }
 
@@ -264,7 +252,7 @@ time.sleep(300)
 	require.False(t, res.IsError, textOf(res))
 	jobID := structured(t, res)["job_id"].(string)
 	var pids []int
-	pollUntil(t, "the job's pids", func() bool {
+	testenv.PollUntil(t, "the job's pids", func() bool {
 		b, err := os.ReadFile(pidFile)
 		if err != nil {
 			return false
@@ -284,7 +272,7 @@ time.sleep(300)
 
 	csB, _, _ := stdioServer(t, "PYEXEC_DATA_DIR="+dataDir, "PYEXEC_LOG_FILE="+logB, "PYEXEC_LOG_LEVEL=info")
 	for _, pid := range pids {
-		pollUntil(t, fmt.Sprintf("process %d to be killed by recovery", pid), func() bool { return !testenv.Alive(pid) })
+		testenv.PollUntil(t, fmt.Sprintf("process %d to be killed by recovery", pid), func() bool { return !testenv.Alive(pid) })
 	}
 	st := structured(t, callTool(t, csB, "py_job_status", map[string]any{"job_id": jobID}))["job"].(map[string]any)
 	require.Equal(t, "failed", st["status"])
@@ -314,7 +302,7 @@ time.sleep(300)
 	res := callTool(t, cs, "run_script_in_dir_async", map[string]any{"directory": t.TempDir(), "use_uv": false, "script_content": script, "args": []string{pidFile}})
 	jobID := structured(t, res)["job_id"].(string)
 	var pid int
-	pollUntil(t, "the job's pid", func() bool {
+	testenv.PollUntil(t, "the job's pid", func() bool {
 		b, err := os.ReadFile(pidFile)
 		if err != nil {
 			return false
@@ -323,8 +311,8 @@ time.sleep(300)
 		return err == nil
 	})
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
-	pollUntil(t, "the job's process to be killed", func() bool { return !testenv.Alive(pid) })
-	pollUntil(t, "the server to exit", func() bool { return !testenv.Alive(cmd.Process.Pid) })
+	testenv.PollUntil(t, "the job's process to be killed", func() bool { return !testenv.Alive(pid) })
+	testenv.PollUntil(t, "the server to exit", func() bool { return !testenv.Alive(cmd.Process.Pid) })
 
 	other, _, _ := stdioServer(t, "PYEXEC_DATA_DIR="+dataDir)
 	st := structured(t, callTool(t, other, "py_job_status", map[string]any{"job_id": jobID}))["job"].(map[string]any)

@@ -64,7 +64,7 @@ func tour(t *testing.T, cs *mcp.ClientSession) {
 	ok("list_jobs", nil, jobA)
 	fails("list_jobs", map[string]any{"all": true}, "all")
 
-	pollUntil(t, "job B to finish", func() bool {
+	testenv.PollUntil(t, "job B to finish", func() bool {
 		return ok("get_job_output", map[string]any{"job_id": jobB}, jobB)["status"] == "finished"
 	})
 	require.Equal(t, "from B\n", ok("get_job_output", map[string]any{"job_id": jobB, "markdown_output": false}, "from B")["stdout"])

@@ -36,3 +36,17 @@ func RequireGone(t testing.TB, pids ...int) {
 		}
 	}
 }
+
+// PollUntil polls cond every few milliseconds until it holds, and fails the
+// test if it does not within a minute (a generous bound: machines are shared
+// and slow; a test that passes never waits for it).
+func PollUntil(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond) // a polling interval, not a wait for the condition
+	}
+}
