@@ -172,15 +172,21 @@ func markdownJobOutput(o *JobOutput) string {
 	return b.String()
 }
 
+// countLine writes how many jobs there are and, under a limit, how many
+// are shown.
+func countLine(b *strings.Builder, format string, total, shown int) {
+	fmt.Fprintf(b, format, total)
+	if total > shown {
+		fmt.Fprintf(b, ", newest %d shown", shown)
+	}
+}
+
 func markdownJobs(r *ListJobsResult) string {
 	if len(r.Jobs) == 0 {
 		return "No jobs.\n"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d job(s)", r.Total)
-	if r.Total > len(r.Jobs) {
-		fmt.Fprintf(&b, ", newest %d shown", len(r.Jobs))
-	}
+	countLine(&b, "%d job(s)", r.Total, len(r.Jobs))
 	b.WriteString("\n\n| job_id | label | state | exit | pid | elapsed | kind |\n|---|---|---|---|---|---|---|\n")
 	for _, j := range r.Jobs {
 		exit := ""
@@ -235,10 +241,7 @@ func markdownPyJobs(r *PyListJobsResult) string {
 		return "No jobs match.\n"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d job(s) match", r.Total)
-	if r.Total > len(r.Jobs) {
-		fmt.Fprintf(&b, ", newest %d shown", len(r.Jobs))
-	}
+	countLine(&b, "%d job(s) match", r.Total, len(r.Jobs))
 	b.WriteString("\n\n| id | label | status | progress | created |\n|---|---|---|---|---|\n")
 	for _, j := range r.Jobs {
 		prog := ""
