@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pyexec-mcp/pyexec/internal/proc"
+	"github.com/pyexec-mcp/pyexec/sandbox"
 )
 
 // ErrNotFound is returned by Find when no uv binary is found.
@@ -107,6 +108,13 @@ type Cmd struct {
 	Dir   string   // working directory; "" is the caller's
 	Stdin string
 	Grace time.Duration // SIGTERM → SIGKILL when ctx ends; 0 is proc's default
+	// Sandbox, if it asks for anything, confines uv and everything it
+	// starts (build backends above all) as package sandbox confines a
+	// script; Python is the interpreter that runs the sandbox's wrapper and
+	// TempDir holds its private temporary directory.
+	Sandbox *sandbox.Policy
+	Python  string
+	TempDir string
 }
 
 // Run runs c in its own process group, bounded by ctx (which stops the whole
@@ -121,11 +129,37 @@ func Run(ctx context.Context, c Cmd) (stdout, stderr string, err error) {
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	cmd.WaitDelay = time.Second // an orphan holding the pipes must not hang Wait
+	var box *sandbox.Box
+	if c.Sandbox.Enabled() {
+		var names []string
+		for _, kv := range c.Env {
+			name, _, _ := strings.Cut(kv, "=")
+			if strings.HasPrefix(name, "UV_") || name == "PATH" {
+				names = append(names, name) // uv's settings pass the allow-list
+			}
+		}
+		var err error
+		box, err = sandbox.Prepare(ctx, cmd, c.Sandbox, &sandbox.Options{Python: c.Python, ExplicitEnv: names, TempDir: c.TempDir})
+		if err != nil {
+			return "", "", fmt.Errorf("confine %s: %w", c.UV, err)
+		}
+		defer box.Close()
+	}
 	p, err := proc.Start(cmd, c.Grace)
 	if err != nil {
 		return "", "", fmt.Errorf("start %s: %w", c.UV, err)
 	}
 	werr := p.Wait(ctx)
+	if box != nil {
+		_ = box.Kill() // what left the group but not the cgroup
+		if serr := box.SetupErr(); serr != nil {
+			return out.String(), errb.String(), fmt.Errorf("confine %s: %w", c.UV, serr)
+		}
+		if v := box.Verdict(proc.ExitCode(cmd.ProcessState)); v != "" && werr != nil && ctx.Err() == nil {
+			msg := strings.TrimSpace(errb.String())
+			return out.String(), errb.String(), &Error{Args: c.Args, Message: v + "\n" + msg, Err: werr}
+		}
+	}
 	if ctx.Err() != nil {
 		return out.String(), errb.String(), context.Cause(ctx)
 	}
