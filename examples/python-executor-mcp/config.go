@@ -36,6 +36,11 @@ type config struct {
 	allowedOrigins []string
 	allowedHosts   []string
 	sessionTimeout time.Duration
+	// readHeaderTimeout and idleTimeout override the HTTP server's
+	// connection timeouts (zero: readHeaderTimeout, idleTimeout); no flags,
+	// tests set them.
+	readHeaderTimeout time.Duration
+	idleTimeout       time.Duration
 
 	workspace       string
 	sessionPackages []string
@@ -81,7 +86,9 @@ func parseConfig(name string, args []string, stderr io.Writer) (*config, *flag.F
 	fs.StringVar(&c.logFile, "log-file", envOr("PYEXEC_LOG_FILE", ""), "append logs to this file instead of stderr (env PYEXEC_LOG_FILE); never stdout")
 	fs.StringVar(&level, "log-level", envOr("PYEXEC_LOG_LEVEL", ""), "debug, info, warn or error (env PYEXEC_LOG_LEVEL; default info, warn for call and tools)")
 	fs.StringVar(&c.httpAddr, "http", envOr("PYEXEC_HTTP_ADDR", ""), "serve streamable HTTP on ADDR instead of stdio; \":8080\" binds loopback only (env PYEXEC_HTTP_ADDR)")
-	fs.StringVar(&c.token, "token", envOr("PYEXEC_HTTP_TOKEN", ""), "bearer token HTTP clients must send; required when bound beyond loopback (env PYEXEC_HTTP_TOKEN)")
+	var tokenFile string
+	fs.StringVar(&c.token, "token", envOr("PYEXEC_HTTP_TOKEN", ""), "bearer token HTTP clients must send; required when bound beyond loopback (env PYEXEC_HTTP_TOKEN). Prefer the env var or -token-file: every local user can read a command line (/proc/PID/cmdline, ps), a process's environment only its user and root")
+	fs.StringVar(&tokenFile, "token-file", envOr("PYEXEC_HTTP_TOKEN_FILE", ""), "read the bearer token from this file, one line (env PYEXEC_HTTP_TOKEN_FILE); keeps it off the command line")
 	fs.StringVar(&origins, "allowed-origins", envOr("PYEXEC_ALLOWED_ORIGINS", ""), "extra browser origins allowed over HTTP, comma-separated, e.g. https://app.example (env PYEXEC_ALLOWED_ORIGINS); loopback origins are always allowed")
 	fs.StringVar(&hosts, "allowed-hosts", envOr("PYEXEC_ALLOWED_HOSTS", ""), "extra Host header names allowed over HTTP, comma-separated (env PYEXEC_ALLOWED_HOSTS); loopback names and the bound address are always allowed")
 	fs.StringVar(&session, "session-timeout", envOr("PYEXEC_SESSION_TIMEOUT", "30m"), "close idle HTTP sessions after this long (env PYEXEC_SESSION_TIMEOUT; 0 never)")
@@ -128,6 +135,15 @@ func parseConfig(name string, args []string, stderr io.Writer) (*config, *flag.F
 		c.groups = append(c.groups, mcptools.Group(g))
 	}
 	c.allowedOrigins, c.allowedHosts = splitList(origins), splitList(hosts)
+	if tokenFile != "" {
+		if c.token != "" {
+			errs = append(errs, errors.New("-token (or PYEXEC_HTTP_TOKEN) and -token-file (or PYEXEC_HTTP_TOKEN_FILE) are both set: give only one"))
+		} else {
+			var err error
+			c.token, err = readTokenFile(tokenFile)
+			errs = append(errs, err)
+		}
+	}
 	c.sessionPackages = splitList(packages)
 	if level == "" {
 		level = "info"

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -12,6 +14,7 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
@@ -19,6 +22,22 @@ import (
 // shutdownGrace bounds the wait for HTTP connections to finish on shutdown
 // (standalone SSE streams never go idle by themselves).
 const shutdownGrace = 5 * time.Second
+
+// Connection timeouts of the HTTP server. They bound only the phases in which
+// a client sends nothing useful: a connection whose request headers do not
+// arrive within readHeaderTimeout, or that stays idle between requests for
+// idleTimeout, is closed, so slow or half-open clients cannot pile up
+// connections (and file descriptors). There is deliberately no ReadTimeout or
+// WriteTimeout: they cover the whole request, and streamable HTTP keeps SSE
+// responses open for the length of a tool call and for long-poll GETs.
+const (
+	readHeaderTimeout = 10 * time.Second
+	idleTimeout       = 120 * time.Second
+)
+
+// maxTokenFile is the largest -token-file accepted; a token is a line, so a
+// larger file is a wrong path, not a token.
+const maxTokenFile = 4 << 10
 
 // listenAddr applies the loopback default: an address without a host
 // (":8080") binds 127.0.0.1. It reports whether the address is loopback.
@@ -87,7 +106,7 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if g.token != "" {
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		got, ok := bearerToken(r.Header.Get("Authorization"))
 		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(g.token)) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="python-executor-mcp"`)
 			http.Error(w, "Unauthorized: send Authorization: Bearer <token>", http.StatusUnauthorized)
@@ -95,6 +114,52 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	g.next.ServeHTTP(w, r)
+}
+
+// bearerToken returns the token of an Authorization header with the Bearer
+// scheme. The scheme is case-insensitive (RFC 9110 §11.1) and the token
+// follows it after one or more spaces (credentials = auth-scheme 1*SP token68).
+func bearerToken(header string) (string, bool) {
+	scheme, rest, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	tok := strings.TrimLeft(rest, " ")
+	return tok, tok != ""
+}
+
+// readTokenFile reads the bearer token of -token-file: one line, surrounding
+// whitespace (the trailing newline) trimmed. It refuses what cannot be a
+// token file: not a regular file (a FIFO would block the start), larger than
+// maxTokenFile, empty, or more than one word.
+func readTokenFile(path string) (string, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "", fmt.Errorf("-token-file: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return "", fmt.Errorf("-token-file %s: not a regular file (%s); give a file holding the token", path, fi.Mode().Type())
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("-token-file: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxTokenFile+1))
+	if err != nil {
+		return "", fmt.Errorf("-token-file: %w", err)
+	}
+	if len(b) > maxTokenFile {
+		return "", fmt.Errorf("-token-file %s: larger than %d bytes; give a file holding only the token", path, maxTokenFile)
+	}
+	tok := strings.TrimSpace(string(b))
+	switch {
+	case tok == "":
+		return "", fmt.Errorf("-token-file %s is empty; write the token into it (e.g. openssl rand -hex 32 > %s)", path, path)
+	case strings.ContainsFunc(tok, unicode.IsSpace):
+		return "", fmt.Errorf("-token-file %s: the token must be one word on one line", path)
+	}
+	return tok, nil
 }
 
 func (g *guard) originAllowed(origin string) bool {
@@ -117,6 +182,16 @@ func httpHandler(cfg *config, s *server, boundHost string, log *slog.Logger) htt
 	return newGuard(h, cfg, boundHost)
 }
 
+// newHTTPServer is the HTTP server of s with its connection timeouts
+// (cfg.readHeaderTimeout and cfg.idleTimeout, zero for the defaults).
+func newHTTPServer(cfg *config, s *server, boundHost string, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           httpHandler(cfg, s, boundHost, log),
+		ReadHeaderTimeout: cmp.Or(cfg.readHeaderTimeout, readHeaderTimeout),
+		IdleTimeout:       cmp.Or(cfg.idleTimeout, idleTimeout),
+	}
+}
+
 // serveHTTP serves streamable HTTP until ctx ends; then it cancels the
 // running work before closing the connections.
 func serveHTTP(ctx context.Context, cfg *config, s *server, log *slog.Logger) error {
@@ -127,7 +202,7 @@ func serveHTTP(ctx context.Context, cfg *config, s *server, log *slog.Logger) er
 	}
 	if !loopback && cfg.token == "" {
 		_ = s.Close()
-		return fmt.Errorf("-http %s is beyond loopback: set -token (or PYEXEC_HTTP_TOKEN) so that only your clients can run code", addr)
+		return fmt.Errorf("-http %s is beyond loopback: set PYEXEC_HTTP_TOKEN or -token-file (or -token) so that only your clients can run code", addr)
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -135,7 +210,7 @@ func serveHTTP(ctx context.Context, cfg *config, s *server, log *slog.Logger) er
 		return err
 	}
 	host, _, _ := net.SplitHostPort(addr)
-	srv := &http.Server{Handler: httpHandler(cfg, s, host, log), ReadHeaderTimeout: 10 * time.Second}
+	srv := newHTTPServer(cfg, s, host, log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("server started", "transport", "http", "addr", ln.Addr().String(), "token", cfg.token != "", "version", version)
