@@ -60,9 +60,12 @@ type envCache struct {
 	e        *Executor
 }
 
-func envKey(python string, reqs, uvArgs []string) string {
+// envKey covers everything that decides an environment's content: the
+// interpreter, the requirements, and the plan's key (the server's uv
+// settings and index options, and whether builds were allowed and where).
+func envKey(python string, reqs []string, planKey string) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "v1\x00%s\x00%s\x00%s", python, strings.Join(reqs, "\n"), strings.Join(uvArgs, "\x01"))
+	fmt.Fprintf(h, "v2\x00%s\x00%s\x00%s", python, strings.Join(reqs, "\n"), planKey)
 	return hex.EncodeToString(h.Sum(nil))[:24]
 }
 
@@ -71,10 +74,10 @@ func envKey(python string, reqs, uvArgs []string) string {
 // compile), so it is installed without dependency resolution and is itself
 // the installed set; otherwise (a user's name==version set) dependencies are
 // resolved at install and the installed set is read back.
-func (c *envCache) get(ctx context.Context, uv string, in Interpreter, reqs []string, complete bool, env []string) (*environment, error) {
+func (c *envCache) get(ctx context.Context, plan *installPlan, in Interpreter, reqs []string, complete bool) (*environment, error) {
 	reqs = append([]string(nil), reqs...)
 	sort.Strings(reqs)
-	key := envKey(in.Path, reqs, c.e.opts.UVArgs)
+	key := envKey(in.Path, reqs, plan.key(c.e.opts.UVArgs))
 	if err := os.MkdirAll(c.dir, 0o700); err != nil {
 		return nil, fmt.Errorf("executor: environment cache %s: %w", c.dir, err)
 	}
@@ -104,7 +107,7 @@ func (c *envCache) get(ctx context.Context, uv string, in Interpreter, reqs []st
 			return nil, err
 		}
 		if _, err := readEnvInfo(final); err != nil {
-			if err := c.build(ctx, uv, in, reqs, complete, env, key, final); err != nil {
+			if err := c.build(ctx, plan, in, reqs, complete, key, final); err != nil {
 				lock.Close()
 				return nil, err
 			}
@@ -151,7 +154,7 @@ func readEnvInfo(dir string) (envInfo, error) {
 // build creates the environment in a temporary directory and renames it into
 // place. The caller holds the key's exclusive lock, so leftovers of an
 // earlier, killed build of this key can be removed safely.
-func (c *envCache) build(ctx context.Context, uv string, in Interpreter, reqs []string, complete bool, env []string, key, final string) error {
+func (c *envCache) build(ctx context.Context, plan *installPlan, in Interpreter, reqs []string, complete bool, key, final string) error {
 	old, _ := filepath.Glob(filepath.Join(c.dir, ".tmp-"+key+"-*"))
 	for _, o := range old {
 		_ = os.RemoveAll(o)
@@ -167,17 +170,18 @@ func (c *envCache) build(ctx context.Context, uv string, in Interpreter, reqs []
 			_ = os.RemoveAll(tmp)
 		}
 	}()
-	uvEnv := c.e.uvEnv(env)
-	run := func(args ...string) (string, error) {
-		stdout, _, err := uvcmd.Run(ctx, uvcmd.Cmd{UV: uv, Args: args, Env: uvEnv, Grace: c.e.opts.Grace})
+	cancelled := func(err error) error {
 		if err != nil && ctx.Err() != nil {
-			return "", fmt.Errorf("%w: %v", ErrCancelled, context.Cause(ctx))
+			return fmt.Errorf("%w: %v", ErrCancelled, context.Cause(ctx))
 		}
-		return stdout, err
+		return err
 	}
 	// --relocatable: entry-point scripts find their interpreter relative to
-	// themselves, so the rename into place does not break them.
-	if _, err := run("venv", "--quiet", "--no-config", "--relocatable", "--python", in.Path, tmp); err != nil {
+	// themselves, so the rename into place does not break them. Making a
+	// venv runs no package code: it is never confined.
+	_, _, err = uvcmd.Run(ctx, uvcmd.Cmd{UV: plan.uv, Env: plan.env, Grace: c.e.opts.Grace,
+		Args: []string{"venv", "--quiet", "--no-config", "--relocatable", "--python", in.Path, tmp}})
+	if err := cancelled(err); err != nil {
 		return fmt.Errorf("executor: create environment: %w", err)
 	}
 	installed := reqs
@@ -191,7 +195,13 @@ func (c *envCache) build(ctx context.Context, uv string, in Interpreter, reqs []
 		if complete {
 			args = append(args, "--no-deps")
 		}
-		if _, err := run(append(args, reqs...)...); err != nil {
+		if _, err := c.e.uvRun(ctx, plan, append(args, reqs...), "", tmp); err != nil {
+			if err := cancelled(err); errors.Is(err, ErrCancelled) {
+				return err
+			}
+			if re := refusal(err); re != nil {
+				return re
+			}
 			return fmt.Errorf("%w: %v", ErrResolution, err)
 		}
 		if err := relocatableScripts(filepath.Join(tmp, "bin"), in.Path); err != nil {

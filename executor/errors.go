@@ -3,6 +3,8 @@ package executor
 import (
 	"errors"
 	"fmt"
+
+	"github.com/pyexec-mcp/pyexec/internal/uvcmd"
 )
 
 var (
@@ -44,6 +46,13 @@ func (e *RequestError) Unwrap() []error {
 	}
 	return []error{ErrInvalidRequest, e.Err}
 }
+
+// RefusedError is a requirement a confined run does not install: a direct
+// reference without Options.AllowDirectReferences, or a source build
+// without Options.AllowSourceBuilds. Option names the option that lifts
+// the rule. It arrives wrapped in a *RequestError for "dependencies"; use
+// errors.As.
+type RefusedError = uvcmd.RefusedError
 
 func invalid(arg, format string, a ...any) error {
 	return &RequestError{Arg: arg, Reason: fmt.Sprintf(format, a...)}

@@ -63,6 +63,20 @@ type Options struct {
 	// ResolveTTL is how long a resolution of requirements that are not all
 	// pinned is reused. Default DefaultResolveTTL; negative disables reuse.
 	ResolveTTL time.Duration
+	// AllowDirectReferences lets confined runs (Request.Sandbox enabled)
+	// install direct references: "name @ https://…", "name @ file://…",
+	// VCS addresses, local archives. Default false: a confined run installs
+	// only what the configured index serves, and a direct reference is a
+	// *RequestError for "dependencies" wrapping a *RefusedError.
+	// Unconfined runs take direct references either way.
+	AllowDirectReferences bool
+	// AllowSourceBuilds lets confined runs install distributions that must
+	// be built from source. Default false: a confined run's environment is
+	// made from pre-built wheels only (uv --no-build), so no package's build
+	// code runs. When true, a set that needs a build is resolved and
+	// installed by uv running inside the run's own sandbox (with a private
+	// uv cache), never outside it. Unconfined runs build either way.
+	AllowSourceBuilds bool
 }
 
 // Executor runs Python. It is safe for concurrent use; it holds only caches

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pyexec-mcp/pyexec/bench"
+	"github.com/pyexec-mcp/pyexec/internal/uvcmd"
 	"github.com/pyexec-mcp/pyexec/sandbox"
 )
 
@@ -129,6 +130,14 @@ type StartInfo struct {
 	PythonVersion string
 	// ResolvedDependencies is what the environment holds (uv runs).
 	ResolvedDependencies []string
+	// Cgroups are the run's sandbox cgroup directories (Request.Sandbox
+	// with a memory or process limit), which hold every process of the
+	// run, setsid or not, until it ends; record them to kill the run from
+	// elsewhere (see sandbox.Box.CgroupDirs).
+	Cgroups []string
+	// PIDNamespace: the run has a PID namespace whose init dies with PID,
+	// taking every process of the run with it.
+	PIDNamespace bool
 }
 
 // EnvironmentInfo says which cached environment ran a uv run.
@@ -216,9 +225,15 @@ func (e *Executor) validate(req *Request) (*prepared, error) {
 		return nil, err
 	}
 	p.metadata = md
-	for _, d := range append(append([]string(nil), req.Dependencies...), md.Dependencies...) {
+	deps := append(append([]string(nil), req.Dependencies...), md.Dependencies...)
+	for _, d := range deps {
 		if err := validateRequirement(d); err != nil {
 			return nil, err
+		}
+	}
+	if req.Sandbox.Enabled() {
+		if err := uvcmd.CheckConfined(deps, e.opts.AllowDirectReferences); err != nil {
+			return nil, &RequestError{Arg: "dependencies", Reason: err.Error(), Err: err}
 		}
 	}
 	if req.MaxOutputBytes < 0 {

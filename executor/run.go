@@ -67,13 +67,22 @@ func (e *Executor) Run(ctx context.Context, req *Request) (*Result, error) {
 		if err := os.Mkdir(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("executor: create working directory: %w", err)
 		}
+		if req.Sandbox.Enabled() && req.Sandbox.ReadOnlyFS {
+			// The private working directory is the run's own; a Dir the
+			// caller gave is writable only if its policy lists it.
+			pol := *req.Sandbox
+			pol.WritableDirs = append(append([]string(nil), pol.WritableDirs...), dir)
+			r := *req
+			r.Sandbox = &pol
+			req = &r
+		}
 	}
 
 	res := &Result{Strategy: StrategySystem, PythonVersion: in.Version, Python: in.Path}
 	python := in.Path
 	if req.UseUV {
 		res.Strategy = StrategyUV
-		envr, err := e.environment(ctx, req, p, in, env)
+		envr, err := e.environment(ctx, req, p, in)
 		if err != nil {
 			return nil, err
 		}
@@ -102,11 +111,12 @@ func (e *Executor) Run(ctx context.Context, req *Request) (*Result, error) {
 // environment returns the cached virtual environment for the run's
 // requirements: exact pins from a (cached) resolution, or the user's own
 // set when every requirement is already name==version.
-func (e *Executor) environment(ctx context.Context, req *Request, p *prepared, in Interpreter, env []string) (*environment, error) {
+func (e *Executor) environment(ctx context.Context, req *Request, p *prepared, in Interpreter) (*environment, error) {
 	uv, err := e.uvPath()
 	if err != nil {
 		return nil, err
 	}
+	plan := e.plan(uv, in, req)
 	deps := append(append([]string(nil), req.Dependencies...), p.metadata.Dependencies...)
 	for i := range deps {
 		deps[i] = strings.TrimSpace(deps[i])
@@ -114,13 +124,13 @@ func (e *Executor) environment(ctx context.Context, req *Request, p *prepared, i
 	if len(deps) == 0 || allPinned(deps) {
 		// Fully pinned sets skip resolution: uv resolves their transitive
 		// dependencies once, when the environment is built.
-		return e.envs.get(ctx, uv, in, deps, false, env)
+		return e.envs.get(ctx, plan, in, deps, false)
 	}
-	pins, err := e.resolve(ctx, uv, in.Path, deps, e.uvEnv(env))
+	pins, err := e.resolve(ctx, plan, deps)
 	if err != nil {
 		return nil, err
 	}
-	return e.envs.get(ctx, uv, in, pins, true, env)
+	return e.envs.get(ctx, plan, in, pins, true)
 }
 
 // Validate checks req as Run would before starting anything: the inputs,

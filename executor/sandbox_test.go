@@ -77,21 +77,32 @@ func TestSandboxThroughExecutor(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, "1.5.0\nrefused\n", res.Stdout, res.Stderr)
 	})
-	t.Run("read-only filesystem and writable working directory", func(t *testing.T) {
+	t.Run("read-only filesystem: only listed directories are writable", func(t *testing.T) {
 		t.Parallel()
 		e := newExecutor(t, false, nil)
-		p := &sandbox.Policy{ReadOnlyFS: true}
+		ws, outside := t.TempDir(), t.TempDir()
+		p := &sandbox.Policy{ReadOnlyFS: true, WritableDirs: []string{ws}}
 		if !requireSandbox(t, e, p) {
 			return
 		}
-		dir, outside := t.TempDir(), t.TempDir()
-		code := "open('inside.txt', 'w').write('ok')\ntry:\n    open(" + strconvQuote(filepath.Join(outside, "x")) + ", 'w')\n    print('wrote outside')\nexcept OSError:\n    print('refused')\n"
-		res, err := e.Run(context.Background(), &Request{Dir: dir, Sandbox: p, Code: code})
+		code := "import sys\nfor path in sys.argv[1:]:\n    try:\n        open(path, 'w').write('ok')\n        print('wrote')\n    except OSError as e:\n        print(e.strerror)\n"
+		// A Dir inside the listed workspace is writable.
+		res, err := e.Run(context.Background(), &Request{Dir: ws, Sandbox: p, Code: code, Args: []string{"inside.txt", filepath.Join(outside, "x")}})
 		require.NoError(t, err)
-		require.Equal(t, "refused\n", res.Stdout, res.Stderr)
-		b, err := os.ReadFile(filepath.Join(dir, "inside.txt"))
+		require.Equal(t, "wrote\nRead-only file system\n", res.Stdout, res.Stderr)
+		b, err := os.ReadFile(filepath.Join(ws, "inside.txt"))
 		require.NoError(t, err)
 		require.Equal(t, "ok", string(b))
+		// A Dir the caller chose outside it is the cwd, read-only (issue
+		// 10: read_only_fs stopped at a caller-chosen directory).
+		res, err = e.Run(context.Background(), &Request{Dir: outside, Sandbox: p, Code: code, Args: []string{"planted.txt"}})
+		require.NoError(t, err)
+		require.Equal(t, "Read-only file system\n", res.Stdout, res.Stderr)
+		require.NoFileExists(t, filepath.Join(outside, "planted.txt"))
+		// Without a Dir the private working directory is the run's own.
+		res, err = e.Run(context.Background(), &Request{Sandbox: p, Code: code, Args: []string{"scratch.txt"}})
+		require.NoError(t, err)
+		require.Equal(t, "wrote\n", res.Stdout, res.Stderr)
 	})
 }
 

@@ -68,7 +68,7 @@ func prepare(cmd *exec.Cmd, p *Policy, opts *Options, python string) (_ *Box, er
 	}
 	env = FilterEnv(env, p.EnvAllowList, opts.ExplicitEnv)
 	if p.ReadOnlyFS {
-		dirs, err := writableDirs(cmd.Dir, p.WritableDirs)
+		dirs, err := writableDirs(p.WritableDirs)
 		if err != nil {
 			return nil, err
 		}
@@ -104,11 +104,13 @@ func prepare(cmd *exec.Cmd, p *Policy, opts *Options, python string) (_ *Box, er
 	return b, nil
 }
 
-// writableDirs resolves the directories that stay writable: the working
-// directory (relative to ours, as exec does) and the policy's, each an
+// writableDirs resolves the directories that stay writable, each an
 // existing directory, symlinks resolved (a bind mount follows them; the
-// list must name what is really mounted).
-func writableDirs(workDir string, extra []string) ([]string, error) {
+// list must name what is really mounted). The working directory is not
+// among them unless listed: which directories a confined run may change
+// is the caller's decision, not the run's choice of a cwd (issue 10: a
+// caller-chosen directory outside the workspace was writable).
+func writableDirs(extra []string) ([]string, error) {
 	var out []string
 	add := func(d, what string) error {
 		abs, err := filepath.Abs(d)
@@ -128,11 +130,6 @@ func writableDirs(workDir string, extra []string) ([]string, error) {
 			out = append(out, abs)
 		}
 		return nil
-	}
-	if workDir != "" {
-		if err := add(workDir, "working directory"); err != nil {
-			return nil, err
-		}
 	}
 	for _, d := range extra {
 		if !filepath.IsAbs(d) {

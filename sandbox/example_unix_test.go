@@ -14,7 +14,7 @@ import (
 )
 
 // Confine one script: memory and process limits, no network, a read-only
-// file system but for the working directory, a PID namespace, and only
+// file system but for the workspace, a PID namespace, and only
 // the usual environment variables. Not run as a test: it needs an
 // interpreter and root; sandbox_linux_test.go runs the same steps.
 func ExamplePrepare() {
@@ -24,11 +24,12 @@ func ExamplePrepare() {
 		MaxProcesses: 64,
 		NoNetwork:    true,
 		ReadOnlyFS:   true,
+		WritableDirs: []string{"/srv/workspace"},
 		PIDNamespace: true,
 		EnvAllowList: sandbox.DefaultEnvAllowList(),
 	}
 	cmd := exec.Command(python, "job.py")
-	cmd.Dir = "/srv/workspace" // stays writable
+	cmd.Dir = "/srv/workspace" // writable: listed in WritableDirs
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 

@@ -75,7 +75,7 @@ print("own loopback: connected")
 func TestReadOnlyFSKeepsWritesInTheWorkspace(t *testing.T) {
 	t.Parallel()
 	work, extra, other := t.TempDir(), t.TempDir(), t.TempDir()
-	p := &Policy{ReadOnlyFS: true, WritableDirs: []string{extra}}
+	p := &Policy{ReadOnlyFS: true, WritableDirs: []string{work, extra}}
 	requireAvailable(t, p)
 	tok := token(t)
 	code := `

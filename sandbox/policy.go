@@ -44,9 +44,10 @@ type Policy struct {
 	// host's loopback (its listeners, its abstract UNIX sockets) reachable.
 	NoNetwork bool `json:"no_network,omitempty"`
 	// ReadOnlyFS makes the whole file system read-only for the tree, in a
-	// private mount namespace, except the command's working directory,
-	// WritableDirs, a private temporary directory (TMPDIR) and a private
-	// /dev/shm.
+	// private mount namespace, except WritableDirs, a private temporary
+	// directory (TMPDIR) and a private /dev/shm. The command's working
+	// directory is writable only if it is (inside) one of WritableDirs:
+	// list it there to let the run write to it.
 	ReadOnlyFS bool `json:"read_only_fs,omitempty"`
 	// WritableDirs are more directories that stay writable under
 	// ReadOnlyFS (absolute paths of existing directories; symlinks are

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/pyexec-mcp/pyexec/internal/proc"
-	"github.com/pyexec-mcp/pyexec/sandbox"
 )
 
 // ErrNotFound is returned by Find when no uv binary is found.
@@ -108,13 +107,33 @@ type Cmd struct {
 	Dir   string   // working directory; "" is the caller's
 	Stdin string
 	Grace time.Duration // SIGTERM → SIGKILL when ctx ends; 0 is proc's default
-	// Sandbox, if it asks for anything, confines uv and everything it
-	// starts (build backends above all) as package sandbox confines a
-	// script; Python is the interpreter that runs the sandbox's wrapper and
-	// TempDir holds its private temporary directory.
-	Sandbox *sandbox.Policy
-	Python  string
-	TempDir string
+	// Confine, if set, confines uv and everything it starts (build
+	// backends above all) before it starts: package sandbox's Prepare, in
+	// practice (uvcmd does not import sandbox, whose tests need uv).
+	Confine func(ctx context.Context, cmd *exec.Cmd) (Confinement, error)
+}
+
+// Confinement is a confined command's handle (a *sandbox.Box): Kill ends
+// what left the process group, Close releases it, SetupErr and Verdict
+// say why a run failed.
+type Confinement interface {
+	Kill() error
+	Close() error
+	SetupErr() error
+	Verdict(exitCode int) string
+}
+
+// ConfinedEnvNames are the variables of env a confined uv must keep
+// whatever the allow-list says: PATH and uv's own settings.
+func ConfinedEnvNames(env []string) []string {
+	var names []string
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "UV_") || name == "PATH" {
+			names = append(names, name)
+		}
+	}
+	return names
 }
 
 // Run runs c in its own process group, bounded by ctx (which stops the whole
@@ -129,17 +148,10 @@ func Run(ctx context.Context, c Cmd) (stdout, stderr string, err error) {
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	cmd.WaitDelay = time.Second // an orphan holding the pipes must not hang Wait
-	var box *sandbox.Box
-	if c.Sandbox.Enabled() {
-		var names []string
-		for _, kv := range c.Env {
-			name, _, _ := strings.Cut(kv, "=")
-			if strings.HasPrefix(name, "UV_") || name == "PATH" {
-				names = append(names, name) // uv's settings pass the allow-list
-			}
-		}
+	var box Confinement
+	if c.Confine != nil {
 		var err error
-		box, err = sandbox.Prepare(ctx, cmd, c.Sandbox, &sandbox.Options{Python: c.Python, ExplicitEnv: names, TempDir: c.TempDir})
+		box, err = c.Confine(ctx, cmd)
 		if err != nil {
 			return "", "", fmt.Errorf("confine %s: %w", c.UV, err)
 		}
