@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/pyexec-mcp/pyexec/executor"
@@ -127,6 +128,9 @@ type config struct {
 	log                              *slog.Logger
 	sandbox                          sandbox.Policy
 	maxOutput                        int64
+	// writable is where a run under read_only_fs may write besides its
+	// private directories: the server's WritableDirs and the workspace.
+	writable []string
 }
 
 func (o *Options) config() (config, error) {
@@ -160,6 +164,14 @@ func (o *Options) config() (config, error) {
 	}
 	if o.Sandbox != nil {
 		c.sandbox = *o.Sandbox
+		c.sandbox.WritableDirs = slices.Clone(o.Sandbox.WritableDirs)
+	}
+	c.writable = slices.Clone(c.sandbox.WritableDirs)
+	if o.Workspace != nil {
+		c.writable = append(c.writable, o.Workspace.Dir())
+	}
+	if err := dataDirProtected(c.dataDir, c.writable); err != nil {
+		return c, err
 	}
 	if o.MaxOutputBytes < 0 {
 		return c, fmt.Errorf("%w: MaxOutputBytes must not be negative", ErrInvalidOptions)
@@ -180,6 +192,33 @@ func (o *Options) config() (config, error) {
 		}
 	}
 	return c, nil
+}
+
+// dataDirProtected refuses a writable directory that holds the data
+// directory: job records, logs, environments and autosaved scripts must
+// never be writable from a confined run (issue 10). The workspace may lie
+// inside the data directory (the example server's default), not around it.
+func dataDirProtected(dataDir string, writable []string) error {
+	data, err := filepath.Abs(dataDir)
+	if err != nil {
+		return fmt.Errorf("%w: DataDir %q: %v", ErrInvalidOptions, dataDir, err)
+	}
+	if r, err := filepath.EvalSymlinks(data); err == nil {
+		data = r
+	}
+	for _, w := range writable {
+		abs, err := filepath.Abs(w)
+		if err != nil {
+			continue // sandbox reports it when a run starts
+		}
+		if r, err := filepath.EvalSymlinks(abs); err == nil {
+			abs = r
+		}
+		if rel, err := filepath.Rel(abs, data); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return fmt.Errorf("%w: writable directory %q contains the data directory %q (job records, logs, environments): a confined run could change them; list a directory beside it, or move the data directory (DataDir)", ErrInvalidOptions, w, dataDir)
+		}
+	}
+	return nil
 }
 
 func (c *config) has(g Group) bool { return slices.Contains(c.groups, g) }

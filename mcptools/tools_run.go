@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -122,6 +123,11 @@ func (t *Toolset) limits(in *limitArgs) (*sandbox.Policy, int64, error) {
 	if !p.Enabled() {
 		return nil, maxOutput, nil
 	}
+	if p.ReadOnlyFS {
+		// The server decides where a run may write, not the call's
+		// directory: one outside these is a read-only working directory.
+		p.WritableDirs = slices.Clone(t.cfg.writable)
+	}
 	return &p, maxOutput, nil
 }
 
@@ -130,6 +136,9 @@ func (t *Toolset) limits(in *limitArgs) (*sandbox.Policy, int64, error) {
 // refuse bad input now, not in its job's error later.
 func (t *Toolset) validate(ctx context.Context, spec *runSpec) error {
 	if err := t.exec.Validate(ctx, &spec.req); err != nil {
+		if ae := refusedInstall(err); ae != nil {
+			return ae
+		}
 		var re *executor.RequestError
 		if errors.As(err, &re) && re.Arg != "" {
 			return argError(re.Arg, "%s", re.Reason)
@@ -232,6 +241,9 @@ func toolError(err error) error {
 	for _, p := range []string{executor.ErrInvalidRequest.Error() + ": ", "executor: "} {
 		msg = strings.TrimPrefix(msg, p)
 	}
+	if ae := refusedInstall(err); ae != nil {
+		return ae
+	}
 	switch {
 	case errors.Is(err, executor.ErrPythonNotFound):
 		return &ArgumentError{Argument: "python_version", Message: msg}
@@ -241,6 +253,30 @@ func toolError(err error) error {
 		return errors.New(msg)
 	}
 	return err
+}
+
+// refusedInstall is the argument error of a requirement a confined install
+// does not take, naming the requirement, the rule and the server setting
+// that lifts it; nil when err is no such refusal.
+func refusedInstall(err error) error {
+	var re *executor.RefusedError
+	if !errors.As(err, &re) {
+		return nil
+	}
+	return &ArgumentError{Argument: "dependencies", Message: refusalMessage(re)}
+}
+
+// refusalMessage renders a refused install with the example servers' flag
+// for the Go option that lifts the rule.
+func refusalMessage(re *executor.RefusedError) string {
+	flag := map[string]string{
+		"AllowDirectReferences": "the server setting --allow-direct-references (executor.Options.AllowDirectReferences)",
+		"AllowSourceBuilds":     "the server setting --allow-source-builds (executor.Options.AllowSourceBuilds)",
+	}[re.Option]
+	if flag == "" {
+		return re.Error()
+	}
+	return strings.Replace(re.Error(), re.Option, flag, 1)
 }
 
 // runResult builds the common result of a finished (or cancelled) run.

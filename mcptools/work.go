@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 
 	"github.com/pyexec-mcp/pyexec/executor"
@@ -100,6 +101,13 @@ func (t *Toolset) runScript(ctx context.Context, id string, spec *runSpec, live 
 	}
 	req := spec.req
 	req.ExtraEnv = map[string]string{ProgressFileEnv: pf}
+	if req.Sandbox != nil && req.Sandbox.ReadOnlyFS {
+		// The script writes its progress here: the one place outside
+		// the workspace it needs to.
+		pol := *req.Sandbox
+		pol.WritableDirs = append(slices.Clone(pol.WritableDirs), tmp)
+		req.Sandbox = &pol
+	}
 	var stdout, stderr io.Writer = live.writer("stdout"), live.writer("stderr")
 	if spec.stream {
 		var closeLogs func()

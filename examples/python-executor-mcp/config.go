@@ -48,6 +48,10 @@ type config struct {
 
 	sandbox   sandbox.Policy
 	maxOutput int64
+	// allowDirectRefs and allowBuilds lift the rules of confined installs
+	// (executor.Options.AllowDirectReferences, AllowSourceBuilds).
+	allowDirectRefs bool
+	allowBuilds     bool
 }
 
 // envOr returns the environment variable's value, or def.
@@ -102,7 +106,11 @@ func parseConfig(name string, args []string, stderr io.Writer) (*config, *flag.F
 	fs.StringVar(&fileMB, "max-file-mb", envOr("PYEXEC_MAX_FILE_MB", ""), "largest file a script may write, in MiB (env PYEXEC_MAX_FILE_MB)")
 	fs.StringVar(&outMB, "max-output-mb", envOr("PYEXEC_MAX_OUTPUT_MB", ""), "stop a script once its output passes this many MiB (env PYEXEC_MAX_OUTPUT_MB)")
 	fs.BoolVar(&c.sandbox.NoNetwork, "no-network", envOr("PYEXEC_NO_NETWORK", "") == "1", "scripts run without network access (env PYEXEC_NO_NETWORK=1)")
-	fs.BoolVar(&c.sandbox.ReadOnlyFS, "read-only-fs", envOr("PYEXEC_READ_ONLY_FS", "") == "1", "scripts see a read-only file system but for their working directory and a private temp directory (env PYEXEC_READ_ONLY_FS=1)")
+	fs.BoolVar(&c.sandbox.ReadOnlyFS, "read-only-fs", envOr("PYEXEC_READ_ONLY_FS", "") == "1", "scripts see a read-only file system but for the workspace, -writable-dirs and a private temp directory; a directory outside them is a read-only working directory (env PYEXEC_READ_ONLY_FS=1)")
+	var writable string
+	fs.StringVar(&writable, "writable-dirs", envOr("PYEXEC_WRITABLE_DIRS", ""), "with -read-only-fs, more directories scripts may write to, comma-separated absolute paths; none may contain the data directory (env PYEXEC_WRITABLE_DIRS)")
+	fs.BoolVar(&c.allowDirectRefs, "allow-direct-references", envOr("PYEXEC_ALLOW_DIRECT_REFERENCES", "") == "1", "with any sandbox switch on, still install requirements given as URLs, paths or VCS addresses (env PYEXEC_ALLOW_DIRECT_REFERENCES=1; docs/isolation.md)")
+	fs.BoolVar(&c.allowBuilds, "allow-source-builds", envOr("PYEXEC_ALLOW_SOURCE_BUILDS", "") == "1", "with any sandbox switch on, still build source distributions, inside the run's sandbox (env PYEXEC_ALLOW_SOURCE_BUILDS=1; docs/isolation.md)")
 	fs.BoolVar(&c.sandbox.PIDNamespace, "pid-namespace", envOr("PYEXEC_PID_NAMESPACE", "") == "1", "scripts run in their own PID namespace (env PYEXEC_PID_NAMESPACE=1)")
 	fs.StringVar(&envAllow, "env-allow-list", envOr("PYEXEC_ENV_ALLOW_LIST", ""), "scripts see only these server environment variables, comma-separated, or \"default\" for a safe set (PATH, HOME, LANG, …); env_vars of a call always pass (env PYEXEC_ENV_ALLOW_LIST)")
 	if err := fs.Parse(args); err != nil {
@@ -124,6 +132,7 @@ func parseConfig(name string, args []string, stderr io.Writer) (*config, *flag.F
 	file, errs = atoiInto(fileMB, "max-file-mb", errs)
 	out, errs = atoiInto(outMB, "max-output-mb", errs)
 	c.sandbox.MemoryBytes, c.sandbox.MaxFileBytes, c.maxOutput = int64(mem)<<20, int64(file)<<20, int64(out)<<20
+	c.sandbox.WritableDirs = splitList(writable)
 	switch envAllow {
 	case "":
 	case "default":

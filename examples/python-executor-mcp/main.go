@@ -105,7 +105,8 @@ func (s *server) Close() error {
 
 // newServer builds the MCP server from cfg.
 func newServer(ctx context.Context, cfg *config, log *slog.Logger) (*server, error) {
-	ex, err := executor.New(&executor.Options{Python: cfg.python, UV: cfg.uv, DataDir: cfg.dataDir})
+	ex, err := executor.New(&executor.Options{Python: cfg.python, UV: cfg.uv, DataDir: cfg.dataDir,
+		AllowDirectReferences: cfg.allowDirectRefs, AllowSourceBuilds: cfg.allowBuilds})
 	if err != nil {
 		return nil, err
 	}
