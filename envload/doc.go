@@ -37,6 +37,29 @@
 // touching the process environment. [Parse] and [ParseFile] see only the file.
 // Vars are not expanded and are not visible to the file: they are literal.
 //
+// # Which files
+//
+// A server reads the files its callers name (env_file, through the MCP
+// tools), so [ParseFile] and [Build] read only what can be an env file and
+// refuse the rest before reading a byte, with an error wrapping
+// [ErrFileNotRegular] or [ErrFileTooLarge] (both also [ErrFileUnreadable]):
+//
+//   - only a regular file: a FIFO would hang the call (and hold an OS thread)
+//     until a writer comes, a device such as /dev/zero never ends, a socket
+//     or directory is no file. The file is opened without blocking
+//     (O_NONBLOCK, O_NOCTTY, O_CLOEXEC) and the opened descriptor is
+//     checked, not the path, so a path swapped after the check cannot
+//     slip in something else;
+//   - nothing under /proc, /dev or /sys, as written or after resolving
+//     symlinks, and (on Linux) nothing on procfs, sysfs and the like wherever
+//     mounted: their "regular files" are kernel interfaces, and
+//     /proc/self/fd/0 or /proc/self/environ would hand a caller the server's
+//     MCP input or its secrets;
+//   - not the process's own standard input, which may be the server's MCP
+//     transport;
+//   - at most [MaxFileBytes] (1 MiB): checked before reading and again while
+//     reading, for a file that grows.
+//
 // # Errors
 //
 // Every error wraps one of the sentinels in errors.go and names the input at

@@ -18,6 +18,7 @@ type Options struct {
 	// but with $KEY references also seeing Base. Empty means no file. A
 	// relative path is opened relative to the process's working directory;
 	// join it with the job's directory first if that is what is meant.
+	// The file must pass the rules of [ParseFile] (a small regular file).
 	File string
 
 	// Vars override Base and File. Values are literal (no expansion).

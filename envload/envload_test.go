@@ -144,7 +144,7 @@ func TestErrors(t *testing.T) {
 	}{
 		{"missing file", &Options{Base: []string{}, File: filepath.Join(dir, "nope.env")}, ErrFileNotFound,
 			`env file "` + filepath.Join(dir, "nope.env") + `" does not exist`},
-		{"directory as file", &Options{Base: []string{}, File: dir}, ErrFileUnreadable, `env file "` + dir + `" cannot be read`},
+		{"directory as file", &Options{Base: []string{}, File: dir}, ErrFileNotRegular, `env file "` + dir + `" is a directory, not a regular file`},
 		{"bad char in name", &Options{Base: []string{}, File: writeEnv(t, "A=1\n# c\nMY-KEY=2\n")}, ErrSyntax,
 			`line 3: unexpected "-" in a variable name`},
 		{"line without equals", &Options{Base: []string{}, File: writeEnv(t, "A=1\nJUSTANAME\nB=2\n")}, ErrSyntax,

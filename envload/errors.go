@@ -7,8 +7,23 @@ var (
 	ErrFileNotFound = errors.New("envload: env file not found")
 
 	// ErrFileUnreadable is returned when the .env file exists but cannot be
-	// read (permissions, a directory, an I/O error) or a reader fails.
+	// read (permissions, an I/O error) or a reader fails. Errors wrapping
+	// [ErrFileNotRegular] or [ErrFileTooLarge] wrap it too, so a caller
+	// that only asks "is the file at fault?" need not know the finer kinds.
 	ErrFileUnreadable = errors.New("envload: env file unreadable")
+
+	// ErrFileNotRegular is returned when the path leads to something other
+	// than a regular file: a directory, FIFO, socket or device; a path under
+	// /proc, /dev or /sys (before or after resolving symlinks) or a file on
+	// a kernel file system such as procfs; or the process's own standard
+	// input. The message names the file and the rule. It also matches
+	// [ErrFileUnreadable].
+	ErrFileNotRegular error = &kindError{"envload: env file is not a regular file", ErrFileUnreadable}
+
+	// ErrFileTooLarge is returned when the .env file, or a reader given to
+	// [Parse], holds more than [MaxFileBytes]. It also matches
+	// [ErrFileUnreadable].
+	ErrFileTooLarge error = &kindError{"envload: env file too large", ErrFileUnreadable}
 
 	// ErrSyntax is returned when the .env file is not valid .env syntax. The
 	// message names the file and the line.
@@ -48,3 +63,14 @@ func (e *inputError) Unwrap() []error {
 func newError(sentinel, cause error, msg string) error {
 	return &inputError{sentinel: sentinel, cause: cause, msg: msg}
 }
+
+// kindError is a sentinel that is a finer kind of another: errors.Is(err,
+// parent) holds for every error that wraps it, at every place it is used.
+type kindError struct {
+	msg    string
+	parent error
+}
+
+func (e *kindError) Error() string { return e.msg }
+
+func (e *kindError) Unwrap() error { return e.parent }

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-var sentinels = []error{ErrFileNotFound, ErrFileUnreadable, ErrSyntax, ErrEmptyKey, ErrInvalidKey, ErrInvalidValue}
+var sentinels = []error{ErrFileNotFound, ErrFileUnreadable, ErrFileNotRegular, ErrFileTooLarge, ErrSyntax, ErrEmptyKey, ErrInvalidKey, ErrInvalidValue}
 
 func FuzzParseBuild(f *testing.F) {
 	for _, seed := range []string{

@@ -2,11 +2,8 @@ package envload
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"regexp"
 	"sort"
 	"strconv"
@@ -17,46 +14,30 @@ import (
 
 // Parse reads .env syntax from r and returns its variables. $KEY and ${KEY}
 // expand against the lines above only (see the package doc); use [Build] to
-// let the file see a base environment too.
+// let the file see a base environment too. It reads at most [MaxFileBytes]
+// (more is an error wrapping [ErrFileTooLarge]), as for a file.
 func Parse(r io.Reader) (map[string]string, error) {
-	src, err := io.ReadAll(r)
+	src, err := io.ReadAll(io.LimitReader(r, MaxFileBytes+1))
 	if err != nil {
 		return nil, newError(ErrFileUnreadable, err, fmt.Sprintf("cannot read env file: %v", err))
+	}
+	if len(src) > MaxFileBytes {
+		return nil, newError(ErrFileTooLarge, nil,
+			fmt.Sprintf("env file is more than %s; env files are limited to %s", mib(MaxFileBytes), mib(MaxFileBytes)))
 	}
 	return parse(src, "", nil)
 }
 
 // ParseFile reads the .env file at path and returns its variables, as
-// [Parse] does.
+// [Parse] does. The file must be a regular file of at most [MaxFileBytes]
+// outside /proc, /dev and /sys, and not the process's standard input (see
+// "Which files" in the package doc).
 func ParseFile(path string) (map[string]string, error) {
 	src, err := readFile(path)
 	if err != nil {
 		return nil, err
 	}
 	return parse(src, path, nil)
-}
-
-func readFile(path string) ([]byte, error) {
-	src, err := os.ReadFile(path)
-	switch {
-	case err == nil:
-		return src, nil
-	case errors.Is(err, fs.ErrNotExist):
-		return nil, newError(ErrFileNotFound, err,
-			fmt.Sprintf("env file %q does not exist; check the path or omit env_file", path))
-	default:
-		return nil, newError(ErrFileUnreadable, err,
-			fmt.Sprintf("env file %q cannot be read: %v; it must be a readable regular file", path, unwrapPathError(err)))
-	}
-}
-
-// unwrapPathError drops the "open /path:" prefix that the message already has.
-func unwrapPathError(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // parse parses src (named name in messages, "" for a reader) and expands
