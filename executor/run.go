@@ -359,8 +359,12 @@ func (e *Executor) spawn(ctx context.Context, req *Request, argv, env []string, 
 	}
 	res.PID = p.PID
 	if req.OnStart != nil {
-		req.OnStart(StartInfo{PID: p.PID, StartTime: p.StartTime, Strategy: res.Strategy,
-			PythonVersion: res.PythonVersion, ResolvedDependencies: res.ResolvedDependencies})
+		si := StartInfo{PID: p.PID, StartTime: p.StartTime, Strategy: res.Strategy,
+			PythonVersion: res.PythonVersion, ResolvedDependencies: res.ResolvedDependencies}
+		if box != nil {
+			si.Cgroups, si.PIDNamespace = box.CgroupDirs(), box.PIDNamespace()
+		}
+		req.OnStart(si)
 	}
 	var sampler *bench.Sampler
 	if req.SampleInterval > 0 {

@@ -114,6 +114,23 @@ func (b *Box) Enabled() bool { return b.enabled }
 // payload's TMPDIR), removed by Close; "" otherwise.
 func (b *Box) TempDir() string { return b.tmp }
 
+// CgroupDirs lists the run's cgroup directories (one per hierarchy; none
+// without MemoryBytes or MaxProcesses), so that what a run ran in can be
+// recorded: a process that outlives the server which started it can then be
+// found, and killed, through them (package jobstore does). They exist until
+// Close.
+func (b *Box) CgroupDirs() []string {
+	if b.cg == nil {
+		return nil
+	}
+	return b.cg.paths()
+}
+
+// PIDNamespace reports whether the run has a PID namespace of its own: then
+// killing the started process (the wrapper) kills every process of the run,
+// as the namespace's init dies with it (see the package documentation).
+func (b *Box) PIDNamespace() bool { return b.enabled && b.policy.PIDNamespace }
+
 // SetupErr returns a [*SetupError] if the wrapper reported that it could
 // not confine the run (the command then exited with ExitSetupFailed and
 // the payload never started), else nil. Call it after the command was

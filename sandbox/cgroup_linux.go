@@ -1,20 +1,14 @@
 package sandbox
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
-	"time"
-)
 
-// killTimeout bounds how long Kill and Close wait for a cgroup to empty.
-const killTimeout = 5 * time.Second
+	"github.com/pyexec-mcp/pyexec/internal/cgroup"
+)
 
 // cgroupDir is one cgroup created for a run: one in the unified hierarchy
 // for every controller it has, else one per v1 hierarchy.
@@ -41,7 +35,9 @@ func (h *host) newCgroups(p *Policy) (*cgroupSet, error) {
 	if p.MaxProcesses > 0 {
 		want = append(want, "pids")
 	}
-	name, err := cgroupName()
+	// Named after this server (pid and start time) so that a server
+	// starting after it died can sweep what it left (SweepCgroups).
+	name, err := cgroup.NewName()
 	if err != nil {
 		return nil, err
 	}
@@ -94,16 +90,6 @@ func controllerSwitch(c string) string {
 		return switchMemory
 	}
 	return switchProcesses
-}
-
-// cgroupName is unique per run: the server's pid (so that an operator can
-// tell whose leftovers these are) and 64 random bits.
-func cgroupName() (string, error) {
-	var b [8]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", fmt.Errorf("sandbox: cgroup name: %w", err)
-	}
-	return "pyexec-" + strconv.Itoa(os.Getpid()) + "-" + hex.EncodeToString(b[:]), nil
 }
 
 func (s *cgroupSet) setLimits(p *Policy) error {
@@ -171,91 +157,22 @@ func (s *cgroupSet) stats() stats {
 	return st
 }
 
-// kill sends SIGKILL to every process in the run's cgroups until none is
-// left that was not already killed (a dying process may linger as a
-// zombie until its parent reaps it). cgroup.kill (v2, Linux 5.14) does it
-// in one step; otherwise the member list is walked again until it holds
-// nothing new, which ends because every pass kills what forked since the
-// last one and the pids limit, when set, bounds them.
-func (s *cgroupSet) kill() error {
-	for _, d := range s.dirs {
-		if d.v2 {
-			if err := writeFile(filepath.Join(d.dir, "cgroup.kill"), "1"); err == nil {
-				continue
-			}
-		}
-		if err := killMembers(d.dir); err != nil {
-			return err
-		}
+// paths lists the run's cgroup directories.
+func (s *cgroupSet) paths() []string {
+	out := make([]string, len(s.dirs))
+	for i, d := range s.dirs {
+		out[i] = d.dir
 	}
-	return nil
+	return out
 }
 
-func killMembers(dir string) error {
-	killed := map[int]bool{}
-	deadline := time.Now().Add(killTimeout)
-	for wait := time.Millisecond; ; wait = min(2*wait, 50*time.Millisecond) {
-		pids, err := members(dir)
-		if err != nil {
-			return err
-		}
-		fresh := 0
-		for _, pid := range pids {
-			if !killed[pid] {
-				fresh++
-				killed[pid] = true
-				_ = syscall.Kill(pid, syscall.SIGKILL) // ESRCH: gone already
-			}
-		}
-		if fresh == 0 {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("sandbox: processes in %s still forking after %v of SIGKILL", dir, killTimeout)
-		}
-		time.Sleep(wait) // library back-off between passes, not a test wait
-	}
-}
-
-func members(dir string) ([]int, error) {
-	b, err := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, nil
-		}
-		return nil, fmt.Errorf("sandbox: list cgroup members: %w", err)
-	}
-	var out []int
-	for _, f := range strings.Fields(string(b)) {
-		if pid, err := strconv.Atoi(f); err == nil && pid > 0 {
-			out = append(out, pid)
-		}
-	}
-	return out, nil
-}
+// kill sends SIGKILL to every process in the run's cgroups, setsid or not,
+// until none is left that was not already killed (cgroup.Kill).
+func (s *cgroupSet) kill() error { return cgroup.Kill(s.paths()...) }
 
 // remove kills what is left and removes the cgroups, waiting (bounded) for
-// the kernel to let go of exiting members: rmdir fails with EBUSY until
-// the last one is gone.
-func (s *cgroupSet) remove() error {
-	var errs []error
-	for _, d := range s.dirs {
-		deadline := time.Now().Add(killTimeout)
-		for wait := time.Millisecond; ; wait = min(2*wait, 50*time.Millisecond) {
-			err := syscall.Rmdir(d.dir)
-			if err == nil || errors.Is(err, syscall.ENOENT) {
-				break
-			}
-			if !errors.Is(err, syscall.EBUSY) || time.Now().After(deadline) {
-				errs = append(errs, fmt.Errorf("sandbox: remove cgroup %s: %w", d.dir, err))
-				break
-			}
-			_ = killMembers(d.dir)
-			time.Sleep(wait)
-		}
-	}
-	return errors.Join(errs...)
-}
+// the kernel to let go of exiting members (cgroup.Remove).
+func (s *cgroupSet) remove() error { return cgroup.Remove(s.paths()...) }
 
 func writeFile(path, value string) error {
 	f, err := os.OpenFile(path, os.O_WRONLY, 0)

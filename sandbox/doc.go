@@ -38,7 +38,11 @@
 //     (MemoryBytes: memory.max or memory.limit_in_bytes, with swap at the
 //     same limit; MaxProcesses: pids.max). Prepare created them under the
 //     server's own cgroup, in cgroup v2 when it has the controller, else
-//     in the v1 hierarchy that has it; Close removes them.
+//     in the v1 hierarchy that has it; Close removes them. They are named
+//     pyexec-<server pid>-<its start time>-<random>: [Box.CgroupDirs]
+//     lets a job record hold them, so that another server can kill the
+//     run through them after a crash, and [SweepCgroups], which a server
+//     runs at start, removes those that dead servers left.
 //  2. setrlimit: RLIMIT_CPU (soft CPUSeconds, hard one more),
 //     RLIMIT_FSIZE (MaxFileBytes), RLIMIT_CORE 0 (no core files in the
 //     workspace).
