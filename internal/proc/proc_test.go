@@ -63,14 +63,24 @@ func TestStopEndsTheGroup(t *testing.T) {
 func TestWaitKillsLeftoversAfterTheLeaderExits(t *testing.T) {
 	t.Parallel()
 	cmd := exec.Command("/bin/sh", "-c", "sleep 300 & echo $!")
-	pipe, err := cmd.StdoutPipe()
+	// An *os.File of our own, not cmd.StdoutPipe: proc.Start waits for the
+	// leader at once, and Wait closes a StdoutPipe, which may happen
+	// before this test reads it (os/exec: reading it after Wait is wrong).
+	r, w, err := os.Pipe()
 	require.NoError(t, err)
-	cmd.WaitDelay = 100 * time.Millisecond // the orphan keeps the pipe open
+	defer r.Close()
+	cmd.Stdout = w
 	p, err := proc.Start(cmd, time.Second)
+	w.Close()
 	require.NoError(t, err)
+	var line []byte
 	buf := make([]byte, 32)
-	n, _ := pipe.Read(buf)
-	child, err := strconv.Atoi(strings.TrimSpace(string(buf[:n])))
+	for !strings.Contains(string(line), "\n") {
+		n, err := r.Read(buf)
+		require.NoError(t, err, "the shell printed %q", line)
+		line = append(line, buf[:n]...)
+	}
+	child, err := strconv.Atoi(strings.TrimSpace(string(line)))
 	require.NoError(t, err)
 	_ = p.Wait(context.Background()) // the shell exits at once
 	testenv.RequireGone(t, child)
