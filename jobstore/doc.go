@@ -79,10 +79,11 @@
 //
 // Each job records its owner (the creating server's pid, process start time
 // and kernel boot id) and, once SetProcess is called, its process (pid,
-// process group, start time, boot id). Open runs Recover: a pending or
-// running job whose owner is dead (no such pid, a zombie, a different start
-// time, or a different boot) is failed with OwnerDiedMessage after what is
-// left of its process group is killed. Jobs of live owners are not touched.
+// process group, start time, boot id, and the cgroups and PID namespace of a
+// sandboxed run). Open runs Recover: a pending or running job whose owner is
+// dead (no such pid, a zombie, a different start time, or a different boot)
+// is failed with OwnerDiedMessage after every process of it that is left is
+// killed and its cgroups are removed. Jobs of live owners are not touched.
 // Start times are field 22 of /proc/<pid>/stat (clock ticks since boot), so a
 // pid reused by an unrelated process is never taken for the owner.
 //
@@ -104,8 +105,21 @@
 //
 // A job whose start time is unknown (0), or that runs without a group of its
 // own, is killed only as a single verified pid, and never if it is this
-// process or its group. Processes that left the group (setsid) are out of
-// reach, as they are for the executor's own timeouts. Without /proc (non-Linux
+// process or its group.
+//
+// Processes that left the group (setsid) are reached through the job's
+// cgroups and PID namespace, when it has them. Every member of a recorded
+// cgroup gets SIGKILL (cgroup.kill on cgroup v2), repeatedly until none is
+// new. A cgroup's path names one run for as long as it exists (its name
+// carries 64 random bits), so it needs no start-time check; but a record is
+// a file on disk, so only a clean path below /sys/fs/cgroup, without
+// symbolic links, on a cgroup file system, named pyexec-<pid>-… after the
+// job's own owner, is ever acted on. Kill leaves the cgroups to their live
+// owner; Recover removes them, as their owner never will. A job in a PID
+// namespace is killed through the recorded process (after the start-time
+// check above): the namespace's init, and every process in it, dies with
+// it. Without either, setsid escapees are out of reach, as they are for the
+// executor's own timeouts. Without /proc (non-Linux
 // Unix) start times are unknown, liveness falls back to kill(pid, 0), and
 // nothing is ever killed. Pid namespaces are not handled: servers sharing a
 // data directory must share a pid namespace.

@@ -10,8 +10,9 @@ var (
 	// it never existed, was discarded, or was pruned.
 	ErrNotFound = errors.New("jobstore: job not found")
 
-	// ErrFinished is returned by FinishJob, SetRunning and SetProgress when the
-	// job is already completed, failed or cancelled; the record is left unchanged.
+	// ErrFinished is returned by FinishJob, SetRunning, SetProgress and
+	// SetProcess when the job is already completed, failed or cancelled; the
+	// record is left unchanged.
 	ErrFinished = errors.New("jobstore: job already finished")
 
 	// ErrInvalidID is returned for a job id that CreateJob cannot have made:

@@ -43,9 +43,10 @@ type Progress struct {
 	Message string  `json:"message"`
 }
 
-// Process identifies the process (group) that runs a job, so that any server
-// process can later find it and kill it without hitting an unrelated process
-// that reuses the pid.
+// Process identifies the process (group) that runs a job, and what else holds
+// its processes (cgroups, a PID namespace), so that any server process can
+// later find every process of the job and kill it without hitting an
+// unrelated process that reuses the pid.
 type Process struct {
 	// PID is the job's main process, normally also its group leader.
 	PID int `json:"pid"`
@@ -58,6 +59,16 @@ type Process struct {
 	// BootID is the kernel boot id when the process was recorded; a different
 	// boot id means the process is gone.
 	BootID string `json:"boot_id,omitempty"`
+	// Cgroups are the job's own cgroup directories (a sandboxed run with a
+	// memory or process limit: sandbox.Box.CgroupDirs), which hold every
+	// process of the job, including those that left its process group.
+	// Only pyexec run cgroups of the job's owner are ever acted on (see
+	// "Killing safely").
+	Cgroups []string `json:"cgroups,omitempty"`
+	// PIDNamespace means PID is the outside end of a PID namespace of the
+	// job's own (sandbox.Box.PIDNamespace): killing it kills the namespace
+	// and every process in it.
+	PIDNamespace bool `json:"pid_namespace,omitempty"`
 }
 
 // Owner identifies the server process that created a job. A pending or
@@ -103,6 +114,7 @@ func (j *Job) Clone() *Job {
 	}
 	if j.Process != nil {
 		p := *j.Process
+		p.Cgroups = slices.Clone(p.Cgroups)
 		c.Process = &p
 	}
 	return &c

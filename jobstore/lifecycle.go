@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"time"
 )
 
@@ -154,19 +155,31 @@ func (s *Store) FinishJob(ctx context.Context, id string, state string, result j
 	return err
 }
 
-// SetProcess records the process that runs job id: pid, its process group
-// pgid (0 if it has none of its own), and the pid's start time, read from
-// /proc now. Call it after the process is started and before it is waited
-// for, so that the pid cannot have been reused.
-func (s *Store) SetProcess(ctx context.Context, id string, pid, pgid int) error {
-	if pid <= 0 || pgid < 0 {
-		return fmt.Errorf("jobstore: invalid process pid %d pgid %d", pid, pgid)
+// SetProcess records p as the process that runs job id: its pid, its process
+// group (PGID; 0 if it has none of its own), and what else holds the job's
+// processes (Cgroups, PIDNamespace). The start time is p.StartTime, or, when
+// that is 0, read from /proc now; the boot id is the kernel's. Call it after
+// the process is started and before it is waited for, so that the pid cannot
+// have been reused.
+//
+// For a job already finished — cancelled by another process while this one
+// started it — SetProcess records nothing and returns ErrFinished: the caller
+// must then stop the process itself, as nobody else will.
+func (s *Store) SetProcess(ctx context.Context, id string, p Process) error {
+	if p.PID <= 0 || p.PGID < 0 {
+		return fmt.Errorf("jobstore: invalid process pid %d pgid %d", p.PID, p.PGID)
 	}
-	p := Process{PID: pid, PGID: pgid, BootID: s.bootID}
-	if info, err := readProc(pid); err == nil {
-		p.StartTime = info.start
+	p.BootID = s.bootID
+	p.Cgroups = slices.Clone(p.Cgroups)
+	if p.StartTime == 0 {
+		if info, err := readProc(p.PID); err == nil {
+			p.StartTime = info.start
+		}
 	}
 	_, err := s.mutate(ctx, id, false, func(j *Job) error {
+		if j.State.Final() {
+			return finished(id, j.State)
+		}
 		j.Process = &p
 		return nil
 	})

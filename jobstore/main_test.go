@@ -53,6 +53,8 @@ func runHelper(mode string) int {
 		err = helperOwner(ctx)
 	case "spawner":
 		err = helperSpawner()
+	case "sandboxowner":
+		err = helperSandboxOwner(ctx)
 	case "churn":
 		err = helperChurn(ctx)
 	default:
@@ -92,7 +94,7 @@ func helperOwner(ctx context.Context) error {
 	if err := s.SetRunning(ctx, id); err != nil {
 		return err
 	}
-	if err := s.SetProcess(ctx, id, child.Process.Pid, child.Process.Pid); err != nil {
+	if err := s.SetProcess(ctx, id, Process{PID: child.Process.Pid, PGID: child.Process.Pid}); err != nil {
 		return err
 	}
 	fmt.Printf("%s %d\n", id, child.Process.Pid)

@@ -5,17 +5,22 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/pyexec-mcp/pyexec/internal/cgroup"
 )
 
-// Kill sends SIGKILL to the recorded process group of job id (or to its
-// process, if it has no group of its own), from any process, after making
-// sure the group is still the job's: see "Killing safely" in the package
-// documentation. It returns nil when the signal was sent or when nothing of
-// the job is left to kill, and ErrNoProcess when no process was recorded.
-// Kill does not change the job's state; the caller records the cancel with
-// FinishJob.
+// Kill sends SIGKILL to every process of job id that its record lets it
+// find, from any process: every member of its cgroups, its PID namespace
+// (through the namespace's outside end), and its process group (or its
+// process, if it has no group of its own), each only after making sure it is
+// still the job's: see "Killing safely" in the package documentation. It
+// returns nil when the signals were sent or when nothing of the job is left
+// to kill, and ErrNoProcess when no process was recorded. Kill does not
+// change the job's state, and leaves the cgroups in place for their owner to
+// remove; the caller records the cancel with FinishJob.
 func (s *Store) Kill(ctx context.Context, id string) error {
 	j, err := s.Get(ctx, id)
 	if err != nil {
@@ -24,8 +29,58 @@ func (s *Store) Kill(ctx context.Context, id string) error {
 	if j.Process == nil {
 		return &jobError{msg: fmt.Sprintf("jobstore: job %q has no recorded process (it may not have started yet)", id), err: ErrNoProcess}
 	}
-	_, err = s.killProcess(*j.Process)
+	_, err = s.killJob(j)
 	return err
+}
+
+// killJob kills every process of j that it can show is j's (see Kill) and
+// returns the cgroup directories it acted on, for a caller that then removes
+// them.
+func (s *Store) killJob(j *Job) ([]string, error) {
+	p := *j.Process
+	if p.BootID != "" && s.bootID != "" && p.BootID != s.bootID {
+		return nil, nil // the machine rebooted since: all of it is gone, cgroups too
+	}
+	var errs []error
+	dirs := s.jobCgroups(j)
+	if err := cgroup.Kill(dirs...); err != nil {
+		errs = append(errs, fmt.Errorf("jobstore: job %s: %w", j.ID, err))
+	}
+	if p.PIDNamespace {
+		// The namespace's init dies with its outside end (PR_SET_PDEATHSIG),
+		// and every process in the namespace with the init.
+		if _, err := s.killOne(p); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if _, err := s.killProcess(p); err != nil {
+		errs = append(errs, err)
+	}
+	return dirs, errors.Join(errs...)
+}
+
+// jobCgroups returns the recorded cgroups of j that may be acted on: pyexec
+// run cgroups (cgroup.Validate) named after j's owner. A record is a file on
+// disk, so nothing else it names is touched. A cgroup that is gone (the run
+// ended and its owner removed it) is skipped quietly.
+func (s *Store) jobCgroups(j *Job) []string {
+	var out []string
+	for _, d := range j.Process.Cgroups {
+		err := cgroup.Validate(d)
+		if err == nil {
+			o, _ := cgroup.ParseName(filepath.Base(d))
+			if o.PID != j.Owner.PID || (o.StartTime != 0 && j.Owner.StartTime != 0 && o.StartTime != j.Owner.StartTime) {
+				err = fmt.Errorf("cgroup %s was not made by the job's owner (pid %d)", d, j.Owner.PID)
+			}
+		}
+		switch {
+		case err == nil:
+			out = append(out, d)
+		case !errors.Is(err, fs.ErrNotExist):
+			s.log.Warn("jobstore: not touching a recorded cgroup", "job", j.ID, "cgroup", d, "err", err)
+		}
+	}
+	return out
 }
 
 // killProcess kills p's group (or p alone when it has none) if it can show
@@ -37,14 +92,9 @@ func (s *Store) killProcess(p Process) (bool, error) {
 	case p.BootID != "" && s.bootID != "" && p.BootID != s.bootID:
 		return false, nil // the machine rebooted since: all of it is gone
 	}
-	self := syscall.Getpid()
 	if p.PGID <= 1 || p.PGID != p.PID || p.PGID == syscall.Getpgrp() {
 		// No group of its own (or, defensively, ours): the process alone.
-		info, err := readProc(p.PID)
-		if err != nil || info.dead() || info.start != p.StartTime || p.PID == self {
-			return false, nil
-		}
-		return signal(p.PID)
+		return s.killOne(p)
 	}
 	// The kernel keeps a group id allocated (never reused as a pid) while any
 	// process is in the group. So if the number is a live pid with another
@@ -74,6 +124,22 @@ func (s *Store) killProcess(p Process) (bool, error) {
 		}
 	}
 	return signal(-p.PGID)
+}
+
+// killOne kills p's process alone if it is still the recorded one (the
+// same start time), and never this process.
+func (s *Store) killOne(p Process) (bool, error) {
+	if !procSupported || p.StartTime == 0 || p.PID <= 1 || p.PID == syscall.Getpid() {
+		return false, nil
+	}
+	if p.BootID != "" && s.bootID != "" && p.BootID != s.bootID {
+		return false, nil
+	}
+	info, err := readProc(p.PID)
+	if err != nil || info.dead() || info.start != p.StartTime {
+		return false, nil
+	}
+	return signal(p.PID)
 }
 
 func signal(pid int) (bool, error) {
@@ -117,8 +183,8 @@ func (s *Store) ownerAlive(o Owner) bool {
 }
 
 // Recover fails every pending or running job whose owner process is dead,
-// with the error OwnerDiedMessage, after killing what is left of its process
-// group. Jobs of live owners are not touched. Open runs it; a long-lived
+// with the error OwnerDiedMessage, after killing every process of it that is
+// left (see Kill) and removing its cgroups. Jobs of live owners are not touched. Open runs it; a long-lived
 // server may run it again (say, when listing jobs) to notice servers that
 // died since. It returns the number of jobs it failed.
 func (s *Store) Recover(ctx context.Context) (int, error) {
@@ -171,11 +237,14 @@ func (s *Store) recoverJob(ctx context.Context, id string) (bool, error) {
 		return false, nil
 	}
 	// Kill before recording the failure, so a failed job never has a
-	// process still running.
+	// process still running; its owner is gone, so its cgroups are
+	// removed here too, or nobody would.
 	var kerr error
 	if j.Process != nil {
-		if _, kerr = s.killProcess(*j.Process); kerr != nil {
-			kerr = fmt.Errorf("jobstore: job %s: %w", id, kerr)
+		var dirs []string
+		dirs, kerr = s.killJob(j)
+		if err := cgroup.Remove(dirs...); err != nil {
+			kerr = errors.Join(kerr, fmt.Errorf("jobstore: job %s: %w", id, err))
 		}
 	}
 	j.State = StateFailed

@@ -36,7 +36,7 @@ func TestKillProcessGroup(t *testing.T) {
 	require.ErrorIs(t, s.Kill(ctx, id), ErrNoProcess)
 
 	pid := startSleeper(t)
-	require.NoError(t, s.SetProcess(ctx, id, pid, pid))
+	require.NoError(t, s.SetProcess(ctx, id, Process{PID: pid, PGID: pid}))
 	j, err := s.Get(ctx, id)
 	require.NoError(t, err)
 	info, err := readProc(pid)
@@ -65,7 +65,7 @@ func TestKillRefusesAReusedPID(t *testing.T) {
 			id, err := s.CreateJob(ctx, "k", "")
 			require.NoError(t, err)
 			pid := startSleeper(t)
-			require.NoError(t, s.SetProcess(ctx, id, pid, pid))
+			require.NoError(t, s.SetProcess(ctx, id, Process{PID: pid, PGID: pid}))
 			_, err = s.Update(ctx, id, func(j *Job) error { tc.tamper(j.Process); return nil })
 			require.NoError(t, err)
 			require.NoError(t, s.Kill(ctx, id))
@@ -83,9 +83,9 @@ func TestKillNeverHitsOwnGroup(t *testing.T) {
 	id, err := s.CreateJob(ctx, "k", "")
 	require.NoError(t, err)
 	// Recorded as if this test process were the job's own process.
-	require.NoError(t, s.SetProcess(ctx, id, os.Getpid(), syscall.Getpgrp()))
+	require.NoError(t, s.SetProcess(ctx, id, Process{PID: os.Getpid(), PGID: syscall.Getpgrp()}))
 	require.NoError(t, s.Kill(ctx, id))
-	require.NoError(t, s.SetProcess(ctx, id, os.Getpid(), 0))
+	require.NoError(t, s.SetProcess(ctx, id, Process{PID: os.Getpid(), PGID: 0}))
 	require.NoError(t, s.Kill(ctx, id))
 	// Still here.
 }
@@ -106,7 +106,7 @@ func TestKillOrphanedMembers(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
 	leader := cmd.Process.Pid
-	require.NoError(t, s.SetProcess(ctx, id, leader, leader))
+	require.NoError(t, s.SetProcess(ctx, id, Process{PID: leader, PGID: leader}))
 	line, err := bufio.NewReader(out).ReadString('\n')
 	require.NoError(t, err)
 	orphan, err := strconv.Atoi(strings.TrimSpace(line))

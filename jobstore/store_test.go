@@ -113,7 +113,7 @@ func TestInvalidID(t *testing.T) {
 		"FinishJob":   func(id string) error { return s.FinishJob(ctx, id, "completed", nil, "") },
 		"DiscardJob":  func(id string) error { return s.DiscardJob(ctx, id) },
 		"Update":      func(id string) error { _, err := s.Update(ctx, id, func(*Job) error { return nil }); return err },
-		"SetProcess":  func(id string) error { return s.SetProcess(ctx, id, 1, 1) },
+		"SetProcess":  func(id string) error { return s.SetProcess(ctx, id, Process{PID: 1, PGID: 1}) },
 		"SetExitCode": func(id string) error { return s.SetExitCode(ctx, id, 1) },
 		"Kill":        func(id string) error { return s.Kill(ctx, id) },
 		"AppendLog":   func(id string) error { return s.AppendLog(ctx, id, Stdout, []byte("x")) },

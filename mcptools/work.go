@@ -121,15 +121,16 @@ func (t *Toolset) runScript(ctx context.Context, id string, spec *runSpec, live 
 		defer close(spec.ended)
 	}
 	req.OnStart = func(si executor.StartInfo) {
-		pid := si.PID
-		t.log.Info("mcptools: job started", "job_id", id, "tool", spec.tool, "label", spec.label, "pid", pid)
+		t.log.Info("mcptools: job started", "job_id", id, "tool", spec.tool, "label", spec.label, "pid", si.PID)
 		if spec.started != nil {
 			spec.started <- si // buffer 1, sent once
 		}
 		// Recorded off the child's path: a durable write must not delay
-		// the drain of its output. The child leads its own group (pgid = pid).
+		// the drain of its output. The child leads its own group (pgid =
+		// pid); its cgroups and PID namespace hold what leaves the group.
+		p := jobstore.Process{PID: si.PID, PGID: si.PID, StartTime: si.StartTime, Cgroups: si.Cgroups, PIDNamespace: si.PIDNamespace}
 		wg.Go(func() {
-			if err := t.store.SetProcess(sctx, id, pid, pid); err != nil {
+			if err := t.store.SetProcess(sctx, id, p); err != nil {
 				t.log.Warn("mcptools: recording the job's process", "job_id", id, "err", err)
 			}
 		})
