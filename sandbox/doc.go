@@ -133,9 +133,12 @@
 // PIDNamespace hides the server and every other process (/proc shows the
 // run's own), so the run cannot signal or inspect them, and it makes the
 // end of the run final: a grandchild that called setsid or daemonised is
-// killed with the namespace on timeout, cancellation, or normal exit. Its
-// init is a Python process: pid 1 ignores signals it has no handler for,
-// so the payload, not the init, receives the group's SIGTERM.
+// killed with the namespace on timeout, cancellation, or normal exit.
+// SIGINT and SIGTERM sent to the started process alone (the relay) are
+// passed on by the relay and the init to the payload alone, so that
+// signalling the command's pid means the same as without the namespace
+// (a session interrupts a cell that way, leaving the cell's children be);
+// a signal to the process group reaches the payload directly too.
 //
 // EnvAllowList keeps the server's environment (API keys, tokens) out of
 // the child unless a variable is on the list or was passed explicitly. As

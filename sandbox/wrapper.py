@@ -10,7 +10,8 @@
 #   msa=SYSNO        mount_setattr's syscall number
 #   sys              /sys (cgroups included) and the writable files of /proc
 #                    (sysctls, sysrq-trigger) read-only
-#   pid              new PID namespace: an init process reaps and, by dying,
+#   pid              new PID namespace: an init process reaps, relays SIGINT
+#                    and SIGTERM to the payload and, by dying,
 #                    ends every process of the run
 #   ro               the whole file system read-only
 #   w=DIR            DIR stays writable under ro (repeatable)
@@ -279,14 +280,11 @@ def init(argv, parent_alive_r, status_w, opts):
         os.close(status_w)
         os.close(parent_alive_r)
         become(argv, True)
-    # A stop sent before the payload existed reached only this process (and
-    # the relay): pass it on. Then ignore them: the payload gets its own.
-    for sig in signal.sigpending():
-        if sig in STOPPING:
-            os.kill(pid, sig)
-    for sig in STOPPING:
-        signal.signal(sig, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPPING)
+    # Pass stops on to the payload: a stop sent before it existed (still
+    # pending, delivered once unblocked), and one sent to this process
+    # alone, such as the relay's. As pid 1 of the namespace, this process
+    # gets no signal from outside it that it has no handler for.
+    forward_stops(pid)
     while True:
         try:
             got, status = os.waitpid(-1, 0)
@@ -300,14 +298,31 @@ def init(argv, parent_alive_r, status_w, opts):
     os._exit(0)
 
 
+def forward_stops(pid):
+    """Relay SIGINT and SIGTERM to pid from now on, pending ones included."""
+    def forward(sig, frame):
+        try:
+            os.kill(pid, sig)
+        except OSError:
+            pass  # gone: its end is being handled
+
+    for sig in STOPPING:
+        signal.signal(sig, forward)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPPING)
+
+
 def relay(child, status_r):
     """The process the caller started: wait for init, exit as the payload did."""
-    for sig in signal.sigpending():
-        if sig in STOPPING:
-            os.kill(child, sig)  # blocked in init until it has a payload to pass it to
+    # A stop sent to this process alone (a SIGINT to the pid the caller
+    # started, which must interrupt the payload without signalling the
+    # payload's own children) goes to init, which passes it on; init holds
+    # it blocked until it has a payload to pass it to.
+    forward_stops(child)
+    # Wait without reaping: init stays a zombie, so its pid cannot be reused
+    # by an unrelated process while a forwarding handler may still run.
+    os.waitid(os.P_PID, child, os.WEXITED | os.WNOWAIT)
     for sig in STOPPING:
         signal.signal(sig, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPPING)
     _, init_status = os.waitpid(child, 0)
     data = b""
     while True:
