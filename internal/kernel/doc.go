@@ -58,10 +58,24 @@
 // _repr_png_ (a PIL image) is returned as an image too. Counts and sizes are
 // capped per ExecOptions.
 //
+// # Confinement
+//
+// Config.Sandbox starts the kernel under sandbox.Prepare: the sandbox's
+// wrapper confines itself and execs kernel.py (with PIDNamespace it stays
+// outside as the relay, and Kernel.PID is the relay's), once for the
+// kernel's whole life, so cgroup limits cover every cell and everything
+// cells start, and CPUSeconds counts the kernel's CPU time across cells.
+// The wrapper keeps fds 3 and 4 where they are and its own status pipe
+// out of the kernel. Close removes the cgroups and the private TMPDIR.
+// Result.LimitExceeded and Kernel.Limits say which limit a cell, or the
+// kernel itself, ran into ([sandbox.Outcome]'s sentence, counted per cell).
+//
 // # Interrupts
 //
 // See Kernel.Execute: SIGINT to the kernel, then to its group after half the
 // grace period, then kill after the full grace period. The kernel raises
 // KeyboardInterrupt only while a cell runs, so a late SIGINT cannot break its
-// request loop, and re-arms its handler before every cell.
+// request loop, and re-arms its handler before every cell. Under a PID
+// namespace the sandbox's relay and init pass the first SIGINT on to the
+// kernel alone.
 package kernel

@@ -50,8 +50,13 @@ type Result struct {
 	// killed by this client (os._exit, a crash, a signal from elsewhere).
 	Died bool
 	// Exit describes how the kernel ended when Killed or Died.
-	Exit    string
-	Elapsed time.Duration
+	Exit string
+	// LimitExceeded says which limits of Config.Sandbox the kernel's
+	// processes hit during this cell ("" if none): a process of the cell
+	// killed by the OOM killer, forks refused, or the kernel itself ended
+	// by one (then Died is set too). See Kernel.Limits.
+	LimitExceeded string
+	Elapsed       time.Duration
 }
 
 // Execute runs code as one cell and waits for it.
@@ -106,6 +111,7 @@ func (k *Kernel) Execute(ctx context.Context, code string, opts *ExecOptions) (*
 			res.Died = true
 		}
 	}
+	res.LimitExceeded = k.takeLimits()
 	res.Stdout, res.StdoutOmitted = k.out.take()
 	res.Stderr, res.StderrOmitted = k.errs.take()
 	if m != nil {

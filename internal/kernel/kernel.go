@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/pyexec-mcp/pyexec/internal/proc"
+	"github.com/pyexec-mcp/pyexec/sandbox"
 )
 
 // Defaults applied by Start.
@@ -60,6 +61,16 @@ type Config struct {
 	// OutputCap is the number of bytes of stdout and of stderr kept per
 	// cell (head and tail); 0 means DefaultOutputCap.
 	OutputCap int
+	// Sandbox, if it asks for anything, confines the kernel for its whole
+	// lifetime with sandbox.Prepare: one set of cgroups, namespaces and
+	// rlimits from start to Close, so limits such as CPUSeconds count
+	// over every cell. Under ReadOnlyFS, Dir is writable only if it is in
+	// Sandbox.WritableDirs. nil runs the kernel unconfined.
+	Sandbox *sandbox.Policy
+	// SandboxOptions are passed to sandbox.Prepare; nil means defaults
+	// (Python runs the wrapper). Start adds the variables it sets itself
+	// (MPLBACKEND, PYTHONUNBUFFERED, PYTHONIOENCODING) to ExplicitEnv.
+	SandboxOptions *sandbox.Options
 }
 
 // Kernel is a client for one running kernel process. Its methods are safe
@@ -67,6 +78,7 @@ type Config struct {
 // Close, also after the kernel has exited, to release the pipes.
 type Kernel struct {
 	proc  *proc.Process
+	box   *sandbox.Box // nil when unconfined
 	grace time.Duration
 	token string
 
@@ -92,6 +104,9 @@ type Kernel struct {
 	// mu serialises requests; Close takes it only if it is free.
 	mu     sync.Mutex
 	nextID int64
+
+	limitMu  sync.Mutex
+	reported sandbox.Outcome // the box's counters when the last cell's limits were taken
 }
 
 // Start starts a kernel and waits for its hello message. If ctx ends first
@@ -119,7 +134,7 @@ func Start(ctx context.Context, cfg *Config) (*Kernel, error) {
 		respEOF: make(chan struct{}),
 		closing: make(chan struct{}),
 	}
-	if err := k.spawn(cfg); err != nil {
+	if err := k.spawn(ctx, cfg); err != nil {
 		return nil, err
 	}
 	if err := k.awaitHello(ctx); err != nil {
@@ -131,7 +146,7 @@ func Start(ctx context.Context, cfg *Config) (*Kernel, error) {
 	return k, nil
 }
 
-func (k *Kernel) spawn(cfg *Config) error {
+func (k *Kernel) spawn(ctx context.Context, cfg *Config) error {
 	var fds [8]*os.File // reqR, reqW, respR, respW, outR, outW, errR, errW
 	for i := 0; i < 8; i += 2 {
 		r, w, err := os.Pipe()
@@ -146,10 +161,24 @@ func (k *Kernel) spawn(cfg *Config) error {
 	cmd.Env = kernelEnv(cfg.Env)
 	cmd.Stdout, cmd.Stderr = fds[5], fds[7]
 	cmd.ExtraFiles = []*os.File{fds[0], fds[3]} // fd 3 requests, fd 4 replies
+	if cfg.Sandbox.Enabled() {
+		// The wrapper keeps ExtraFiles at their numbers and appends its
+		// status pipe (fd 5, not inherited by the kernel), so the
+		// protocol's fds 3 and 4 reach kernel.py unchanged.
+		box, err := sandbox.Prepare(ctx, cmd, cfg.Sandbox, sandboxOptions(cfg.SandboxOptions))
+		if err != nil {
+			closeAll(fds[:])
+			return fmt.Errorf("%w: confining the kernel: %w", ErrStart, err)
+		}
+		k.box = box
+	}
 	p, err := proc.Start(cmd, k.grace)
 	closeAll([]*os.File{fds[0], fds[3], fds[5], fds[7]}) // the child's ends
 	if err != nil {
 		closeAll([]*os.File{fds[1], fds[2], fds[4], fds[6]})
+		if k.box != nil {
+			_ = k.box.Close()
+		}
 		return fmt.Errorf("%w: %s: %w", ErrStart, cfg.Python, err)
 	}
 	k.proc, k.PID = p, p.PID
@@ -160,6 +189,25 @@ func (k *Kernel) spawn(cfg *Config) error {
 	go func() { defer k.wg.Done(); k.out.drain(fds[4]) }()
 	go func() { defer k.wg.Done(); k.errs.drain(fds[6]) }()
 	return nil
+}
+
+// kernelVars are the variables kernelEnv adds: they pass a sandbox's
+// allow-list, being part of the kernel's contract rather than the server's
+// environment.
+var kernelVars = []string{"MPLBACKEND=Agg", "PYTHONUNBUFFERED=1", "PYTHONIOENCODING=utf-8:backslashreplace"}
+
+// sandboxOptions returns a copy of opts whose ExplicitEnv includes the
+// kernel's own variables.
+func sandboxOptions(opts *sandbox.Options) *sandbox.Options {
+	o := sandbox.Options{}
+	if opts != nil {
+		o = *opts
+	}
+	o.ExplicitEnv = append([]string(nil), o.ExplicitEnv...)
+	for _, kv := range kernelVars {
+		o.ExplicitEnv = append(o.ExplicitEnv, kv[:strings.IndexByte(kv, '=')])
+	}
+	return &o
 }
 
 func closeAll(fs []*os.File) {
@@ -179,7 +227,7 @@ func kernelEnv(env []string) []string {
 		env = os.Environ()
 	}
 	out := append([]string(nil), env...)
-	for _, kv := range []string{"MPLBACKEND=Agg", "PYTHONUNBUFFERED=1", "PYTHONIOENCODING=utf-8:backslashreplace"} {
+	for _, kv := range kernelVars {
 		key := kv[:strings.IndexByte(kv, '=')+1]
 		if !hasKey(out, key) {
 			out = append(out, kv)
@@ -212,6 +260,14 @@ func (k *Kernel) awaitHello(ctx context.Context) error {
 		k.proc.Stop()
 		k.waitEOF(drainWait)
 		stderr, _ := k.errs.take()
+		if k.box != nil {
+			if err := k.box.SetupErr(); err != nil {
+				return fmt.Errorf("%w: %w", ErrStart, err)
+			}
+			if v := k.Limits(); v != "" {
+				return fmt.Errorf("%w: the kernel %s before it was ready (%s): %s", ErrStart, k.exitText(), v, tail(stderr, 2000))
+			}
+		}
 		return fmt.Errorf("%w: the kernel %s before it was ready: %s", ErrStart, k.exitText(), tail(stderr, 2000))
 	case <-ctx.Done():
 		return context.Cause(ctx)
@@ -340,11 +396,72 @@ func (k *Kernel) Close() error {
 			k.mu.Unlock()
 		}
 		k.proc.Stop()
+		if k.box != nil {
+			_ = k.box.Kill() // what left the group but not the cgroup or namespace
+		}
 		k.waitEOF(drainWait)
 		close(k.closing)
 		closeAll(k.pipes) // unblocks readers held up by an escaped grandchild
 		k.wg.Wait()
 		_ = k.reqW.Close()
+		if k.box != nil {
+			// Removes the cgroups and the private TMPDIR; the counters
+			// stay readable for Limits.
+			_ = k.box.Close()
+		}
 	})
 	return nil
+}
+
+// Confined reports whether the kernel runs under a sandbox (Config.Sandbox
+// asked for something).
+func (k *Kernel) Confined() bool { return k.box != nil }
+
+// Limits says which of the sandbox's limits the kernel's processes hit
+// since the last cell's Result reported them, as [sandbox.Outcome]'s
+// sentence ("memory limit (256 MiB) exceeded: the kernel's OOM killer
+// ended 1 process of the run"), or "" if none or the kernel is not
+// confined. Once the kernel has exited, the limits its exit status shows
+// (CPU time, file size) are included. It is meant for a kernel that died
+// while idle; Execute reports a cell's own in Result.LimitExceeded.
+func (k *Kernel) Limits() string {
+	if k.box == nil {
+		return ""
+	}
+	k.limitMu.Lock()
+	defer k.limitMu.Unlock()
+	return since(k.outcome(), k.reported).String()
+}
+
+// takeLimits is Limits, after which the events are reported.
+func (k *Kernel) takeLimits() string {
+	if k.box == nil {
+		return ""
+	}
+	k.limitMu.Lock()
+	defer k.limitMu.Unlock()
+	now := k.outcome()
+	d := since(now, k.reported)
+	k.reported = now
+	return d.String()
+}
+
+func (k *Kernel) outcome() sandbox.Outcome {
+	code := 0
+	if k.Exited() {
+		code = proc.ExitCode(k.proc.Cmd.ProcessState)
+	}
+	return k.box.Outcome(code)
+}
+
+// since is now with the counters of before taken off: a kernel lives for
+// many cells, and each cell answers for its own events.
+func since(now, before sandbox.Outcome) sandbox.Outcome {
+	d := now
+	d.Setup = nil // a kernel that was not confined never said hello
+	d.OOMKills -= before.OOMKills
+	d.MemoryExceeded = d.MemoryExceeded && d.OOMKills > 0
+	d.RefusedForks -= before.RefusedForks
+	d.ProcessLimitHit = d.ProcessLimitHit && d.RefusedForks > 0
+	return d
 }
