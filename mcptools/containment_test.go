@@ -95,7 +95,6 @@ func TestDataDirNeverWritable(t *testing.T) {
 	require.Contains(t, err.Error(), "contains the data directory")
 }
 
-
 // TestEnvFileIsASmallRegularFile: env_file "/dev/zero" killed the server,
 // "/proc/self/fd/0" stole its stdin, a FIFO hung the call (issue 10).
 func TestEnvFileIsASmallRegularFile(t *testing.T) {

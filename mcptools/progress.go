@@ -90,8 +90,8 @@ func (p *CallProgress) Report(current, total float64, message string) {
 // active reports whether the call asked for progress notifications.
 func (p *CallProgress) active() bool { return p != nil && p.sig != nil }
 
-// Stop stops the notifications and waits for the sender to finish. It is
-// idempotent.
+// Stop stops the notifications, sending the latest value first if it is
+// still pending, and waits for the sender to finish. It is idempotent.
 func (p *CallProgress) Stop() {
 	if p == nil || p.sig == nil {
 		return
@@ -115,26 +115,45 @@ func (p *CallProgress) send() {
 	for {
 		select {
 		case <-p.done:
+			p.flush()
 			return
 		case <-p.sig:
 		}
-		p.mu.Lock()
-		cur, total, msg := max(p.cur, p.sent), p.total, p.msg
-		p.sent = cur
-		p.mu.Unlock()
-		ctx, cancel := context.WithTimeout(p.ctx, notifyTimeout)
-		_ = p.session.NotifyProgress(ctx, &mcp.ProgressNotificationParams{
-			ProgressToken: p.token, Progress: cur, Total: total, Message: msg,
-		}) // a client gone away is not the call's failure
-		cancel()
+		p.notify()
 		// Throttle: nothing more for one interval; the latest value then.
 		timer.Reset(p.every)
 		select {
 		case <-p.done:
+			p.flush()
 			return
 		case <-timer.C:
 		}
 	}
+}
+
+// flush sends the latest value if it has not been sent: Stop comes just
+// before the call's response, and a call that reported progress must not
+// end without the client seeing it (a fast call used to lose its only
+// update to the throttle, or to select's random choice between done and
+// a pending update).
+func (p *CallProgress) flush() {
+	select {
+	case <-p.sig:
+		p.notify()
+	default:
+	}
+}
+
+func (p *CallProgress) notify() {
+	p.mu.Lock()
+	cur, total, msg := max(p.cur, p.sent), p.total, p.msg
+	p.sent = cur
+	p.mu.Unlock()
+	ctx, cancel := context.WithTimeout(p.ctx, notifyTimeout)
+	_ = p.session.NotifyProgress(ctx, &mcp.ProgressNotificationParams{
+		ProgressToken: p.token, Progress: cur, Total: total, Message: msg,
+	}) // a client gone away is not the call's failure
+	cancel()
 }
 
 // Combine returns a ProgressFunc that reports to every non-nil f.
