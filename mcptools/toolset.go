@@ -12,6 +12,7 @@ import (
 
 	"github.com/pyexec-mcp/pyexec/executor"
 	"github.com/pyexec-mcp/pyexec/jobstore"
+	"github.com/pyexec-mcp/pyexec/sandbox"
 	"github.com/pyexec-mcp/pyexec/smartasync"
 )
 
@@ -44,7 +45,8 @@ type Toolset struct {
 
 // New returns a Toolset configured by opts; nil means defaults. It opens the
 // job store (running its recovery of jobs left by dead servers) unless
-// opts.Store is given.
+// opts.Store is given, and removes the sandbox cgroups that dead servers
+// left, killing what still runs in them (sandbox.SweepCgroups).
 func New(ctx context.Context, opts *Options) (*Toolset, error) {
 	cfg, err := opts.config()
 	if err != nil {
@@ -65,6 +67,14 @@ func New(ctx context.Context, opts *Options) (*Toolset, error) {
 			return nil, fmt.Errorf("mcptools: open the job store in %s: %w", cfg.dataDir, err)
 		}
 		t.ownStore = true
+	}
+	// The store's recovery killed the jobs of dead servers through their
+	// records; this also catches the run cgroups no record names (a
+	// server killed between creating a run's cgroup and recording it).
+	if n, err := sandbox.SweepCgroups(); err != nil {
+		t.log.Warn("mcptools: sweeping cgroups left by dead servers", "removed", n, "err", err)
+	} else if n > 0 {
+		t.log.Info("mcptools: removed cgroups left by dead servers", "removed", n)
 	}
 	t.runner, err = smartasync.NewRunner(&smartasync.Options{
 		Store:            t.store,

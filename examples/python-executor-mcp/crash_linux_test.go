@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/pyexec-mcp/pyexec/internal/testenv"
+	"github.com/pyexec-mcp/pyexec/jobstore"
+	"github.com/pyexec-mcp/pyexec/sandbox"
+)
+
+// TestCrashLeavesNothing: a server whose runs have a process limit (so a
+// cgroup each) is killed with SIGKILL while a job's script has a child that
+// left the process group with setsid. The next server on the same data
+// directory kills every process of the job, the escapee included, and
+// removes the job's cgroups.
+func TestCrashLeavesNothing(t *testing.T) {
+	t.Parallel()
+	if err := sandbox.Check(&sandbox.Policy{MaxProcesses: 64}); err != nil {
+		if testenv.InCI() {
+			t.Fatalf("CI machines support every sandbox switch, but: %v", err)
+		}
+		t.Skipf("sandbox unavailable here: %v", err)
+	}
+	dataDir := t.TempDir()
+	csA, _, cmdA := stdioServer(t, "PYEXEC_DATA_DIR="+dataDir, "PYEXEC_MAX_PROCESSES=64")
+	pidFile := filepath.Join(t.TempDir(), "pids")
+	script := `import os, subprocess, sys, time
+child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"], start_new_session=True)
+open(sys.argv[1] + ".tmp", "w").write(f"{os.getpid()} {child.pid}\n")
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+time.sleep(300)
+`
+	res := callTool(t, csA, "run_script_in_dir_async", map[string]any{"directory": t.TempDir(), "use_uv": false, "script_content": script, "args": []string{pidFile}})
+	require.False(t, res.IsError, textOf(res))
+	jobID := structured(t, res)["job_id"].(string)
+	var pids []int
+	testenv.PollUntil(t, "the job's pids", func() bool {
+		b, err := os.ReadFile(pidFile)
+		if err != nil {
+			return false
+		}
+		pids = pids[:0]
+		for _, f := range strings.Fields(string(b)) {
+			p, _ := strconv.Atoi(f)
+			pids = append(pids, p)
+		}
+		return len(pids) == 2
+	})
+	t.Cleanup(func() {
+		for _, pid := range pids {
+			if testenv.Alive(pid) { // a survivor of a failed test
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	})
+
+	// What the job runs in, as its record holds it. (The owner is alive:
+	// opening the store recovers nothing.)
+	store, err := jobstore.Open(context.Background(), &jobstore.Options{Dir: dataDir})
+	require.NoError(t, err)
+	defer store.Close()
+	var dirs []string
+	testenv.PollUntil(t, "the job's cgroups in its record", func() bool {
+		j, err := store.Get(context.Background(), jobID)
+		require.NoError(t, err)
+		if j.Process != nil {
+			dirs = j.Process.Cgroups
+		}
+		return len(dirs) > 0
+	})
+	for _, d := range dirs {
+		require.DirExists(t, d)
+	}
+
+	require.NoError(t, cmdA.Process.Kill()) // SIGKILL: no cleanup at all
+	_, _ = cmdA.Process.Wait()
+	for _, pid := range pids {
+		require.True(t, testenv.Alive(pid), "process %d outlives its dead server until recovery", pid)
+	}
+
+	csB, _, _ := stdioServer(t, "PYEXEC_DATA_DIR="+dataDir)
+	testenv.RequireGone(t, pids...) // 0 survivors, the setsid escapee included
+	for _, d := range dirs {
+		_, err := os.Stat(d)
+		require.ErrorIs(t, err, fs.ErrNotExist, "cgroup %s leaked", d)
+	}
+	st := structured(t, callTool(t, csB, "py_job_status", map[string]any{"job_id": jobID}))["job"].(map[string]any)
+	require.Equal(t, "failed", st["status"])
+}
