@@ -66,13 +66,43 @@
 // at most Options.MaxSessions exist at once: a call that would create one
 // more fails with ErrTooManySessions. Close ends everything.
 //
+// # Confinement
+//
+// Options.Sandbox confines every kernel as package sandbox confines a
+// one-shot run, for the kernel's whole life: its cgroups (MemoryBytes,
+// MaxProcesses) hold the kernel and everything its cells start, from its
+// start until it is gone, when they are removed; NoNetwork leaves it only
+// its own loopback; ReadOnlyFS leaves writable only the workspace (added
+// to the policy's WritableDirs), WritableDirs and a private TMPDIR, so the
+// sessions' environments under DataDir stay read-only to the code that
+// imports from them; PIDNamespace hides every other process and ends all
+// of a kernel's processes with it; EnvAllowList filters the server's
+// environment (Options.Env passes). CPUSeconds and MaxFileBytes are per
+// process: CPUSeconds bounds a kernel's CPU time over all its cells.
+// Interrupts work as unconfined. A cell whose processes hit a limit says
+// so in CellResult.LimitExceeded; a kernel the limit killed is reported
+// as a dead kernel whose state is lost, naming the limit. Manager.Sandbox
+// returns the policy in force.
+//
+// Installs under a Sandbox follow the confined-install rules of package
+// executor: a direct reference (a URL, path or VCS address) is refused
+// unless Options.AllowDirectReferences, and uv, which runs outside the
+// sandbox because installing pre-built wheels runs no package code and
+// needs the index, installs wheels only (--no-build). A package that
+// needs building is refused unless Options.AllowSourceBuilds; then uv runs
+// again inside the sandbox, where the build backend can write only the
+// session's environment and a private uv cache and temporary directory.
+// Refusals are a *RefusedError wrapped with ErrInstall.
+//
 // # Limits
 //
-// Kernels are not sandboxed: cell code runs as the server's user and can
-// read or write anything that user can. Only the file tools of package
-// workspace are confined to the workspace. The workspace is the kernels'
-// working directory and, as in a REPL, on sys.path (the empty entry), so modules
-// written there import; a cell that calls os.chdir moves its kernel away from
-// it for later cells. stdin is /dev/null: input() raises EOFError. Linux
-// only (process groups, /proc).
+// Without Options.Sandbox, kernels are not confined: cell code runs as the
+// server's user and can read or write anything that user can; only the
+// file tools of package workspace are confined to the workspace. Even
+// confined, a kernel can read whatever the server's user can (see
+// docs/isolation.md). The workspace is the kernels' working directory
+// and, as in a REPL, on sys.path (the empty entry), so modules written
+// there import; a cell that calls os.chdir moves its kernel away from it
+// for later cells. stdin is /dev/null: input() raises EOFError. Linux only
+// (process groups, /proc).
 package session

@@ -1,6 +1,10 @@
 package session
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/pyexec-mcp/pyexec/internal/uvcmd"
+)
 
 var (
 	// ErrInvalidOptions is returned by NewManager, with the field and the
@@ -22,8 +26,9 @@ var (
 	// no uv binary was configured or found on PATH.
 	ErrUVNotFound = errors.New("session: uv not found; set Options.UV or put uv on PATH")
 	// ErrInstall is returned by Install (and by the first Execute of a
-	// session when StartupPackages fail) when uv fails; the message carries
-	// uv's explanation.
+	// session when StartupPackages fail) when uv fails, the message
+	// carrying uv's explanation, and when Options.Sandbox's install rules
+	// refuse a requirement, together with a *RefusedError.
 	ErrInstall = errors.New("session: package installation failed")
 	// ErrKernelStart is returned when a kernel cannot be started; the
 	// message carries the interpreter's complaint.
@@ -35,3 +40,13 @@ var (
 	// ErrClosed is returned by every call once Close has begun.
 	ErrClosed = errors.New("session: manager closed")
 )
+
+// RefusedError is a requirement that an install under Options.Sandbox does
+// not take: a direct reference without Options.AllowDirectReferences
+// (Rule uvcmd.RuleDirectReference, "direct-reference"), or a package that
+// needs building from source without Options.AllowSourceBuilds
+// ("source-build"). Option names the Options field that lifts the rule,
+// for a tool layer to map to its own setting. It arrives wrapped with
+// ErrInstall; use errors.As. It is the type package executor returns for
+// the same rules.
+type RefusedError = uvcmd.RefusedError

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/pyexec-mcp/pyexec/internal/headtail"
 	"github.com/pyexec-mcp/pyexec/internal/uvcmd"
+	"github.com/pyexec-mcp/pyexec/sandbox"
 )
 
 // uvOutputCap bounds the uv log kept in InstallResult.Output.
@@ -43,19 +45,27 @@ func (s *session) install(ctx context.Context, reqs []string) (*InstallResult, e
 func (s *session) installLocked(ctx context.Context, reqs []string) (*InstallResult, error) {
 	start := time.Now()
 	res := &InstallResult{}
+	if s.m.cfg.Sandbox != nil {
+		if err := uvcmd.CheckConfined(reqs, s.m.cfg.AllowDirectReferences); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInstall, err)
+		}
+	}
 	venv, created, err := s.ensureVenv(ctx)
 	if err != nil {
 		return nil, err
 	}
 	res.Venv, res.VenvCreated = venv, created
 	py := filepath.Join(venv, "bin", "python")
-	args := append([]string{"pip", "install", "--python", py}, s.m.cfg.UVArgs...)
-	stdout, stderr, err := s.m.uv(ctx, append(args, reqs...)...)
+	stdout, stderr, err := s.pipInstall(ctx, py, reqs)
 	res.Output = capText(strings.TrimSpace(stdout+"\n"+stderr), uvOutputCap)
 	res.Elapsed = time.Since(start)
 	if err != nil {
-		if ctx.Err() != nil {
+		var refused *RefusedError
+		switch {
+		case ctx.Err() != nil:
 			return res, s.cancelled(ctx, "installing")
+		case errors.As(err, &refused):
+			return res, fmt.Errorf("%w: %w", ErrInstall, err)
 		}
 		return res, fmt.Errorf("%w: %s: %s", ErrInstall, strings.Join(reqs, " "), lastLines(stderr, 20))
 	}
@@ -141,6 +151,82 @@ func safeName(id string) string {
 		}
 	}
 	return b.String()
+}
+
+// pipInstall runs `uv pip install` of reqs into the environment of
+// interpreter py. Unconfined sessions let uv do as it likes. Under
+// Options.Sandbox uv first runs outside the sandbox with --no-build:
+// installing pre-built wheels runs no package code, and it needs the
+// network the sandbox may withhold. If a package needs building, that is
+// a *RefusedError, unless AllowSourceBuilds: then uv runs again inside the
+// sandbox, where the build backend runs (see buildConfined).
+func (s *session) pipInstall(ctx context.Context, py string, reqs []string) (stdout, stderr string, err error) {
+	c := s.m.cfg
+	args := append([]string{"pip", "install", "--python", py}, c.UVArgs...)
+	if c.Sandbox == nil {
+		return s.m.uv(ctx, append(args, reqs...)...)
+	}
+	stdout, stderr, err = s.m.uv(ctx, append(append(args, uvcmd.NoBuildArg), reqs...)...)
+	if err == nil || ctx.Err() != nil {
+		return stdout, stderr, err
+	}
+	refused := uvcmd.BuildRefused(stderr)
+	if refused == nil {
+		return stdout, stderr, err
+	}
+	if !c.AllowSourceBuilds {
+		return stdout, stderr, refused
+	}
+	return s.buildConfined(ctx, py, reqs)
+}
+
+// buildConfined runs `uv pip install` inside the session's sandbox, so a
+// build backend is confined like a kernel: the writable places are the
+// session's environment, a private uv cache (a build must not write into
+// the shared cache that later installs read wheels from) and uv's working
+// and temporary directories, all but the environment removed afterwards.
+// A --cache-dir among UVArgs is replaced by the private cache.
+func (s *session) buildConfined(ctx context.Context, py string, reqs []string) (stdout, stderr string, err error) {
+	c := s.m.cfg
+	tmp, err := os.MkdirTemp("", "pyexec-session-build-")
+	if err != nil {
+		return "", "", fmt.Errorf("session: private directory for a confined build: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	cache := filepath.Join(tmp, "uv-cache")
+	if err := os.Mkdir(cache, 0o700); err != nil {
+		return "", "", fmt.Errorf("session: private uv cache for a confined build: %w", err)
+	}
+	pol := *c.Sandbox
+	if pol.ReadOnlyFS {
+		pol.WritableDirs = append(append([]string(nil), c.Sandbox.WritableDirs...), filepath.Dir(filepath.Dir(py)), tmp)
+	}
+	args := append([]string{"pip", "install", "--python", py}, withoutCacheDir(c.UVArgs)...)
+	args = append(append(args, "--cache-dir", cache), reqs...)
+	env := uvcmd.Env(os.Environ(), false, cache)
+	confine := func(ctx context.Context, cmd *exec.Cmd) (uvcmd.Confinement, error) {
+		return sandbox.Prepare(ctx, cmd, &pol, &sandbox.Options{Python: c.Python, ExplicitEnv: uvcmd.ConfinedEnvNames(env), TempDir: tmp})
+	}
+	stdout, stderr, err = uvcmd.Run(ctx, uvcmd.Cmd{UV: c.UV, Args: args, Env: env, Dir: tmp, Grace: c.Grace, Confine: confine})
+	if err != nil && ctx.Err() == nil && pol.NoNetwork {
+		stderr += "\n(the build ran inside the session's sandbox, which has no network (no_network): serve the packages from a local index, e.g. UVArgs --find-links DIR)"
+	}
+	return stdout, stderr, err
+}
+
+// withoutCacheDir returns args without --cache-dir and its value.
+func withoutCacheDir(args []string) []string {
+	out := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; {
+		case a == "--cache-dir":
+			i++
+		case strings.HasPrefix(a, "--cache-dir="):
+		default:
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // uv runs uv with args in the data directory (no project or config

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 	"unicode"
+
+	"github.com/pyexec-mcp/pyexec/sandbox"
 )
 
 // maxIDLen bounds session ids.
@@ -55,6 +57,23 @@ func (m *Manager) WorkspaceDir() string { return m.cfg.WorkspaceDir }
 
 // Python returns the absolute path of the base interpreter.
 func (m *Manager) Python() string { return m.cfg.Python }
+
+// Sandbox returns a copy of the policy every kernel runs under, as
+// Options.Sandbox gave it plus, under ReadOnlyFS, the workspace in
+// WritableDirs; nil when kernels run unconfined. A tool layer compares it
+// with its own runs' policy.
+func (m *Manager) Sandbox() *sandbox.Policy {
+	k := m.cfg.kernelPolicy
+	if k == nil {
+		return nil
+	}
+	p := *k
+	p.WritableDirs = append([]string(nil), k.WritableDirs...)
+	if k.EnvAllowList != nil {
+		p.EnvAllowList = append([]string{}, k.EnvAllowList...)
+	}
+	return &p
+}
 
 func normID(id string) (string, error) {
 	if id == "" {

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/pyexec-mcp/pyexec/internal/pyfind"
+	"github.com/pyexec-mcp/pyexec/internal/uvcmd"
+	"github.com/pyexec-mcp/pyexec/sandbox"
 )
 
 // Defaults applied by NewManager.
@@ -76,8 +78,32 @@ type Options struct {
 	UVArgs []string
 	// Env holds extra KEY=VALUE entries for kernels, after the server's
 	// own environment (from which VIRTUAL_ENV, CONDA_PREFIX, PYTHONHOME
-	// and PYTHONPATH are removed).
+	// and PYTHONPATH are removed). They are explicit: they pass
+	// Sandbox.EnvAllowList.
 	Env []string
+	// Sandbox confines every kernel for its whole life (package sandbox):
+	// cgroup limits on the memory and processes of the kernel and all it
+	// starts, no network, a read-only file system but for the workspace
+	// (added to WritableDirs here; the sessions' environments under
+	// DataDir stay read-only), a private TMPDIR, a PID namespace, an
+	// environment allow-list, as the policy asks. CPUSeconds and
+	// MaxFileBytes are per process, so CPUSeconds bounds a kernel's CPU
+	// time over all its cells. With any switch on, installs follow the
+	// confined-install rules (AllowDirectReferences, AllowSourceBuilds).
+	// NewManager checks that this machine enforces it. nil (or a policy
+	// that asks for nothing): kernels run unconfined.
+	Sandbox *sandbox.Policy
+	// AllowDirectReferences lets Install and StartupPackages take direct
+	// references (a URL, path or VCS address) under Sandbox; without it
+	// they are refused with a *RefusedError, since a direct reference can
+	// bring any build code.
+	AllowDirectReferences bool
+	// AllowSourceBuilds lets Install build source distributions under
+	// Sandbox; the build then runs inside the sandbox (with the session's
+	// environment and a private uv cache writable). Without it uv installs
+	// pre-built wheels only and a package that needs building is refused
+	// with a *RefusedError.
+	AllowSourceBuilds bool
 	// MaxImages, MaxImageBytes and OutputCap limit one cell's result; 0
 	// means DefaultMaxImages, DefaultMaxImageBytes, DefaultOutputCap.
 	MaxImages     int
@@ -89,6 +115,9 @@ type Options struct {
 type config struct {
 	Options
 	ownDataDir bool // DataDir was created by NewManager: Close removes it
+	// kernelPolicy is Sandbox for kernels (the workspace writable), nil
+	// when Sandbox asks for nothing.
+	kernelPolicy *sandbox.Policy
 }
 
 func resolve(opts *Options) (*config, error) {
@@ -132,7 +161,59 @@ func resolve(opts *Options) (*config, error) {
 	if len(c.StartupPackages) > 0 && c.UV == "" {
 		return nil, fmt.Errorf("%w: StartupPackages need uv; set Options.UV", ErrUVNotFound)
 	}
-	return c, c.makeDirs()
+	if err := c.makeDirs(); err != nil {
+		return nil, err
+	}
+	return c, c.confine()
+}
+
+// confine derives the kernels' policy from Sandbox and checks it: the
+// machine must enforce it, and the sessions' environments must stay out of
+// the directories a kernel may write.
+func (c *config) confine() error {
+	if !c.Sandbox.Enabled() {
+		c.Sandbox = nil
+		return nil
+	}
+	p := *c.Sandbox
+	p.WritableDirs = append([]string(nil), c.Sandbox.WritableDirs...)
+	if c.Sandbox.EnvAllowList != nil {
+		p.EnvAllowList = append([]string{}, c.Sandbox.EnvAllowList...)
+	}
+	c.Sandbox = &p
+	if err := uvcmd.CheckConfined(c.StartupPackages, c.AllowDirectReferences); err != nil {
+		return fmt.Errorf("%w: StartupPackages: %w", ErrInvalidOptions, err)
+	}
+	k := p
+	if p.ReadOnlyFS {
+		// The kernel's working directory is writable only when listed.
+		k.WritableDirs = append(append([]string(nil), p.WritableDirs...), c.WorkspaceDir)
+		for _, w := range k.WritableDirs {
+			if within(c.DataDir, w) {
+				return fmt.Errorf("%w: Sandbox: writable directory %q holds DataDir %q, the sessions' environments, which kernels must not change; move one of them", ErrInvalidOptions, w, c.DataDir)
+			}
+		}
+	}
+	if err := sandbox.Check(&k); err != nil {
+		return fmt.Errorf("%w: Sandbox: %w", ErrInvalidOptions, err)
+	}
+	c.kernelPolicy = &k
+	return nil
+}
+
+// within reports whether path is dir or below it, symlinks resolved.
+func within(path, dir string) bool {
+	real := func(p string) string {
+		if abs, err := filepath.Abs(p); err == nil {
+			p = abs
+		}
+		if r, err := filepath.EvalSymlinks(p); err == nil {
+			p = r
+		}
+		return p
+	}
+	rel, err := filepath.Rel(real(dir), real(path))
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 func setDefault[T comparable](v *T, def T) {

@@ -40,6 +40,12 @@ type CellResult struct {
 	// KernelExit says how the lost kernel ended, e.g. "exited with status
 	// 3", "was killed by signal 11 (segmentation fault)".
 	KernelExit string `json:"kernel_exit,omitempty"`
+	// LimitExceeded says which limits of Options.Sandbox the session's
+	// processes hit during this cell (or, for a kernel that died while
+	// idle, since the previous one), e.g. "memory limit (256 MiB)
+	// exceeded: the kernel's OOM killer ended 1 process of the run"; ""
+	// if none. With KernelDied it is what killed the kernel.
+	LimitExceeded string `json:"limit_exceeded,omitempty"`
 	// Notes are remarks for the reader: images omitted, a figure that
 	// failed to render, a kernel that was replaced.
 	Notes []string `json:"notes,omitempty"`

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pyexec-mcp/pyexec/internal/kernel"
 	"github.com/pyexec-mcp/pyexec/internal/uvcmd"
+	"github.com/pyexec-mcp/pyexec/sandbox"
 )
 
 // session is one named session. The holder of its turn (acquire) runs its
@@ -113,8 +114,14 @@ func (s *session) execute(ctx context.Context, code string, timeout time.Duratio
 	res.TimedOut = kr.Interrupted && ctx.Err() == nil
 	if kr.Killed || kr.Died {
 		res.StateLost, res.KernelDied, res.KernelExit = true, kr.Died, kr.Exit
-		s.lostKernel(kr.Exit)
-		res.Notes = append(res.Notes, "the session's state was lost; the next call starts a new kernel")
+		exit := kr.Exit
+		if kr.Died && kr.LimitExceeded != "" {
+			exit += " (" + oneLine(kr.LimitExceeded) + ")"
+			res.Notes = append(res.Notes, "the session's kernel died: "+oneLine(kr.LimitExceeded)+"; its state is lost; the next call starts a new kernel")
+		} else {
+			res.Notes = append(res.Notes, "the session's state was lost; the next call starts a new kernel")
+		}
+		s.lostKernel(exit)
 	} else {
 		s.m.mu.Lock()
 		s.count = kr.Count
@@ -135,6 +142,7 @@ func fillResult(res *CellResult, kr *kernel.Result) {
 	res.Value, res.ImagesOmitted, res.Interrupted = kr.Value, kr.ImagesOmitted, kr.Interrupted
 	res.Notes = append(res.Notes, kr.Notes...)
 	res.ExecutionCount, res.Elapsed = kr.Count, kr.Elapsed
+	res.LimitExceeded = kr.LimitExceeded
 	if kr.Error != nil {
 		res.Error = &CellError{Type: kr.Error.Type, Message: kr.Error.Message, Traceback: kr.Error.Traceback}
 	}
@@ -159,9 +167,15 @@ func (s *session) kernel(ctx context.Context, res *CellResult) (*kernel.Kernel, 
 		if !k.Exited() {
 			return k, nil
 		}
-		// Died while idle (killed from outside, or a thread of an earlier
-		// cell called os._exit): this call reports it.
-		exit := k.ExitText() + " while idle"
+		// Died while idle (killed from outside, a limit hit by a thread or
+		// child of an earlier cell, or one that called os._exit): this call
+		// reports it.
+		exit := k.ExitText()
+		if lim := k.Limits(); lim != "" {
+			res.LimitExceeded = lim
+			exit += " (" + oneLine(lim) + ")"
+		}
+		exit += " while idle"
 		s.lostKernel(exit)
 		res.StateLost, res.KernelExit = true, "the previous kernel "+exit
 		res.Notes = append(res.Notes, "the previous kernel "+exit+"; the session's state was lost and this cell ran in a new kernel")
@@ -199,7 +213,12 @@ func (s *session) startKernel(ctx context.Context) (*kernel.Kernel, error) {
 		python = filepath.Join(venv, "bin", "python")
 		env = uvcmd.Activate(env, venv)
 	}
-	k, err := kernel.Start(ctx, &kernel.Config{Python: python, Dir: c.WorkspaceDir, Env: env, Grace: c.Grace, OutputCap: c.OutputCap})
+	kc := &kernel.Config{Python: python, Dir: c.WorkspaceDir, Env: env, Grace: c.Grace, OutputCap: c.OutputCap}
+	if c.kernelPolicy != nil {
+		kc.Sandbox = c.kernelPolicy
+		kc.SandboxOptions = &sandbox.Options{Python: c.Python, ExplicitEnv: explicitEnv(c.Env)}
+	}
+	k, err := kernel.Start(ctx, kc)
 	if err != nil {
 		if errors.Is(context.Cause(ctx), ErrClosed) {
 			return nil, ErrClosed
@@ -235,3 +254,18 @@ func kernelEnv(extra []string) []string {
 	}
 	return append(env, extra...)
 }
+
+// explicitEnv names the variables a kernel sees whatever the sandbox's
+// allow-list says: Options.Env, given on purpose, and what the session
+// sets itself (PATH and VIRTUAL_ENV point subprocesses at the venv).
+func explicitEnv(extra []string) []string {
+	names := []string{"PATH", "VIRTUAL_ENV"}
+	for _, kv := range extra {
+		name, _, _ := strings.Cut(kv, "=")
+		names = append(names, name)
+	}
+	return names
+}
+
+// oneLine joins the lines of an outcome's sentences with "; ".
+func oneLine(s string) string { return strings.ReplaceAll(s, "\n", "; ") }
