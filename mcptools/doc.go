@@ -41,8 +41,11 @@
 // leaves no job behind. All job tools see one job system, shared by every
 // server process using the same data directory: kill_job and py_cancel_job
 // stop a job of this process through its context (the executor kills the
-// process tree) and a job of another process by killing its recorded
-// process group. A client that cancels a synchronous call
+// process tree) and a job of another process by killing what its record
+// names (process group, sandbox cgroups, PID namespace) and recording the
+// cancel, which is final: the owner stops the job as well when it sees the
+// record, and a job that waits for a slot never starts. A client that
+// cancels a synchronous call
 // (notifications/cancelled) during the budget gets its script killed, not
 // left running as a job nobody knows. Runner gives an embedding server's own
 // SmartAsync tools the same job system.

@@ -309,9 +309,10 @@ type stopped struct {
 
 // stopJob cancels a job: through the Runner if this process runs it (its
 // context ends, the executor stops the process tree, the job is recorded as
-// cancelled), else by killing its recorded process group and recording the
-// cancel, for a job of another server process. A job that already ended is
-// left alone.
+// cancelled), else, for a job of another server process, by killing what
+// its record names (process group, cgroups, PID namespace) and recording
+// the cancel, which the owner then obeys (see owned): a job waiting for a
+// slot never starts. A job that already ended is left alone.
 func (t *Toolset) stopJob(ctx context.Context, id string) (*stopped, error) {
 	j, err := t.getJob(ctx, id)
 	if err != nil {
@@ -358,11 +359,21 @@ func (t *Toolset) stopForeign(ctx context.Context, j *jobstore.Job) error {
 	if err != nil && !errors.Is(err, jobstore.ErrFinished) {
 		return err
 	}
+	if err == nil {
+		// The owner may have recorded the process between the kill and the
+		// cancel: kill what the record names now. A process it records
+		// after the cancel is refused, and the owner stops it itself, as it
+		// stops a run that waits for a slot or prepares its environment.
+		if err := t.store.Kill(ctx, j.ID); err != nil && !errors.Is(err, jobstore.ErrNoProcess) {
+			return fmt.Errorf("killing job %s: %w", j.ID, err)
+		}
+	}
 	t.log.Info("mcptools: job of another server process killed", "job_id", j.ID, "owner_pid", j.Owner.PID)
-	// The owner records the exit code once it reaps the process.
+	// The owner records the exit code once it reaps the process. A job
+	// with no process recorded by now never gets one: it never started.
 	deadline := time.Now().Add(exitCodeWait)
 	for time.Now().Before(deadline) {
-		if cur, err := t.store.Get(ctx, j.ID); err != nil || cur.ExitCode != nil {
+		if cur, err := t.store.Get(ctx, j.ID); err != nil || cur.ExitCode != nil || cur.Process == nil {
 			break
 		}
 		select {

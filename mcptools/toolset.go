@@ -30,6 +30,7 @@ type Toolset struct {
 	runner   *smartasync.Runner
 	log      *slog.Logger
 	slots    *slots
+	owned    *owned
 	scripts  *scripts
 	watch    *watcher
 	extra    extraTools
@@ -96,10 +97,15 @@ func New(ctx context.Context, opts *Options) (*Toolset, error) {
 	t.extra = opts.extraOpts().tools()
 	t.ctx, t.cancel = context.WithCancel(context.Background())
 	t.watch = newWatcher(t)
-	t.wg.Add(1)
+	t.owned = newOwned(t.store)
+	t.wg.Add(2)
 	go func() {
 		defer t.wg.Done()
 		t.watch.run(t.ctx)
+	}()
+	go func() {
+		defer t.wg.Done()
+		t.owned.run(t.ctx)
 	}()
 	return t, nil
 }

@@ -62,6 +62,9 @@ func (r *scriptRun) MarshalJSON() ([]byte, error) {
 func (t *Toolset) work(spec *runSpec, live *liveRun) smartasync.Func[*scriptRun] {
 	return func(ctx context.Context, progress smartasync.ProgressFunc) (*scriptRun, error) {
 		id, _ := smartasync.JobID(ctx)
+		// A cancel through another server process stops the run too.
+		ctx, untrack := t.owned.track(ctx, id)
+		defer untrack()
 		waited := false
 		release, err := t.slots.acquire(ctx, func(msg string) {
 			waited = true
@@ -76,6 +79,14 @@ func (t *Toolset) work(spec *runSpec, live *liveRun) smartasync.Func[*scriptRun]
 		if waited {
 			live.setNote("")
 		}
+		// A cancel recorded by another process while the run waited is
+		// final: under the job's lock, start only a job still live.
+		if err := t.store.SetRunning(context.WithoutCancel(ctx), id); errors.Is(err, jobstore.ErrFinished) {
+			t.log.Info("mcptools: job cancelled through another server process before it started", "job_id", id)
+			return nil, errCancelledElsewhere
+		} else if err != nil {
+			t.log.Warn("mcptools: marking the job running", "job_id", id, "err", err)
+		}
 		return t.runScript(ctx, id, spec, live, progress)
 	}
 }
@@ -83,6 +94,8 @@ func (t *Toolset) work(spec *runSpec, live *liveRun) smartasync.Func[*scriptRun]
 func (t *Toolset) runScript(ctx context.Context, id string, spec *runSpec, live *liveRun, progress smartasync.ProgressFunc) (*scriptRun, error) {
 	// Store writes outlive a cancel: the record must say what happened.
 	sctx := context.WithoutCancel(ctx)
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
 	tmp, err := os.MkdirTemp("", "pyexec-progress-")
 	if err != nil {
 		return nil, err
@@ -130,7 +143,15 @@ func (t *Toolset) runScript(ctx context.Context, id string, spec *runSpec, live 
 		// pid); its cgroups and PID namespace hold what leaves the group.
 		p := jobstore.Process{PID: si.PID, PGID: si.PID, StartTime: si.StartTime, Cgroups: si.Cgroups, PIDNamespace: si.PIDNamespace}
 		wg.Go(func() {
-			if err := t.store.SetProcess(sctx, id, p); err != nil {
+			err := t.store.SetProcess(sctx, id, p)
+			switch {
+			case errors.Is(err, jobstore.ErrFinished):
+				// Cancelled through another process after the run was
+				// marked running and before its process was recorded: no
+				// one else can kill it.
+				t.log.Info("mcptools: job cancelled through another server process as it started; stopping it", "job_id", id)
+				stop(errCancelledElsewhere)
+			case err != nil:
 				t.log.Warn("mcptools: recording the job's process", "job_id", id, "err", err)
 			}
 		})
