@@ -102,10 +102,14 @@ func BuildRefused(message string) error {
 	}
 	e := &RefusedError{Rule: RuleSourceBuild, Option: "AllowSourceBuilds", Detail: lastLine(message)}
 	// uv 0.13: "hint: Wheels are required for `evil` because building from
-	// source is disabled …".
-	if _, after, ok := strings.Cut(message, "Wheels are required for `"); ok {
-		if name, _, ok := strings.Cut(after, "`"); ok {
-			e.Requirement = name
+	// source is disabled …" (a resolution), "Building source distributions
+	// is disabled, but attempted to build `evil`" (a direct reference).
+	for _, lead := range []string{"Wheels are required for `", "attempted to build `"} {
+		if _, after, ok := strings.Cut(message, lead); ok {
+			if name, _, ok := strings.Cut(after, "`"); ok {
+				e.Requirement = name
+				break
+			}
 		}
 	}
 	return e
