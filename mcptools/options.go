@@ -109,7 +109,9 @@ type Options struct {
 	// the defaults and the maximums of the per-call limit arguments, its
 	// switches are on for every call (a call may turn more on, none off).
 	// Nil: no confinement unless a call asks for it. New checks that this
-	// machine can enforce it.
+	// machine can enforce it and, with the session group, that Sessions'
+	// kernels are confined at least as tightly (session.Options.Sandbox):
+	// every switch on here is on there, with a limit no higher.
 	Sandbox *sandbox.Policy
 	// MaxOutputBytes stops a run once its stdout and stderr together pass
 	// it; also the maximum of the max_output_mb argument. 0: no limit.
@@ -188,6 +190,11 @@ func (o *Options) config() (config, error) {
 	}
 	for _, g := range c.groups {
 		if err := o.extraOpts().check(g); err != nil {
+			return c, err
+		}
+	}
+	if c.has(GroupSession) {
+		if err := sessionsConfined(o.Sandbox, c.writable, o.Sessions); err != nil {
 			return c, err
 		}
 	}

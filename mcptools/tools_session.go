@@ -5,10 +5,12 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/pyexec-mcp/pyexec/sandbox"
 	"github.com/pyexec-mcp/pyexec/session"
 	"github.com/pyexec-mcp/pyexec/workspace"
 )
@@ -88,6 +90,7 @@ type CellOutput struct {
 	StateLost      bool     `json:"state_lost" jsonschema:"The session's variables are gone (its kernel was restarted)."`
 	KernelDied     bool     `json:"kernel_died"`
 	KernelExit     string   `json:"kernel_exit,omitempty"`
+	LimitExceeded  string   `json:"limit_exceeded,omitempty" jsonschema:"Which sandbox limit the cell's processes hit (the session's kernel, if it died of it); empty if none."`
 	Notes          []string `json:"notes,omitempty"`
 	ExecutionCount int      `json:"execution_count"`
 	ElapsedSeconds float64  `json:"elapsed_seconds"`
@@ -261,7 +264,10 @@ func sessionName(id string) string {
 // sessionError maps session errors to tool errors naming the argument.
 func sessionError(err error) error {
 	msg := strings.TrimPrefix(err.Error(), "session: ")
+	var re *session.RefusedError
 	switch {
+	case errors.As(err, &re):
+		return &ArgumentError{Argument: "packages", Message: sessionRefusal(re)}
 	case errors.Is(err, session.ErrInvalidSessionID), errors.Is(err, session.ErrTooManySessions):
 		return &ArgumentError{Argument: "session_id", Message: msg}
 	case errors.Is(err, session.ErrInvalidRequirement), errors.Is(err, session.ErrInstall):
@@ -270,11 +276,130 @@ func sessionError(err error) error {
 	return errors.New(msg)
 }
 
+// sessionRefusal renders a refused install with the example servers' flag
+// for the session option that lifts the rule (the same flags lift the rule
+// for runs, see refusalMessage).
+func sessionRefusal(re *session.RefusedError) string {
+	flag := map[string]string{
+		"AllowDirectReferences": "the server setting --allow-direct-references (session.Options.AllowDirectReferences)",
+		"AllowSourceBuilds":     "the server setting --allow-source-builds (session.Options.AllowSourceBuilds)",
+	}[re.Option]
+	msg := strings.Replace(re.Error(), "confined runs", "confined sessions", 1)
+	msg = strings.Replace(msg, "the same sandbox as the script", "the session's sandbox", 1)
+	if flag == "" {
+		return msg
+	}
+	return strings.Replace(msg, re.Option, flag, 1) + " (rule " + re.Rule + ")"
+}
+
+// sessionsConfined checks that the session kernels are confined at least as
+// tightly as runs: every switch runs has on is on for sessions, with a limit
+// no higher, an allow-list no wider and no other writable directories than
+// runs' and the workspaces. Otherwise execute_python would be a way around
+// the server's promises.
+func sessionsConfined(runs *sandbox.Policy, writable []string, m *session.Manager) error {
+	if !runs.Enabled() {
+		return nil
+	}
+	ses := m.Sandbox()
+	if ses == nil {
+		ses = &sandbox.Policy{}
+	}
+	refuse := func(sw, how string) error {
+		return fmt.Errorf("%w: Sandbox %s, but the session manager's policy (session.Options.Sandbox) %s: safety promises are absolute: a switch that is on holds on every path; give the session manager the same policy", ErrInvalidOptions, sw, how)
+	}
+	limits := []struct {
+		name      string
+		run, sess int64
+	}{
+		{"memory_bytes", runs.MemoryBytes, ses.MemoryBytes},
+		{"cpu_seconds", int64(runs.CPUSeconds), int64(ses.CPUSeconds)},
+		{"max_processes", int64(runs.MaxProcesses), int64(ses.MaxProcesses)},
+		{"max_file_bytes", runs.MaxFileBytes, ses.MaxFileBytes},
+	}
+	for _, l := range limits {
+		switch {
+		case l.run == 0:
+		case l.sess == 0:
+			return refuse(fmt.Sprintf("limits %s to %d", l.name, l.run), "has no "+l.name)
+		case l.sess > l.run:
+			return refuse(fmt.Sprintf("limits %s to %d", l.name, l.run), fmt.Sprintf("allows %d", l.sess))
+		}
+	}
+	switches := []struct {
+		name      string
+		run, sess bool
+	}{
+		{"no_network", runs.NoNetwork, ses.NoNetwork},
+		{"read_only_fs", runs.ReadOnlyFS, ses.ReadOnlyFS},
+		{"pid_namespace", runs.PIDNamespace, ses.PIDNamespace},
+		{"env_allow_list", runs.EnvAllowList != nil, ses.EnvAllowList != nil},
+	}
+	for _, sw := range switches {
+		if sw.run && !sw.sess {
+			return refuse("turns on "+sw.name, "does not")
+		}
+	}
+	if runs.EnvAllowList != nil {
+		for _, name := range ses.EnvAllowList {
+			if !envCovered(name, runs.EnvAllowList) {
+				return refuse(fmt.Sprintf("allows the variables %q", runs.EnvAllowList), fmt.Sprintf("also allows %q", name))
+			}
+		}
+	}
+	if runs.ReadOnlyFS {
+		allowed := append(append([]string(nil), writable...), m.WorkspaceDir())
+		for _, d := range ses.WritableDirs {
+			if !underAny(d, allowed) {
+				return refuse("turns on read_only_fs", fmt.Sprintf("also makes %s writable", d))
+			}
+		}
+	}
+	return nil
+}
+
+// envCovered reports whether allow-list entry name (a name or a PREFIX*)
+// lets through nothing that list does not.
+func envCovered(name string, list []string) bool {
+	p, isPrefix := strings.CutSuffix(name, "*")
+	for _, a := range list {
+		if ap, ok := strings.CutSuffix(a, "*"); ok {
+			if strings.HasPrefix(p, ap) {
+				return true
+			}
+		} else if !isPrefix && a == name {
+			return true
+		}
+	}
+	return false
+}
+
+// underAny reports whether dir is one of dirs or below one, symlinks
+// resolved.
+func underAny(dir string, dirs []string) bool {
+	real := func(p string) string {
+		if abs, err := filepath.Abs(p); err == nil {
+			p = abs
+		}
+		if r, err := filepath.EvalSymlinks(p); err == nil {
+			p = r
+		}
+		return p
+	}
+	d := real(dir)
+	for _, w := range dirs {
+		if rel, err := filepath.Rel(real(w), d); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return true
+		}
+	}
+	return false
+}
+
 func cellOutput(id string, res *session.CellResult) *CellOutput {
 	out := &CellOutput{
 		SessionID: sessionName(id), Stdout: res.Stdout, Stderr: res.Stderr, Value: res.Value,
 		Images: len(res.Images), ImagesOmitted: res.ImagesOmitted, TimedOut: res.TimedOut,
-		StateLost: res.StateLost, KernelDied: res.KernelDied, KernelExit: res.KernelExit, Notes: res.Notes,
+		StateLost: res.StateLost, KernelDied: res.KernelDied, KernelExit: res.KernelExit, LimitExceeded: res.LimitExceeded, Notes: res.Notes,
 		ExecutionCount: res.ExecutionCount, ElapsedSeconds: res.Elapsed.Seconds(),
 	}
 	if res.Error != nil {
@@ -286,6 +411,8 @@ func cellOutput(id string, res *session.CellResult) *CellOutput {
 func markdownCell(c *CellOutput) string {
 	var b strings.Builder
 	switch {
+	case c.KernelDied && c.LimitExceeded != "":
+		fmt.Fprintf(&b, "## 💥 The session's Python process died: %s; its state is lost\n", strings.ReplaceAll(c.LimitExceeded, "\n", "; "))
 	case c.KernelDied:
 		fmt.Fprintf(&b, "## 💥 The session's Python process died (%s); its state is lost\n", c.KernelExit)
 	case c.TimedOut:
@@ -297,6 +424,9 @@ func markdownCell(c *CellOutput) string {
 	}
 	if c.StateLost && !c.KernelDied {
 		b.WriteString("\n**The session's state was lost** (its Python process was restarted); re-run earlier cells as needed.\n")
+	}
+	if c.LimitExceeded != "" && !c.KernelDied {
+		b.WriteString("\n**Limit hit:** " + strings.ReplaceAll(c.LimitExceeded, "\n", "; ") + "\n")
 	}
 	writeStream(&b, "stdout", c.Stdout, 0)
 	writeStream(&b, "stderr", c.Stderr, 0)
