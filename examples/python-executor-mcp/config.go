@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pyexec-mcp/pyexec/internal/sandboxflag"
 	"github.com/pyexec-mcp/pyexec/mcptools"
 	"github.com/pyexec-mcp/pyexec/sandbox"
 	"github.com/pyexec-mcp/pyexec/smartasync"
@@ -49,7 +50,8 @@ type config struct {
 	sandbox   sandbox.Policy
 	maxOutput int64
 	// allowDirectRefs and allowBuilds lift the rules of confined installs
-	// (executor.Options.AllowDirectReferences, AllowSourceBuilds).
+	// (executor.Options and session.Options AllowDirectReferences,
+	// AllowSourceBuilds).
 	allowDirectRefs bool
 	allowBuilds     bool
 }
@@ -99,20 +101,10 @@ func parseConfig(name string, args []string, stderr io.Writer) (*config, *flag.F
 	fs.StringVar(&c.workspace, "workspace", envOr("PYEXEC_WORKSPACE", ""), "workspace directory of the session and workspace tools, the sessions' working directory (env PYEXEC_WORKSPACE; default DATA_DIR/workspace)")
 	fs.StringVar(&packages, "session-packages", envOr("PYEXEC_SESSION_PACKAGES", ""), "comma-separated packages every new Python session starts with (env PYEXEC_SESSION_PACKAGES)")
 	fs.StringVar(&maxSessions, "max-sessions", envOr("PYEXEC_MAX_SESSIONS", ""), "maximum live Python sessions (env PYEXEC_MAX_SESSIONS)")
-	var memMB, fileMB, outMB, cpuSec, maxProcs, envAllow string
-	fs.StringVar(&memMB, "memory-limit-mb", envOr("PYEXEC_MEMORY_LIMIT_MB", ""), "confine every script run: memory of its process tree in MiB, also the maximum a call may ask for (env PYEXEC_MEMORY_LIMIT_MB; docs/isolation.md)")
-	fs.StringVar(&cpuSec, "cpu-limit-seconds", envOr("PYEXEC_CPU_LIMIT_SECONDS", ""), "CPU seconds per process of a script run (env PYEXEC_CPU_LIMIT_SECONDS)")
-	fs.StringVar(&maxProcs, "max-processes", envOr("PYEXEC_MAX_PROCESSES", ""), "processes and threads a script run may have at once (env PYEXEC_MAX_PROCESSES)")
-	fs.StringVar(&fileMB, "max-file-mb", envOr("PYEXEC_MAX_FILE_MB", ""), "largest file a script may write, in MiB (env PYEXEC_MAX_FILE_MB)")
+	var outMB string
 	fs.StringVar(&outMB, "max-output-mb", envOr("PYEXEC_MAX_OUTPUT_MB", ""), "stop a script once its output passes this many MiB (env PYEXEC_MAX_OUTPUT_MB)")
-	fs.BoolVar(&c.sandbox.NoNetwork, "no-network", envOr("PYEXEC_NO_NETWORK", "") == "1", "scripts run without network access (env PYEXEC_NO_NETWORK=1)")
-	fs.BoolVar(&c.sandbox.ReadOnlyFS, "read-only-fs", envOr("PYEXEC_READ_ONLY_FS", "") == "1", "scripts see a read-only file system but for the workspace, -writable-dirs and a private temp directory; a directory outside them is a read-only working directory (env PYEXEC_READ_ONLY_FS=1)")
-	var writable string
-	fs.StringVar(&writable, "writable-dirs", envOr("PYEXEC_WRITABLE_DIRS", ""), "with -read-only-fs, more directories scripts may write to, comma-separated absolute paths; none may contain the data directory (env PYEXEC_WRITABLE_DIRS)")
-	fs.BoolVar(&c.allowDirectRefs, "allow-direct-references", envOr("PYEXEC_ALLOW_DIRECT_REFERENCES", "") == "1", "with any sandbox switch on, still install requirements given as URLs, paths or VCS addresses (env PYEXEC_ALLOW_DIRECT_REFERENCES=1; docs/isolation.md)")
-	fs.BoolVar(&c.allowBuilds, "allow-source-builds", envOr("PYEXEC_ALLOW_SOURCE_BUILDS", "") == "1", "with any sandbox switch on, still build source distributions, inside the run's sandbox (env PYEXEC_ALLOW_SOURCE_BUILDS=1; docs/isolation.md)")
-	fs.BoolVar(&c.sandbox.PIDNamespace, "pid-namespace", envOr("PYEXEC_PID_NAMESPACE", "") == "1", "scripts run in their own PID namespace (env PYEXEC_PID_NAMESPACE=1)")
-	fs.StringVar(&envAllow, "env-allow-list", envOr("PYEXEC_ENV_ALLOW_LIST", ""), "scripts see only these server environment variables, comma-separated, or \"default\" for a safe set (PATH, HOME, LANG, …); env_vars of a call always pass (env PYEXEC_ENV_ALLOW_LIST)")
+	// The confinement flags are mcp-executor's too: one definition.
+	sb := sandboxflag.Register(fs, "script runs and session kernels")
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, err
 	}
@@ -125,21 +117,12 @@ func parseConfig(name string, args []string, stderr io.Writer) (*config, *flag.F
 	c.maxConcurrent, errs = atoiInto(maxConc, "max-concurrent", errs)
 	c.outputCap, errs = atoiInto(outCap, "output-cap", errs)
 	c.maxSessions, errs = atoiInto(maxSessions, "max-sessions", errs)
-	c.sandbox.CPUSeconds, errs = atoiInto(cpuSec, "cpu-limit-seconds", errs)
-	c.sandbox.MaxProcesses, errs = atoiInto(maxProcs, "max-processes", errs)
-	var mem, file, out int
-	mem, errs = atoiInto(memMB, "memory-limit-mb", errs)
-	file, errs = atoiInto(fileMB, "max-file-mb", errs)
+	var out int
 	out, errs = atoiInto(outMB, "max-output-mb", errs)
-	c.sandbox.MemoryBytes, c.sandbox.MaxFileBytes, c.maxOutput = int64(mem)<<20, int64(file)<<20, int64(out)<<20
-	c.sandbox.WritableDirs = splitList(writable)
-	switch envAllow {
-	case "":
-	case "default":
-		c.sandbox.EnvAllowList = sandbox.DefaultEnvAllowList()
-	default:
-		c.sandbox.EnvAllowList = splitList(envAllow)
-	}
+	c.maxOutput = int64(out) << 20
+	st, err := sb.Settings()
+	errs = append(errs, err)
+	c.sandbox, c.allowDirectRefs, c.allowBuilds = st.Policy, st.AllowDirectReferences, st.AllowSourceBuilds
 	for _, g := range splitList(groups) {
 		c.groups = append(c.groups, mcptools.Group(g))
 	}
