@@ -6,8 +6,11 @@
 // and list_files, over stdio.
 //
 //	mcp-executor [-workspace DIR] [-python PATH] [-data-dir DIR] ...
+//	mcp-executor -memory-limit-mb 1024 -no-network -read-only-fs -pid-namespace ...
 //
-// Every flag has an environment variable (see -h).
+// Every flag has an environment variable (see -h). The sandbox flags are
+// python-executor-mcp's: they confine every session kernel and its
+// installs (docs/isolation.md).
 package main
 
 import (
@@ -26,8 +29,10 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/pyexec-mcp/pyexec/internal/sandboxflag"
 	"github.com/pyexec-mcp/pyexec/jobstore"
 	"github.com/pyexec-mcp/pyexec/mcptools"
+	"github.com/pyexec-mcp/pyexec/sandbox"
 	"github.com/pyexec-mcp/pyexec/session"
 	"github.com/pyexec-mcp/pyexec/workspace"
 )
@@ -51,6 +56,9 @@ type config struct {
 	dataDir, workspace, python, uv, logFile string
 	maxSessions                             int
 	packages                                []string
+	// sandbox confines the session kernels and their installs, with
+	// python-executor-mcp's flags (internal/sandboxflag).
+	sandbox sandboxflag.Settings
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -65,7 +73,12 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.logFile, "log-file", env("PYEXEC_LOG_FILE", ""), "append logs to this file instead of stderr (env PYEXEC_LOG_FILE)")
 	fs.StringVar(&maxSessions, "max-sessions", env("PYEXEC_MAX_SESSIONS", ""), "maximum live sessions (env PYEXEC_MAX_SESSIONS; default 8)")
 	fs.StringVar(&packages, "session-packages", env("PYEXEC_SESSION_PACKAGES", ""), "comma-separated packages every new session starts with (env PYEXEC_SESSION_PACKAGES)")
+	sb := sandboxflag.Register(fs, "session kernels")
 	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	var err error
+	if c.sandbox, err = sb.Settings(); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
@@ -143,9 +156,15 @@ func (nopWriteCloser) Close() error { return nil }
 // Toolset), then ends the sessions and releases the workspace. It is
 // idempotent.
 func newServer(ctx context.Context, cfg *config, log *slog.Logger) (*mcp.Server, func(), error) {
+	var policy *sandbox.Policy
+	if cfg.sandbox.Policy.Enabled() {
+		p := cfg.sandbox.Policy
+		policy = &p
+	}
 	m, err := session.NewManager(&session.Options{
 		Python: cfg.python, UV: cfg.uv, WorkspaceDir: cfg.workspace,
 		DataDir: filepath.Join(cfg.dataDir, "sessions"), MaxSessions: cfg.maxSessions, StartupPackages: cfg.packages,
+		Sandbox: policy, AllowDirectReferences: cfg.sandbox.AllowDirectReferences, AllowSourceBuilds: cfg.sandbox.AllowSourceBuilds,
 	})
 	if err != nil {
 		return nil, nil, err
@@ -156,7 +175,7 @@ func newServer(ctx context.Context, cfg *config, log *slog.Logger) (*mcp.Server,
 		return nil, nil, err
 	}
 	ts, err := mcptools.New(ctx, &mcptools.Options{
-		DataDir: cfg.dataDir, Sessions: m, Workspace: ws, Logger: log,
+		DataDir: cfg.dataDir, Sessions: m, Workspace: ws, Logger: log, Sandbox: policy,
 		Groups: []mcptools.Group{mcptools.GroupSession, mcptools.GroupWorkspace},
 	})
 	if err != nil {

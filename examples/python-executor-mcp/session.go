@@ -42,14 +42,23 @@ func addSessionTools(ctx context.Context, cfg *config, opts *mcptools.Options, s
 		if python == "" {
 			python = "python3"
 		}
-		m, err := session.NewManager(&session.Options{
+		so := &session.Options{
 			Python:          python,
 			UV:              cfg.uv,
 			WorkspaceDir:    dir,
 			DataDir:         filepath.Join(dataDir, "sessions"),
 			MaxSessions:     cfg.maxSessions,
 			StartupPackages: cfg.sessionPackages,
-		})
+			// The server's sandbox holds for kernels and their installs as
+			// for runs (mcptools.New refuses anything looser).
+			AllowDirectReferences: cfg.allowDirectRefs,
+			AllowSourceBuilds:     cfg.allowBuilds,
+		}
+		if cfg.sandbox.Enabled() {
+			p := cfg.sandbox
+			so.Sandbox = &p
+		}
+		m, err := session.NewManager(so)
 		if err != nil {
 			return err
 		}
