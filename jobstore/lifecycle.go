@@ -63,6 +63,8 @@ func (s *Store) Get(ctx context.Context, id string) (*Job, error) {
 		return nil, err
 	}
 	defer s.end()
+	s.pub.RLock() // a version on disk is in the index too (Store.pub)
+	defer s.pub.RUnlock()
 	return s.readRecord(id)
 }
 

@@ -253,7 +253,7 @@ func (s *Store) recoverJob(ctx context.Context, id string) (bool, error) {
 	if err := s.writeRecord(j, true, false); err != nil {
 		return false, errors.Join(kerr, err)
 	}
-	s.committed(j.Clone())
+	s.committed(j)
 	s.log.Warn("jobstore: failed job of a dead server", "job", id, "owner_pid", j.Owner.PID)
 	return true, kerr
 }

@@ -46,7 +46,12 @@ func (s *Store) appendProgress(j *Job) error {
 	if err != nil {
 		return fmt.Errorf("jobstore: progress: %w", err)
 	}
+	s.pub.Lock() // the append and the index entry are one step (Store.pub)
 	_, err = f.Write(line)
+	if err == nil {
+		s.indexPut(j)
+	}
+	s.pub.Unlock()
 	var size int64
 	if err == nil {
 		size, err = f.Seek(0, io.SeekCurrent) // O_APPEND: the end of the file

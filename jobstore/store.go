@@ -78,6 +78,14 @@ type Store struct {
 	jwIno     uint64
 	jwAppends int
 
+	// pub makes a write and its index entry one step for this process's
+	// readers: a writer holds it from the moment a new version becomes
+	// visible on disk (rename, link, progress append) until the index has
+	// it; Get reads records under its read lock. Without it Get could see a
+	// job completed that List still listed running (issue 11). Lock order:
+	// a job's stripe, then pub, then mu.
+	pub sync.RWMutex
+
 	mu        sync.Mutex
 	idx       index
 	fullLoads int // how often the index was rebuilt from every record (for tests)
@@ -227,7 +235,8 @@ var errIDTaken = errors.New("jobstore: id taken")
 // (or, for a new job, hard-links it, which fails instead of replacing an id
 // another process just took). With durable, the file and the directory are
 // fsynced, so the new version survives a power loss once this returns.
-// It increments j.Version.
+// It increments j.Version and puts the new version into the index in the
+// same step as it becomes visible (see Store.pub); the caller announces it.
 func (s *Store) writeRecord(j *Job, durable, create bool) error {
 	j.Version++
 	data, err := json.Marshal(j)
@@ -248,14 +257,21 @@ func (s *Store) writeRecord(j *Job, durable, create bool) error {
 		err = cerr
 	}
 	if err == nil {
+		s.pub.Lock()
 		if create {
 			err = os.Link(tmp, s.recordPath(j.ID))
+		} else {
+			err = os.Rename(tmp, s.recordPath(j.ID))
+		}
+		if err == nil {
+			s.indexPut(j)
+		}
+		s.pub.Unlock()
+		if create {
 			_ = os.Remove(tmp)
 			if errors.Is(err, fs.ErrExist) {
 				return errIDTaken
 			}
-		} else {
-			err = os.Rename(tmp, s.recordPath(j.ID))
 		}
 	}
 	if err != nil {
@@ -311,16 +327,22 @@ func (s *Store) mutate(ctx context.Context, id string, durable bool, fn func(*Jo
 	if err := s.writeRecord(j, durable, false); err != nil {
 		return nil, err
 	}
-	s.committed(j.Clone())
+	s.committed(j)
 	return j, nil
 }
 
-// committed publishes a write made under the job's lock: to this Store's
-// index at once, and to other processes through the journal.
-func (s *Store) committed(j *Job) {
+// indexPut puts a copy of j into this Store's index. Writers call it under
+// pub, in the step that makes j visible.
+func (s *Store) indexPut(j *Job) {
+	c := j.Clone()
 	s.mu.Lock()
-	s.idx.put(j)
+	s.idx.put(c)
 	s.mu.Unlock()
+}
+
+// committed publishes a write made under the job's lock, already in this
+// Store's index (writeRecord), to other processes through the journal.
+func (s *Store) committed(j *Job) {
 	s.announce(j.ID)
 }
 
