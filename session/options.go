@@ -86,7 +86,8 @@ type Options struct {
 	// starts, no network, a read-only file system but for the workspace
 	// (added to WritableDirs here; the sessions' environments under
 	// DataDir stay read-only), a private TMPDIR, a PID namespace, an
-	// environment allow-list, as the policy asks. CPUSeconds and
+	// environment allow-list (Env, PATH and VIRTUAL_ENV always pass), as
+	// the policy asks. CPUSeconds and
 	// MaxFileBytes are per process, so CPUSeconds bounds a kernel's CPU
 	// time over all its cells. With any switch on, installs follow the
 	// confined-install rules (AllowDirectReferences, AllowSourceBuilds).
