@@ -263,20 +263,26 @@ func refusedInstall(err error) error {
 	if !errors.As(err, &re) {
 		return nil
 	}
-	return &ArgumentError{Argument: "dependencies", Message: refusalMessage(re)}
+	return &ArgumentError{Argument: "dependencies", Message: refusalMessage(re, "executor")}
 }
 
 // refusalMessage renders a refused install with the example servers' flag
-// for the Go option that lifts the rule.
-func refusalMessage(re *executor.RefusedError) string {
+// for the Go option that lifts the rule; pkg is the package whose Options
+// hold it ("executor" for runs, "session" for sessions).
+func refusalMessage(re *executor.RefusedError, pkg string) string {
 	flag := map[string]string{
-		"AllowDirectReferences": "the server setting --allow-direct-references (executor.Options.AllowDirectReferences)",
-		"AllowSourceBuilds":     "the server setting --allow-source-builds (executor.Options.AllowSourceBuilds)",
+		"AllowDirectReferences": "the server setting --allow-direct-references (" + pkg + ".Options.AllowDirectReferences)",
+		"AllowSourceBuilds":     "the server setting --allow-source-builds (" + pkg + ".Options.AllowSourceBuilds)",
 	}[re.Option]
-	if flag == "" {
-		return re.Error()
+	msg := re.Error()
+	if pkg == "session" {
+		msg = strings.Replace(msg, "confined runs", "confined sessions", 1)
+		msg = strings.Replace(msg, "the same sandbox as the script", "the session's sandbox", 1)
 	}
-	return strings.Replace(re.Error(), re.Option, flag, 1)
+	if flag == "" {
+		return msg
+	}
+	return strings.Replace(msg, re.Option, flag, 1)
 }
 
 // runResult builds the common result of a finished (or cancelled) run.

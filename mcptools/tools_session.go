@@ -267,29 +267,13 @@ func sessionError(err error) error {
 	var re *session.RefusedError
 	switch {
 	case errors.As(err, &re):
-		return &ArgumentError{Argument: "packages", Message: sessionRefusal(re)}
+		return &ArgumentError{Argument: "packages", Message: refusalMessage(re, "session")}
 	case errors.Is(err, session.ErrInvalidSessionID), errors.Is(err, session.ErrTooManySessions):
 		return &ArgumentError{Argument: "session_id", Message: msg}
 	case errors.Is(err, session.ErrInvalidRequirement), errors.Is(err, session.ErrInstall):
 		return &ArgumentError{Argument: "packages", Message: msg}
 	}
 	return errors.New(msg)
-}
-
-// sessionRefusal renders a refused install with the example servers' flag
-// for the session option that lifts the rule (the same flags lift the rule
-// for runs, see refusalMessage).
-func sessionRefusal(re *session.RefusedError) string {
-	flag := map[string]string{
-		"AllowDirectReferences": "the server setting --allow-direct-references (session.Options.AllowDirectReferences)",
-		"AllowSourceBuilds":     "the server setting --allow-source-builds (session.Options.AllowSourceBuilds)",
-	}[re.Option]
-	msg := strings.Replace(re.Error(), "confined runs", "confined sessions", 1)
-	msg = strings.Replace(msg, "the same sandbox as the script", "the session's sandbox", 1)
-	if flag == "" {
-		return msg
-	}
-	return strings.Replace(msg, re.Option, flag, 1) + " (rule " + re.Rule + ")"
 }
 
 // sessionsConfined checks that the session kernels are confined at least as
