@@ -54,7 +54,7 @@ func (h *host) newCgroups(p *Policy) (*cgroupSet, error) {
 			// cgroup.subtree_control; that fails (EBUSY) when the parent
 			// holds processes and is not the root: cgroup v2's "no internal
 			// processes" rule.
-			if err := writeFile(filepath.Join(parent, "cgroup.subtree_control"), "+"+c); err != nil {
+			if err := cgroup.WriteFile(filepath.Join(parent, "cgroup.subtree_control"), "+"+c); err != nil {
 				s.remove()
 				return nil, &UnavailableError{Switch: controllerSwitch(c),
 					Needs: "the cgroup v2 " + c + " controller enabled for child cgroups of " + parent +
@@ -97,12 +97,12 @@ func (s *cgroupSet) setLimits(p *Policy) error {
 		var err error
 		switch {
 		case d.memory && d.v2:
-			err = writeFile(filepath.Join(d.dir, "memory.max"), strconv.FormatInt(p.MemoryBytes, 10))
+			err = cgroup.WriteFile(filepath.Join(d.dir, "memory.max"), strconv.FormatInt(p.MemoryBytes, 10))
 			if err == nil {
 				err = writeOptional(filepath.Join(d.dir, "memory.swap.max"), "0")
 			}
 		case d.memory:
-			err = writeFile(filepath.Join(d.dir, "memory.limit_in_bytes"), strconv.FormatInt(p.MemoryBytes, 10))
+			err = cgroup.WriteFile(filepath.Join(d.dir, "memory.limit_in_bytes"), strconv.FormatInt(p.MemoryBytes, 10))
 			if err == nil {
 				// memory+swap: without it, the tree could swap past the limit.
 				err = writeOptional(filepath.Join(d.dir, "memory.memsw.limit_in_bytes"), strconv.FormatInt(p.MemoryBytes, 10))
@@ -112,7 +112,7 @@ func (s *cgroupSet) setLimits(p *Policy) error {
 			return &UnavailableError{Switch: switchMemory, Needs: "a memory limit on its cgroup", Err: err}
 		}
 		if d.pids {
-			if err := writeFile(filepath.Join(d.dir, "pids.max"), strconv.Itoa(p.MaxProcesses)); err != nil {
+			if err := cgroup.WriteFile(filepath.Join(d.dir, "pids.max"), strconv.Itoa(p.MaxProcesses)); err != nil {
 				return &UnavailableError{Switch: switchProcesses, Needs: "a process limit on its cgroup", Err: err}
 			}
 		}
@@ -174,21 +174,9 @@ func (s *cgroupSet) kill() error { return cgroup.Kill(s.paths()...) }
 // the kernel to let go of exiting members (cgroup.Remove).
 func (s *cgroupSet) remove() error { return cgroup.Remove(s.paths()...) }
 
-func writeFile(path, value string) error {
-	f, err := os.OpenFile(path, os.O_WRONLY, 0)
-	if err != nil {
-		return err
-	}
-	_, err = f.WriteString(value)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
 // writeOptional writes a file that older kernels or configurations lack.
 func writeOptional(path, value string) error {
-	if err := writeFile(path, value); err != nil && !errors.Is(err, os.ErrNotExist) {
+	if err := cgroup.WriteFile(path, value); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
 	return nil

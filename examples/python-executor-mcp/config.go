@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/pyexec-mcp/pyexec/internal/sandboxflag"
@@ -64,16 +63,6 @@ func envOr(key, def string) string {
 	return def
 }
 
-func splitList(s string) []string {
-	var out []string
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
 // parseConfig parses the flags of the serve and call commands.
 func parseConfig(name string, args []string, stderr io.Writer) (*config, *flag.FlagSet, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
@@ -123,10 +112,10 @@ func parseConfig(name string, args []string, stderr io.Writer) (*config, *flag.F
 	st, err := sb.Settings()
 	errs = append(errs, err)
 	c.sandbox, c.allowDirectRefs, c.allowBuilds = st.Policy, st.AllowDirectReferences, st.AllowSourceBuilds
-	for _, g := range splitList(groups) {
+	for _, g := range sandboxflag.SplitList(groups) {
 		c.groups = append(c.groups, mcptools.Group(g))
 	}
-	c.allowedOrigins, c.allowedHosts = splitList(origins), splitList(hosts)
+	c.allowedOrigins, c.allowedHosts = sandboxflag.SplitList(origins), sandboxflag.SplitList(hosts)
 	if tokenFile != "" {
 		if c.token != "" {
 			errs = append(errs, errors.New("-token (or PYEXEC_HTTP_TOKEN) and -token-file (or PYEXEC_HTTP_TOKEN_FILE) are both set: give only one"))
@@ -136,7 +125,7 @@ func parseConfig(name string, args []string, stderr io.Writer) (*config, *flag.F
 			errs = append(errs, err)
 		}
 	}
-	c.sessionPackages = splitList(packages)
+	c.sessionPackages = sandboxflag.SplitList(packages)
 	if level == "" {
 		level = "info"
 		if name != "serve" {

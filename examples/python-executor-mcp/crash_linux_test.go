@@ -4,10 +4,6 @@ import (
 	"context"
 	"io/fs"
 	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -32,36 +28,7 @@ func TestCrashLeavesNothing(t *testing.T) {
 	}
 	dataDir := t.TempDir()
 	csA, _, cmdA := stdioServer(t, "PYEXEC_DATA_DIR="+dataDir, "PYEXEC_MAX_PROCESSES=64")
-	pidFile := filepath.Join(t.TempDir(), "pids")
-	script := `import os, subprocess, sys, time
-child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"], start_new_session=True)
-open(sys.argv[1] + ".tmp", "w").write(f"{os.getpid()} {child.pid}\n")
-os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-time.sleep(300)
-`
-	res := callTool(t, csA, "run_script_in_dir_async", map[string]any{"directory": t.TempDir(), "use_uv": false, "script_content": script, "args": []string{pidFile}})
-	require.False(t, res.IsError, textOf(res))
-	jobID := structured(t, res)["job_id"].(string)
-	var pids []int
-	testenv.PollUntil(t, "the job's pids", func() bool {
-		b, err := os.ReadFile(pidFile)
-		if err != nil {
-			return false
-		}
-		pids = pids[:0]
-		for _, f := range strings.Fields(string(b)) {
-			p, _ := strconv.Atoi(f)
-			pids = append(pids, p)
-		}
-		return len(pids) == 2
-	})
-	t.Cleanup(func() {
-		for _, pid := range pids {
-			if testenv.Alive(pid) { // a survivor of a failed test
-				_ = syscall.Kill(pid, syscall.SIGKILL)
-			}
-		}
-	})
+	jobID, pids := startTreeJob(t, csA, true)
 
 	// What the job runs in, as its record holds it. (The owner is alive:
 	// opening the store recovers nothing.)

@@ -241,29 +241,7 @@ func TestRestartRecoveryAndLogs(t *testing.T) {
 	dataDir := t.TempDir()
 	logA, logB := filepath.Join(t.TempDir(), "a.log"), filepath.Join(t.TempDir(), "b.log")
 	csA, _, cmdA := stdioServer(t, "PYEXEC_DATA_DIR="+dataDir, "PYEXEC_LOG_FILE="+logA, "PYEXEC_LOG_LEVEL=info")
-	pidFile := filepath.Join(t.TempDir(), "pids")
-	script := `import os, subprocess, sys, time
-child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"])
-open(sys.argv[1] + ".tmp", "w").write(f"{os.getpid()} {child.pid}\n")
-os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-time.sleep(300)
-`
-	res := callTool(t, csA, "run_script_in_dir_async", map[string]any{"directory": t.TempDir(), "use_uv": false, "script_content": script, "args": []string{pidFile}})
-	require.False(t, res.IsError, textOf(res))
-	jobID := structured(t, res)["job_id"].(string)
-	var pids []int
-	testenv.PollUntil(t, "the job's pids", func() bool {
-		b, err := os.ReadFile(pidFile)
-		if err != nil {
-			return false
-		}
-		pids = pids[:0]
-		for _, f := range strings.Fields(string(b)) {
-			p, _ := strconv.Atoi(f)
-			pids = append(pids, p)
-		}
-		return len(pids) == 2
-	})
+	jobID, pids := startTreeJob(t, csA, false)
 	require.NoError(t, cmdA.Process.Kill()) // SIGKILL: no cleanup at all
 	_, _ = cmdA.Process.Wait()
 	for _, pid := range pids {
@@ -318,4 +296,43 @@ time.sleep(300)
 	st := structured(t, callTool(t, other, "py_job_status", map[string]any{"job_id": jobID}))["job"].(map[string]any)
 	require.Equal(t, "cancelled", st["status"])
 	require.Contains(t, st["error"], "shutting down")
+}
+
+// startTreeJob starts a background job on cs whose script has a child,
+// in a new session with setsid, and returns the job's id and the pids of
+// the script and the child once both run. Survivors of a failed test are
+// killed at its end.
+func startTreeJob(t *testing.T, cs *mcp.ClientSession, setsid bool) (string, []int) {
+	t.Helper()
+	pidFile := filepath.Join(t.TempDir(), "pids")
+	script := `import os, subprocess, sys, time
+child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"], start_new_session=` + map[bool]string{false: "False", true: "True"}[setsid] + `)
+open(sys.argv[1] + ".tmp", "w").write(f"{os.getpid()} {child.pid}\n")
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+time.sleep(300)
+`
+	res := callTool(t, cs, "run_script_in_dir_async", map[string]any{"directory": t.TempDir(), "use_uv": false, "script_content": script, "args": []string{pidFile}})
+	require.False(t, res.IsError, textOf(res))
+	jobID := structured(t, res)["job_id"].(string)
+	var pids []int
+	testenv.PollUntil(t, "the job's pids", func() bool {
+		b, err := os.ReadFile(pidFile)
+		if err != nil {
+			return false
+		}
+		pids = pids[:0]
+		for _, f := range strings.Fields(string(b)) {
+			p, _ := strconv.Atoi(f)
+			pids = append(pids, p)
+		}
+		return len(pids) == 2
+	})
+	t.Cleanup(func() {
+		for _, pid := range pids {
+			if testenv.Alive(pid) { // a survivor of a failed test
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	})
+	return jobID, pids
 }

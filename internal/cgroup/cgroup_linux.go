@@ -61,7 +61,7 @@ func Validate(dir string) error {
 func Kill(dirs ...string) error {
 	var errs []error
 	for _, d := range dirs {
-		if err := writeFile(filepath.Join(d, "cgroup.kill"), "1"); err == nil {
+		if err := WriteFile(filepath.Join(d, "cgroup.kill"), "1"); err == nil {
 			continue
 		}
 		if err := killMembers(d); err != nil {
@@ -197,7 +197,9 @@ func ownerAlive(o Owner) bool {
 	return true
 }
 
-func writeFile(path, value string) error {
+// WriteFile writes value to an existing cgroup control file (never
+// creating one: a missing file is a missing controller, not ours to make).
+func WriteFile(path, value string) error {
 	f, err := os.OpenFile(path, os.O_WRONLY, 0)
 	if err != nil {
 		return err

@@ -75,18 +75,20 @@ func (f *Flags) Settings() (Settings, error) {
 	s.Policy.CPUSeconds = atoi(f.cpuSec, "cpu-limit-seconds")
 	s.Policy.MaxProcesses = atoi(f.maxProcs, "max-processes")
 	s.Policy.MaxFileBytes = int64(atoi(f.fileMB, "max-file-mb")) << 20
-	s.Policy.WritableDirs = splitList(f.writable)
+	s.Policy.WritableDirs = SplitList(f.writable)
 	switch f.envAllow {
 	case "":
 	case "default":
 		s.Policy.EnvAllowList = sandbox.DefaultEnvAllowList()
 	default:
-		s.Policy.EnvAllowList = splitList(f.envAllow)
+		s.Policy.EnvAllowList = SplitList(f.envAllow)
 	}
 	return s, errors.Join(errs...)
 }
 
-func splitList(s string) []string {
+// SplitList splits a comma-separated flag value, dropping empty items and
+// the spaces around each; the example servers read every list flag with it.
+func SplitList(s string) []string {
 	var out []string
 	for _, f := range strings.Split(s, ",") {
 		if f = strings.TrimSpace(f); f != "" {
