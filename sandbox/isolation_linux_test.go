@@ -2,12 +2,10 @@ package sandbox
 
 import (
 	"context"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"testing"
 
@@ -18,23 +16,8 @@ import (
 
 func TestNoNetworkRefusesTheHostLoopback(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var accepted atomic.Int64
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			accepted.Add(1)
-			c.Close()
-		}
-	}()
-	defer func() { ln.Close(); <-done }()
-	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	n, accepted := testenv.LoopbackListener(t)
+	port := strconv.Itoa(n)
 	code := `
 import socket, sys
 try:

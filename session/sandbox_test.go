@@ -3,13 +3,11 @@ package session_test
 import (
 	"context"
 	"errors"
-	"net"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -78,23 +76,8 @@ func TestConfinedKernelKilledByItsMemoryLimit(t *testing.T) {
 
 func TestConfinedKernelReachesNoHostListener(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var accepted atomic.Int64
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			accepted.Add(1)
-			c.Close()
-		}
-	}()
-	defer func() { ln.Close(); <-done }()
-	code := "import socket\ntry:\n    socket.create_connection(('127.0.0.1', " + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port) + "), timeout=10).close()\n    r = 'connected'\n" +
+	port, accepted := testenv.LoopbackListener(t)
+	code := "import socket\ntry:\n    socket.create_connection(('127.0.0.1', " + strconv.Itoa(port) + "), timeout=10).close()\n    r = 'connected'\n" +
 		"except OSError as e:\n    r = type(e).__name__\nr"
 	for _, tc := range []struct {
 		name   string

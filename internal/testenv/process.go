@@ -1,9 +1,11 @@
 package testenv
 
 import (
+	"net"
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -49,4 +51,31 @@ func PollUntil(t testing.TB, what string, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond) // a polling interval, not a wait for the condition
 	}
+}
+
+// LoopbackListener listens on the host's loopback until the test ends,
+// accepting and closing every connection, and returns its port and a
+// counter of the connections it accepted: the host service a confined run
+// must not reach.
+func LoopbackListener(t testing.TB) (port int, accepted *atomic.Int64) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("testenv: listen on loopback: %v", err)
+	}
+	accepted = new(atomic.Int64)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			c.Close()
+		}
+	}()
+	t.Cleanup(func() { ln.Close(); <-done })
+	return ln.Addr().(*net.TCPAddr).Port, accepted
 }
