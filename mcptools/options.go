@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/pyexec-mcp/pyexec/executor"
@@ -206,22 +205,8 @@ func (o *Options) config() (config, error) {
 // never be writable from a confined run (issue 10). The workspace may lie
 // inside the data directory (the example server's default), not around it.
 func dataDirProtected(dataDir string, writable []string) error {
-	data, err := filepath.Abs(dataDir)
-	if err != nil {
-		return fmt.Errorf("%w: DataDir %q: %v", ErrInvalidOptions, dataDir, err)
-	}
-	if r, err := filepath.EvalSymlinks(data); err == nil {
-		data = r
-	}
 	for _, w := range writable {
-		abs, err := filepath.Abs(w)
-		if err != nil {
-			continue // sandbox reports it when a run starts
-		}
-		if r, err := filepath.EvalSymlinks(abs); err == nil {
-			abs = r
-		}
-		if rel, err := filepath.Rel(abs, data); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		if sandbox.Inside(dataDir, w) {
 			return fmt.Errorf("%w: writable directory %q contains the data directory %q (job records, logs, environments): a confined run could change them; list a directory beside it, or move the data directory (DataDir)", ErrInvalidOptions, w, dataDir)
 		}
 	}

@@ -5,7 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -334,7 +334,7 @@ func sessionsConfined(runs *sandbox.Policy, writable []string, m *session.Manage
 	if runs.ReadOnlyFS {
 		allowed := append(append([]string(nil), writable...), m.WorkspaceDir())
 		for _, d := range ses.WritableDirs {
-			if !underAny(d, allowed) {
+			if !slices.ContainsFunc(allowed, func(w string) bool { return sandbox.Inside(d, w) }) {
 				return refuse("turns on read_only_fs", fmt.Sprintf("also makes %s writable", d))
 			}
 		}
@@ -352,27 +352,6 @@ func envCovered(name string, list []string) bool {
 				return true
 			}
 		} else if !isPrefix && a == name {
-			return true
-		}
-	}
-	return false
-}
-
-// underAny reports whether dir is one of dirs or below one, symlinks
-// resolved.
-func underAny(dir string, dirs []string) bool {
-	real := func(p string) string {
-		if abs, err := filepath.Abs(p); err == nil {
-			p = abs
-		}
-		if r, err := filepath.EvalSymlinks(p); err == nil {
-			p = r
-		}
-		return p
-	}
-	d := real(dir)
-	for _, w := range dirs {
-		if rel, err := filepath.Rel(real(w), d); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 			return true
 		}
 	}

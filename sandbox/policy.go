@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 )
 
@@ -188,4 +189,22 @@ func formatBytes(n int64) string {
 		i++
 	}
 	return fmt.Sprintf("%d %s", n, units[i])
+}
+
+// Inside reports whether path is dir or lies below it, both made absolute
+// and with symlinks resolved where they exist: the test of whether a
+// directory is covered by one of WritableDirs, and of whether a writable
+// directory would expose one that must stay read-only.
+func Inside(path, dir string) bool {
+	real := func(p string) string {
+		if abs, err := filepath.Abs(p); err == nil {
+			p = abs
+		}
+		if r, err := filepath.EvalSymlinks(p); err == nil {
+			p = r
+		}
+		return p
+	}
+	rel, err := filepath.Rel(real(dir), real(path))
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }

@@ -190,7 +190,7 @@ func (c *config) confine() error {
 		// The kernel's working directory is writable only when listed.
 		k.WritableDirs = append(append([]string(nil), p.WritableDirs...), c.WorkspaceDir)
 		for _, w := range k.WritableDirs {
-			if within(c.DataDir, w) {
+			if sandbox.Inside(c.DataDir, w) {
 				return fmt.Errorf("%w: Sandbox: writable directory %q holds DataDir %q, the sessions' environments, which kernels must not change; move one of them", ErrInvalidOptions, w, c.DataDir)
 			}
 		}
@@ -200,21 +200,6 @@ func (c *config) confine() error {
 	}
 	c.kernelPolicy = &k
 	return nil
-}
-
-// within reports whether path is dir or below it, symlinks resolved.
-func within(path, dir string) bool {
-	real := func(p string) string {
-		if abs, err := filepath.Abs(p); err == nil {
-			p = abs
-		}
-		if r, err := filepath.EvalSymlinks(p); err == nil {
-			p = r
-		}
-		return p
-	}
-	rel, err := filepath.Rel(real(dir), real(path))
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 func setDefault[T comparable](v *T, def T) {

@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,31 +104,11 @@ func plantedBackend(t *testing.T, links, marker string, port int) (project strin
 	return project
 }
 
-// hostListener listens on the host's loopback until the test ends.
-func hostListener(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
-	t.Cleanup(func() { ln.Close(); <-done })
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 func TestConfinedInstallRefusals(t *testing.T) {
 	t.Parallel()
 	links, outside := t.TempDir(), t.TempDir()
 	marker := filepath.Join(outside, "marker")
-	project := plantedBackend(t, links, marker, hostListener(t))
+	project := plantedBackend(t, links, marker, hostPort(t))
 	opts := offlineOptions(t)
 	opts.UVArgs = append(opts.UVArgs, "--find-links", links)
 	m := confinedManager(t, nil, opts)
@@ -164,7 +143,7 @@ func TestConfinedInstallBuildsInsideTheSandbox(t *testing.T) {
 	t.Parallel()
 	links, outside, shared := t.TempDir(), t.TempDir(), t.TempDir()
 	marker := filepath.Join(outside, "marker")
-	project := plantedBackend(t, links, marker, hostListener(t))
+	project := plantedBackend(t, links, marker, hostPort(t))
 	opts := offlineOptions(t)
 	opts.UVArgs = []string{"--offline", "--no-index", "--find-links", links, "--cache-dir", shared}
 	opts.AllowSourceBuilds, opts.AllowDirectReferences = true, true
@@ -196,11 +175,17 @@ func TestUnconfinedInstallRunsTheBackendOutside(t *testing.T) {
 	// sandbox, the same build writes its marker and sees the host.
 	links, outside := t.TempDir(), t.TempDir()
 	marker := filepath.Join(outside, "marker")
-	plantedBackend(t, links, marker, hostListener(t))
+	plantedBackend(t, links, marker, hostPort(t))
 	opts := offlineOptions(t)
 	opts.UVArgs = append(opts.UVArgs, "--find-links", links)
 	m := newManager(t, opts)
 	install(t, m, "", "evil")
 	require.Equal(t, "{'marker': 'written', 'sees_host_pid': True, 'net': 'connected'}", value(t, m, "", "import evil\nevil.RESULT"))
 	require.FileExists(t, marker)
+}
+
+// hostPort is the port of a service on the host's loopback.
+func hostPort(t *testing.T) int {
+	port, _ := testenv.LoopbackListener(t)
+	return port
 }
