@@ -27,8 +27,8 @@ type limitArgs struct {
 	MaxProcesses    int     `json:"max_processes,omitempty" minimum:"0" jsonschema:"Processes and threads the script may have at once, e.g. to contain a fork bomb (0: the server's limit, if any)."`
 	MaxFileMB       float64 `json:"max_file_mb,omitempty" minimum:"0" jsonschema:"Largest file the script may write, in MiB (0: the server's limit, if any)."`
 	MaxOutputMB     float64 `json:"max_output_mb,omitempty" minimum:"0" jsonschema:"Stop the script once stdout and stderr together pass this many MiB (0: the server's limit, if any)."`
-	NoNetwork       bool    `json:"no_network,omitempty" jsonschema:"true: the script runs without network access (loopback only, its own). Dependencies are still installed first, outside."`
-	ReadOnlyFS      bool    `json:"read_only_fs,omitempty" jsonschema:"true: the file system is read-only for the script except its working directory and a private temporary directory."`
+	NoNetwork       bool    `json:"no_network,omitempty" jsonschema:"true: the script runs without network access (loopback only, its own). Dependencies are still installed first, outside, as pre-built wheels from the server's index."`
+	ReadOnlyFS      bool    `json:"read_only_fs,omitempty" jsonschema:"true: the file system is read-only for the script except the workspace, the server's writable directories and a private temporary directory ($TMPDIR); a directory outside them is a read-only working directory."`
 	PIDNamespace    bool    `json:"pid_namespace,omitempty" jsonschema:"true: the script runs in its own PID namespace, so every process it starts (even one that detaches with setsid) ends with it."`
 }
 
