@@ -197,3 +197,28 @@ func BenchmarkAppendLog(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkOwnerAlive is the liveness check Recover makes for each owner of
+// a live job (and again under the job's lock): a foreign owner, this test
+// binary's parent, so that the check reads /proc rather than matching this
+// Store's own identity.
+func BenchmarkOwnerAlive(b *testing.B) {
+	s := openBench(b)
+	p, err := readProc(os.Getppid())
+	require.NoError(b, err)
+	o := Owner{PID: os.Getppid(), StartTime: p.start, BootID: s.bootID}
+	for b.Loop() {
+		if !s.ownerAlive(o) {
+			b.Fatalf("owner %d reported dead", o.PID)
+		}
+	}
+}
+
+// openBench opens an empty Store for a benchmark.
+func openBench(b *testing.B) *Store {
+	b.Helper()
+	s, err := Open(b.Context(), &Options{Dir: b.TempDir()})
+	require.NoError(b, err)
+	b.Cleanup(func() { _ = s.Close() })
+	return s
+}
