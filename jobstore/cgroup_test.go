@@ -247,7 +247,7 @@ func TestSetProcessAfterCancel(t *testing.T) {
 	s := openT(t, t.TempDir(), nil)
 	id, err := s.CreateJob(ctx, "k", "")
 	require.NoError(t, err)
-	require.NoError(t, s.FinishJob(ctx, id, string(StateCancelled), nil, "cancelled on request"))
+	require.NoError(t, s.FinishJob(ctx, id, StateCancelled, nil, "cancelled on request"))
 	require.ErrorIs(t, s.SetProcess(ctx, id, Process{PID: os.Getpid()}), ErrFinished)
 	j, err := s.Get(ctx, id)
 	require.NoError(t, err)

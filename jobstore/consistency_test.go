@@ -32,7 +32,7 @@ func TestGetThenListAgree(t *testing.T) {
 		wg.Go(func() {
 			// Progress too: its append and its index entry are one step.
 			_ = s.SetProgress(ctx, id, 1, 2, "half")
-			_ = s.FinishJob(ctx, id, string(StateCompleted), json.RawMessage(`1`), "")
+			_ = s.FinishJob(ctx, id, StateCompleted, json.RawMessage(`1`), "")
 		})
 	}
 	var mismatches []string

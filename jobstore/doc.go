@@ -15,7 +15,7 @@
 //	_ = s.SetRunning(ctx, id)
 //	_ = s.SetProgress(ctx, id, 3, 10, "fetching")
 //	_ = s.AppendLog(ctx, id, jobstore.Stdout, []byte("hello\n"))
-//	_ = s.FinishJob(ctx, id, string(jobstore.StateCompleted), json.RawMessage(`{"ok":true}`), "")
+//	_ = s.FinishJob(ctx, id, jobstore.StateCompleted, json.RawMessage(`{"ok":true}`), "")
 //	jobs, total, _ := s.List(ctx, &jobstore.ListOptions{States: []jobstore.State{jobstore.StateRunning}, Limit: 50})
 //
 // # Layout

@@ -34,7 +34,7 @@ func Example() {
 	_ = s.SetProgress(ctx, id, 1, 2, "half way")
 	_ = s.AppendLog(ctx, id, jobstore.Stdout, []byte("hello\n"))
 	_ = s.AppendLog(ctx, id, jobstore.Stdout, []byte("world\n"))
-	_ = s.FinishJob(ctx, id, string(jobstore.StateCompleted), json.RawMessage(`{"rows":42}`), "")
+	_ = s.FinishJob(ctx, id, jobstore.StateCompleted, json.RawMessage(`{"rows":42}`), "")
 
 	j, err := s.Get(ctx, id)
 	if err != nil {
@@ -105,7 +105,7 @@ func ExampleStore_Prune() {
 	defer s.Close()
 	for _, st := range []jobstore.State{jobstore.StateCompleted, jobstore.StateFailed, jobstore.StateCancelled} {
 		id, _ := s.CreateJob(ctx, "k", "")
-		_ = s.FinishJob(ctx, id, string(st), nil, "")
+		_ = s.FinishJob(ctx, id, st, nil, "")
 	}
 	_, _ = s.CreateJob(ctx, "k", "still pending")
 	removed, remaining, err := s.Prune(ctx, &jobstore.PruneOptions{KeepCompleted: true})

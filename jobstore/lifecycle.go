@@ -136,10 +136,9 @@ func (s *Store) SetProgress(ctx context.Context, id string, current, total float
 // the first of two racing finishers (say, a cancel and the job's own end)
 // wins. All output should be appended to the logs before FinishJob, so that
 // ReadLog can report the end of a finished job's logs.
-func (s *Store) FinishJob(ctx context.Context, id string, state string, result json.RawMessage, errMsg string) error {
-	st := State(state)
+func (s *Store) FinishJob(ctx context.Context, id string, st State, result json.RawMessage, errMsg string) error {
 	if !st.Final() {
-		return invalidState(state)
+		return invalidState(string(st))
 	}
 	if len(result) > 0 && !json.Valid(result) {
 		return fmt.Errorf("jobstore: result of job %s is not valid JSON", id)

@@ -162,7 +162,7 @@ func churnOne(ctx context.Context, s *Store, counter string, i int) error {
 		}
 	}
 	res, _ := json.Marshal(map[string]any{"pid": os.Getpid(), "i": i})
-	if err := s.FinishJob(ctx, id, string(StateCompleted), res, ""); err != nil {
+	if err := s.FinishJob(ctx, id, StateCompleted, res, ""); err != nil {
 		return err
 	}
 	fmt.Println(id)

@@ -20,7 +20,7 @@ type consumerStore interface {
 	CreateJob(ctx context.Context, kind, label string) (id string, err error)
 	SetRunning(ctx context.Context, id string) error
 	SetProgress(ctx context.Context, id string, current, total float64, message string) error
-	FinishJob(ctx context.Context, id string, state string, result json.RawMessage, errMsg string) error
+	FinishJob(ctx context.Context, id string, state State, result json.RawMessage, errMsg string) error
 	DiscardJob(ctx context.Context, id string) error
 }
 
@@ -57,7 +57,7 @@ func TestLifecycle(t *testing.T) {
 
 	require.NoError(t, s.SetProgress(ctx, id, 3, 10, "fetching"))
 	require.NoError(t, s.SetExitCode(ctx, id, 0))
-	require.NoError(t, s.FinishJob(ctx, id, string(StateCompleted), json.RawMessage(`{"rows":42}`), ""))
+	require.NoError(t, s.FinishJob(ctx, id, StateCompleted, json.RawMessage(`{"rows":42}`), ""))
 
 	j, err = s.Get(ctx, id)
 	require.NoError(t, err)
@@ -69,7 +69,7 @@ func TestLifecycle(t *testing.T) {
 	require.False(t, j.CompletedAt.IsZero())
 
 	// A final state is final: the record is left unchanged.
-	err = s.FinishJob(ctx, id, string(StateFailed), nil, "late")
+	err = s.FinishJob(ctx, id, StateFailed, nil, "late")
 	require.ErrorIs(t, err, ErrFinished)
 	require.ErrorIs(t, s.SetProgress(ctx, id, 4, 10, ""), ErrFinished)
 	require.ErrorIs(t, s.SetRunning(ctx, id), ErrFinished)
@@ -87,7 +87,7 @@ func TestRecordJSON(t *testing.T) {
 	s := openT(t, t.TempDir(), nil)
 	id, err := s.CreateJob(ctx, "k", "l")
 	require.NoError(t, err)
-	require.NoError(t, s.FinishJob(ctx, id, string(StateFailed), nil, "boom"))
+	require.NoError(t, s.FinishJob(ctx, id, StateFailed, nil, "boom"))
 	b, err := os.ReadFile(s.recordPath(id))
 	require.NoError(t, err)
 	var m map[string]any
@@ -164,7 +164,7 @@ func TestFinishJobArguments(t *testing.T) {
 		{"invalid result", "completed", "{nope", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := s.FinishJob(ctx, id, tc.state, json.RawMessage(tc.result), "")
+			err := s.FinishJob(ctx, id, State(tc.state), json.RawMessage(tc.result), "")
 			require.Error(t, err)
 			if tc.want != nil {
 				require.ErrorIs(t, err, tc.want)
@@ -177,7 +177,7 @@ func TestFinishJobArguments(t *testing.T) {
 	for _, st := range []State{StateCompleted, StateFailed, StateCancelled} {
 		id, err := s.CreateJob(ctx, "k", "")
 		require.NoError(t, err)
-		require.NoError(t, s.FinishJob(ctx, id, string(st), nil, ""))
+		require.NoError(t, s.FinishJob(ctx, id, st, nil, ""))
 		j, err := s.Get(ctx, id)
 		require.NoError(t, err)
 		require.Equal(t, st, j.State)
@@ -252,7 +252,7 @@ func TestPolledWhileRunning(t *testing.T) {
 			require.NoError(t, s.SetProgress(ctx, id, float64(i+1), steps, "working"))
 			require.NoError(t, s.AppendLog(ctx, id, Stdout, []byte("line\n")))
 		}
-		require.NoError(t, s.FinishJob(ctx, id, string(StateCompleted), json.RawMessage(`{"answer":42}`), ""))
+		require.NoError(t, s.FinishJob(ctx, id, StateCompleted, json.RawMessage(`{"answer":42}`), ""))
 	})
 	polls := 0
 	last := -1.0

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/pyexec-mcp/pyexec/mcptools"
+	"github.com/pyexec-mcp/pyexec/smartasync"
 )
 
 // ExampleNew registers the pyexec tools on a server and calls one through
@@ -68,4 +70,72 @@ func ExampleAddTool() {
 		})
 	fmt.Println(len(ts.Names()), "pyexec tools and greet")
 	// Output: 7 pyexec tools and greet
+}
+
+// ExampleAddSmartTool registers a Go function as a smart-async tool in one
+// call: within the budget a call returns the value; past it (here a 50 ms
+// budget) the work continues as a job, which py_job_status follows to its
+// result.
+func ExampleAddSmartTool() {
+	ctx := context.Background()
+	dataDir, _ := os.MkdirTemp("", "pyexec-example-")
+	defer os.RemoveAll(dataDir)
+	ts, err := mcptools.New(ctx, &mcptools.Options{DataDir: dataDir, Budget: 50 * time.Millisecond, Groups: []mcptools.Group{mcptools.GroupJobs}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer ts.Close()
+	server := mcp.NewServer(&mcp.Implementation{Name: "python", Version: "v1"}, ts.ServerOptions(nil))
+	ts.Register(server)
+
+	type napArgs struct {
+		Millis int `json:"millis"`
+		mcptools.SmartArgs
+	}
+	mcptools.AddSmartTool(ts, server, mcptools.SmartTool[napArgs, string]{
+		Tool: &mcp.Tool{Name: "nap", Description: "Sleep, then say so."},
+		Work: func(ctx context.Context, job *smartasync.Job[napArgs]) (string, error) {
+			select {
+			case <-time.After(time.Duration(job.Input.Millis) * time.Millisecond):
+				return fmt.Sprintf("slept %d ms", job.Input.Millis), nil
+			case <-ctx.Done(): // py_cancel_job
+				return "", context.Cause(ctx)
+			}
+		},
+	})
+
+	st, ct := mcp.NewInMemoryTransports()
+	ss, err := server.Connect(ctx, st, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer ss.Close()
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "client", Version: "v1"}, nil).Connect(ctx, ct, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer cs.Close()
+	call := func(name string, args map[string]any) map[string]any {
+		res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: name, Arguments: args})
+		if err != nil || res.IsError {
+			log.Fatal(err, res)
+		}
+		return res.StructuredContent.(map[string]any)
+	}
+
+	fmt.Println(call("nap", map[string]any{"millis": 1})["result"])
+	job := call("nap", map[string]any{"millis": 300, "job_label": "long nap"})
+	fmt.Println(job["status"])
+	for {
+		st := call("py_job_status", map[string]any{"job_id": job["job_id"]})["job"].(map[string]any)
+		if st["status"] == "completed" {
+			fmt.Println(st["label"], st["result"])
+			break
+		}
+		time.Sleep(20 * time.Millisecond) // a polling interval
+	}
+	// Output:
+	// slept 1 ms
+	// running
+	// long nap slept 300 ms
 }

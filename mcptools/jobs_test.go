@@ -3,6 +3,7 @@ package mcptools_test
 import (
 	"context"
 	"errors"
+	"github.com/pyexec-mcp/pyexec/jobstore"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -54,7 +55,7 @@ func TestSmartAsyncBudget(t *testing.T) {
 		"directory": t.TempDir(), "use_uv": false, "job_label": "slow one",
 		"script_content": "import time\nprint('begin', flush=True)\ntime.sleep(1.5)\nprint('end')",
 	}, &r)
-	require.Equal(t, mcptools.StatusRunning, r.Status)
+	require.Equal(t, string(jobstore.StateRunning), r.Status)
 	require.NotEmpty(t, r.JobID)
 	require.Contains(t, r.Message, r.JobID)
 	require.Contains(t, text(res), "get_job_output")
@@ -104,7 +105,7 @@ func TestAsyncModeAndAsyncTools(t *testing.T) {
 	t.Run("async_mode", func(t *testing.T) {
 		var r mcptools.RunResult
 		h.callOK("run_script_in_dir", map[string]any{"directory": dir, "use_uv": false, "async_mode": true, "script_content": "print('bg')"}, &r)
-		require.Equal(t, mcptools.StatusPending, r.Status)
+		require.Equal(t, string(jobstore.StatePending), r.Status)
 		require.Equal(t, "completed", h.waitJob(r.JobID).Status)
 	})
 	t.Run("run_script_in_dir_async", func(t *testing.T) {

@@ -3,6 +3,7 @@ package mcptools
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/pyexec-mcp/pyexec/jobstore"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -61,7 +62,7 @@ func seconds(s float64) string {
 // markdownRun renders the result of an execution tool.
 func markdownRun(r *RunResult, deps []string, bench *BenchmarkResult) string {
 	var b strings.Builder
-	if r.JobID != "" && r.Status != StatusCompleted {
+	if r.JobID != "" && r.Status != string(jobstore.StateCompleted) {
 		fmt.Fprintf(&b, "## ⏳ Running in the background as job `%s`\n\n%s\n\n", r.JobID, r.Message)
 		fmt.Fprintf(&b, "Follow it with `get_job_output` (job_id `%s`) or `py_job_status`; stop it with `kill_job`. Live output: resource `%s`.\n", r.JobID, JobStreamURI(r.JobID))
 		if r.AutosavedScript != "" {
@@ -70,7 +71,7 @@ func markdownRun(r *RunResult, deps []string, bench *BenchmarkResult) string {
 		return b.String()
 	}
 	switch {
-	case r.Status == StatusCancelled:
+	case r.Status == string(jobstore.StateCancelled):
 		fmt.Fprintf(&b, "## ⛔ Cancelled after %s\n\n%s\n", seconds(r.ElapsedSeconds), r.Message)
 	case r.TimedOut:
 		fmt.Fprintf(&b, "## ⏱️ Timed out after %s (process tree stopped)\n", seconds(r.ElapsedSeconds))

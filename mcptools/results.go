@@ -7,14 +7,15 @@ import "time"
 // markdown_output false, their text content. Field names are the MCP tool
 // contract (DESIGN §4); testdata/tools.golden.json pins them.
 
-// Status values of RunResult.
-const (
-	StatusCompleted = "completed" // the run ended during the call; see exit_code
-	StatusRunning   = "running"   // it continues as background job job_id
-	StatusPending   = "pending"   // it waits for a slot as background job job_id
-	StatusCancelled = "cancelled" // it was cancelled (server shutdown or client)
-	StatusStarted   = "started"   // an *_async tool started job job_id
-)
+// StatusStarted is RunResult.Status of an *_async tool that started job
+// job_id. Every other status is a job state (jobstore.State): completed
+// (the run ended during the call; see exit_code), running or pending (it
+// continues as background job job_id), cancelled.
+const StatusStarted = "started"
+
+// followHint ends the message of a call that continues as a job: how a
+// client follows it with this package's tools.
+const followHint = "poll it with py_job_status and cancel it with py_cancel_job"
 
 // RunResult is the result of run_script_in_dir, and the common part of the
 // other execution tools' results. When the run outlives the smart-async

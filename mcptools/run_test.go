@@ -2,6 +2,7 @@ package mcptools_test
 
 import (
 	"encoding/json"
+	"github.com/pyexec-mcp/pyexec/jobstore"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,7 +54,7 @@ func TestRunScriptInDir(t *testing.T) {
 			}
 			var r mcptools.RunResult
 			res := h.callOK("run_script_in_dir", args, &r)
-			require.Equal(t, mcptools.StatusCompleted, r.Status)
+			require.Equal(t, string(jobstore.StateCompleted), r.Status)
 			require.Equal(t, "system-python", r.ExecutionStrategy)
 			require.NotEmpty(t, r.PythonVersionUsed)
 			if tc.check != nil {

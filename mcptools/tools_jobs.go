@@ -354,7 +354,7 @@ func (t *Toolset) stopForeign(ctx context.Context, j *jobstore.Job) error {
 	if err != nil && !errors.Is(err, jobstore.ErrNoProcess) {
 		return fmt.Errorf("killing job %s: %w", j.ID, err)
 	}
-	err = t.store.FinishJob(ctx, j.ID, string(jobstore.StateCancelled), nil,
+	err = t.store.FinishJob(ctx, j.ID, jobstore.StateCancelled, nil,
 		fmt.Sprintf("cancelled on request (from server process %d)", processID()))
 	if err != nil && !errors.Is(err, jobstore.ErrFinished) {
 		return err

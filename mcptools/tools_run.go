@@ -14,6 +14,7 @@ import (
 
 	"github.com/pyexec-mcp/pyexec/executor"
 	"github.com/pyexec-mcp/pyexec/internal/headtail"
+	"github.com/pyexec-mcp/pyexec/jobstore"
 	"github.com/pyexec-mcp/pyexec/sandbox"
 	"github.com/pyexec-mcp/pyexec/smartasync"
 )
@@ -176,7 +177,7 @@ func redactedParams(in any, env map[string]string) map[string]any {
 // outcome is what an execution call produced: a finished run, or a job.
 type outcome struct {
 	run     *scriptRun // nil when the run continues as a job
-	status  string
+	status  jobstore.State
 	jobID   string
 	message string
 }
@@ -198,13 +199,12 @@ func (t *Toolset) execute(ctx context.Context, req *mcp.CallToolRequest, spec *r
 		report = cp.Report
 	}
 	live := newLiveRun(report)
-	sa := smartasync.New(t.runner, jobKind(spec), t.work(spec, live))
-	out, err := sa.Call(ctx, smartasync.Call{Label: spec.label, Async: spec.async})
+	out, err := t.runs(jobKind(spec)).Call(ctx, runCall{spec: spec, live: live}, smartasync.Call{Label: spec.label, Async: spec.async})
 	if err != nil {
 		var perr *smartasync.PanicError
 		switch {
 		case errors.Is(err, smartasync.ErrCancelled) || errors.Is(err, smartasync.ErrClosed):
-			o := &outcome{run: out.Value, status: StatusCancelled, jobID: out.JobID, message: "cancelled: " + cancelReason(err)}
+			o := &outcome{run: out.Value, status: jobstore.StateCancelled, jobID: out.JobID, message: "cancelled: " + cancelReason(err)}
 			return o, nil
 		case errors.As(err, &perr):
 			return nil, fmt.Errorf("internal error: the run panicked and was recorded as failed job %s (py_job_status shows the stack): %v", perr.JobID, perr.Value)
@@ -212,7 +212,7 @@ func (t *Toolset) execute(ctx context.Context, req *mcp.CallToolRequest, spec *r
 		return nil, toolError(err)
 	}
 	if out.Done {
-		return &outcome{run: out.Value, status: StatusCompleted}, nil
+		return &outcome{run: out.Value, status: jobstore.StateCompleted}, nil
 	}
 	if ctx.Err() != nil && !spec.async {
 		// notifications/cancelled (or a closed session) during the budget:
@@ -224,7 +224,7 @@ func (t *Toolset) execute(ctx context.Context, req *mcp.CallToolRequest, spec *r
 		t.log.Info("mcptools: job cancelled by its client", "job_id", out.JobID, "tool", spec.tool, "err", cerr)
 		return nil, context.Cause(ctx)
 	}
-	return &outcome{status: out.Status, jobID: out.JobID, message: out.Message}, nil
+	return &outcome{status: out.Status, jobID: out.JobID, message: out.Message + "; " + followHint}, nil
 }
 
 func cancelReason(err error) string {
@@ -287,7 +287,7 @@ func refusalMessage(re *executor.RefusedError, pkg string) string {
 
 // runResult builds the common result of a finished (or cancelled) run.
 func (t *Toolset) runResult(o *outcome, spec *runSpec) RunResult {
-	r := RunResult{Status: o.status, JobID: o.jobID, Message: o.message, AutosavedScript: spec.autosaved}
+	r := RunResult{Status: string(o.status), JobID: o.jobID, Message: o.message, AutosavedScript: spec.autosaved}
 	if o.run == nil || o.run.res == nil {
 		return r
 	}

@@ -28,6 +28,7 @@ type Toolset struct {
 	store    *jobstore.Store
 	ownStore bool
 	runner   *smartasync.Runner
+	kinds    sync.Map // job kind → *smartasync.SmartAsync[runCall, *scriptRun], made once (runs)
 	log      *slog.Logger
 	slots    *slots
 	owned    *owned

@@ -27,7 +27,7 @@ type scriptRun struct {
 
 // MarshalJSON implements json.Marshaler.
 func (r *scriptRun) MarshalJSON() ([]byte, error) {
-	o := &outcome{run: r, status: StatusCompleted}
+	o := &outcome{run: r, status: jobstore.StateCompleted}
 	var v any
 	switch r.spec.tool {
 	case toolBenchmark:
@@ -55,40 +55,54 @@ func (r *scriptRun) MarshalJSON() ([]byte, error) {
 	return json.Marshal(m)
 }
 
-// work returns the job function of one run: it waits for an execution slot,
+// runCall is the input of one run's job: what to run, and what its waiting
+// client sees.
+type runCall struct {
+	spec *runSpec
+	live *liveRun
+}
+
+// runs returns the SmartAsync of a job kind, made once per kind.
+func (t *Toolset) runs(kind string) *smartasync.SmartAsync[runCall, *scriptRun] {
+	if sa, ok := t.kinds.Load(kind); ok {
+		return sa.(*smartasync.SmartAsync[runCall, *scriptRun])
+	}
+	sa, _ := t.kinds.LoadOrStore(kind, smartasync.New(t.runner, kind, t.work))
+	return sa.(*smartasync.SmartAsync[runCall, *scriptRun])
+}
+
+// work is the job function of one run: it waits for an execution slot,
 // streams the output into the job's logs and to the waiting client, follows
 // the script's progress file, records the process for cross-process kills,
 // and returns the result.
-func (t *Toolset) work(spec *runSpec, live *liveRun) smartasync.Func[*scriptRun] {
-	return func(ctx context.Context, progress smartasync.ProgressFunc) (*scriptRun, error) {
-		id, _ := smartasync.JobID(ctx)
-		// A cancel through another server process stops the run too.
-		ctx, untrack := t.owned.track(ctx, id)
-		defer untrack()
-		waited := false
-		release, err := t.slots.acquire(ctx, func(msg string) {
-			waited = true
-			t.log.Info("mcptools: run waits for an execution slot", "job_id", id, "tool", spec.tool)
-			progress(0, 0, msg)
-			live.setNote(msg)
-		})
-		if err != nil {
-			return nil, err
-		}
-		defer release()
-		if waited {
-			live.setNote("")
-		}
-		// A cancel recorded by another process while the run waited is
-		// final: under the job's lock, start only a job still live.
-		if err := t.store.SetRunning(context.WithoutCancel(ctx), id); errors.Is(err, jobstore.ErrFinished) {
-			t.log.Info("mcptools: job cancelled through another server process before it started", "job_id", id)
-			return nil, errCancelledElsewhere
-		} else if err != nil {
-			t.log.Warn("mcptools: marking the job running", "job_id", id, "err", err)
-		}
-		return t.runScript(ctx, id, spec, live, progress)
+func (t *Toolset) work(ctx context.Context, job *smartasync.Job[runCall]) (*scriptRun, error) {
+	spec, live, id, progress := job.Input.spec, job.Input.live, job.ID, job.Progress
+	// A cancel through another server process stops the run too.
+	ctx, untrack := t.owned.track(ctx, id)
+	defer untrack()
+	waited := false
+	release, err := t.slots.acquire(ctx, func(msg string) {
+		waited = true
+		t.log.Info("mcptools: run waits for an execution slot", "job_id", id, "tool", spec.tool)
+		progress(0, 0, msg)
+		live.setNote(msg)
+	})
+	if err != nil {
+		return nil, err
 	}
+	defer release()
+	if waited {
+		live.setNote("")
+	}
+	// A cancel recorded by another process while the run waited is
+	// final: under the job's lock, start only a job still live.
+	if err := t.store.SetRunning(context.WithoutCancel(ctx), id); errors.Is(err, jobstore.ErrFinished) {
+		t.log.Info("mcptools: job cancelled through another server process before it started", "job_id", id)
+		return nil, errCancelledElsewhere
+	} else if err != nil {
+		t.log.Warn("mcptools: marking the job running", "job_id", id, "err", err)
+	}
+	return t.runScript(ctx, id, spec, live, progress)
 }
 
 func (t *Toolset) runScript(ctx context.Context, id string, spec *runSpec, live *liveRun, progress smartasync.ProgressFunc) (*scriptRun, error) {

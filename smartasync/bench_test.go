@@ -17,11 +17,11 @@ func BenchmarkCall(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer r.Close()
-	sa := smartasync.New(r, "k", func(context.Context, smartasync.ProgressFunc) (int, error) { return 1, nil })
+	sa := smartasync.New(r, "k", func(context.Context, *smartasync.Job[struct{}]) (int, error) { return 1, nil })
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		out, err := sa.Call(ctx, smartasync.Call{})
+		out, err := sa.Call(ctx, struct{}{}, smartasync.Call{})
 		if err != nil || !out.Done {
 			b.Fatal(out, err)
 		}
@@ -36,12 +36,12 @@ func BenchmarkCallParallel(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer r.Close()
-	sa := smartasync.New(r, "k", func(context.Context, smartasync.ProgressFunc) (int, error) { return 1, nil })
+	sa := smartasync.New(r, "k", func(context.Context, *smartasync.Job[struct{}]) (int, error) { return 1, nil })
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		ctx := context.Background()
 		for pb.Next() {
-			out, err := sa.Call(ctx, smartasync.Call{})
+			out, err := sa.Call(ctx, struct{}{}, smartasync.Call{})
 			if err != nil || !out.Done {
 				b.Error(out, err)
 				return
@@ -59,11 +59,11 @@ func BenchmarkCallAsync(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer r.Close()
-	sa := smartasync.New(r, "k", func(context.Context, smartasync.ProgressFunc) (int, error) { return 1, nil })
+	sa := smartasync.New(r, "k", func(context.Context, *smartasync.Job[struct{}]) (int, error) { return 1, nil })
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		out, err := sa.Call(ctx, smartasync.Call{Async: true})
+		out, err := sa.Call(ctx, struct{}{}, smartasync.Call{Async: true})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,33 +1,39 @@
 // Package smartasync runs a function under a time budget: the caller gets the
 // function's value if it finishes within the budget, and otherwise a job id
 // while the function keeps running as a background job recorded in a Store.
+// A SmartAsync is made once, like a river worker, and called with each
+// call's input:
 //
 //	r, err := smartasync.NewRunner(&smartasync.Options{Store: store}) // e.g. a *jobstore.Store
 //	if err != nil { ... }
 //	defer r.Close()
-//	run := smartasync.New(r, "run_script", func(ctx context.Context, progress smartasync.ProgressFunc) (Result, error) {
-//		return executor.Run(ctx, req)
+//	train := smartasync.New(r, "train", func(ctx context.Context, job *smartasync.Job[Params]) (Model, error) {
+//		job.Progress(1, 10, "epoch 1") // to the Store, and to a caller still waiting
+//		return fit(ctx, job.Input)
 //	})
-//	out, err := run.Call(ctx, smartasync.Call{Label: "train", Async: asyncMode})
+//	out, err := train.Call(ctx, params, smartasync.Call{Label: "nightly", Async: asyncMode})
 //	if out.Done { ... out.Value ... } else { ... out.JobID, out.Status, out.Message ... }
+//
+// (Example and the other examples in this package run these steps.)
 //
 // # Calls and jobs
 //
 // Every call gets a job record when it starts (Store.CreateJob), so the work
-// knows its id from the first instruction (JobID) and can write its output to
+// knows its id from the first instruction (Job.ID) and can write its output to
 // the job's logs at once. Then:
 //
 //   - the work finishes within the budget (Options.Budget, default 20 s;
 //     Call.Budget per call): the record is discarded and Call returns the
 //     value and error exactly as the work returned them;
-//   - the budget runs out first: Call returns {job_id, status "running",
+//   - the budget runs out first: Call returns {job_id, status running,
 //     message} and the work goes on; its value is stored as JSON with state
-//     "completed", its error as "failed";
-//   - Call.Async: Call returns {job_id, status "pending"} at once.
+//     completed, its error as failed;
+//   - Call.Async: Call returns {job_id, status pending} at once.
 //
-// The states are those of the MCP tool contract: pending, running, completed,
-// failed, cancelled. Options.MaxConcurrent can bound the number of running
-// work functions; the others stay pending.
+// States are jobstore's (jobstore.State): one vocabulary for the store, this
+// package and the MCP tools. Options.MaxConcurrent can bound the number of
+// running work functions; the others stay pending. Messages say what
+// happened, not how to follow a job: that is the tool layer's to add.
 //
 // # Cancellation
 //
@@ -43,9 +49,9 @@
 //
 // # Progress and failures
 //
-// The ProgressFunc given to the work never blocks; the latest value is written
-// to the Store at most once per Options.ProgressInterval and always when the
-// job ends. A panic in the work becomes a failed job whose error holds the
+// Job.Progress never blocks; the latest value is written to the Store at
+// most once per Options.ProgressInterval and always when the job ends, and
+// while a Call waits every value also goes to its Call.Progress. A panic in the work becomes a failed job whose error holds the
 // panic value and the stack. Store errors after CreateJob are logged to
 // Options.Logger, never returned: the caller's outcome does not depend on them.
 //

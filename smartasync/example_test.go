@@ -8,8 +8,9 @@ import (
 	"github.com/pyexec-mcp/pyexec/smartasync"
 )
 
-// A call that finishes within its budget returns the value as if the function
-// had been called directly, and leaves no job record.
+// A SmartAsync is made once and called with each call's input. A call that
+// finishes within its budget returns the value as if the function had been
+// called directly, and leaves no job record.
 func Example() {
 	store := newMemStore() // in a server: a *jobstore.Store
 	r, err := smartasync.NewRunner(&smartasync.Options{Store: store})
@@ -18,12 +19,17 @@ func Example() {
 	}
 	defer r.Close()
 
-	sum := smartasync.New(r, "sum", func(ctx context.Context, progress smartasync.ProgressFunc) (int, error) {
-		return 2 + 3, nil
+	type pair struct{ A, B int }
+	sum := smartasync.New(r, "sum", func(ctx context.Context, job *smartasync.Job[pair]) (int, error) {
+		return job.Input.A + job.Input.B, nil
 	})
-	out, err := sum.Call(context.Background(), smartasync.Call{})
-	fmt.Println(out.Done, out.Status, out.Value, err)
-	// Output: true completed 5 <nil>
+	for _, in := range []pair{{2, 3}, {40, 2}} {
+		out, err := sum.Call(context.Background(), in, smartasync.Call{})
+		fmt.Println(out.Done, out.Status, out.Value, err)
+	}
+	// Output:
+	// true completed 5 <nil>
+	// true completed 42 <nil>
 }
 
 // A call that outlives its budget returns a job id; the work continues in the
@@ -37,14 +43,26 @@ func ExampleSmartAsync_Call_background() {
 	defer r.Close()
 
 	release := make(chan struct{})
-	train := smartasync.New(r, "train", func(ctx context.Context, progress smartasync.ProgressFunc) (map[string]float64, error) {
-		progress(1, 2, "epoch 1")
-		<-release // longer than the budget
-		progress(2, 2, "epoch 2")
+	train := smartasync.New(r, "train", func(ctx context.Context, job *smartasync.Job[int]) (map[string]float64, error) {
+		for epoch := 1; epoch <= job.Input; epoch++ {
+			if epoch == 2 {
+				<-release // longer than the budget
+			}
+			job.Progress(float64(epoch), float64(job.Input), fmt.Sprintf("epoch %d", epoch))
+		}
 		return map[string]float64{"loss": 0.25}, nil
 	})
-	out, err := train.Call(context.Background(), smartasync.Call{Label: "nightly"})
-	fmt.Println(out.Done, out.Status, out.JobID, err)
+	// Progress reaches the waiting caller too (say, an MCP client), until
+	// the call returns.
+	seen := make(chan string, 1)
+	out, err := train.Call(context.Background(), 2, smartasync.Call{Label: "nightly",
+		Progress: func(_, _ float64, msg string) {
+			select {
+			case seen <- msg:
+			default:
+			}
+		}})
+	fmt.Println(out.Done, out.Status, out.JobID, <-seen, err)
 
 	close(release)
 	if err := r.Wait(context.Background(), out.JobID); err != nil {
@@ -53,7 +71,7 @@ func ExampleSmartAsync_Call_background() {
 	rec, _ := store.get(out.JobID)
 	fmt.Println(rec.Label, rec.State, string(rec.Result), rec.Message)
 	// Output:
-	// false running job-1 <nil>
+	// false running job-1 epoch 1 <nil>
 	// nightly completed {"loss":0.25} epoch 2
 }
 
@@ -66,11 +84,11 @@ func ExampleRunner_Cancel() {
 	}
 	defer r.Close()
 
-	forever := smartasync.New(r, "wait", func(ctx context.Context, _ smartasync.ProgressFunc) (struct{}, error) {
+	forever := smartasync.New(r, "wait", func(ctx context.Context, _ *smartasync.Job[struct{}]) (struct{}, error) {
 		<-ctx.Done()
 		return struct{}{}, context.Cause(ctx)
 	})
-	out, err := forever.Call(context.Background(), smartasync.Call{Async: true})
+	out, err := forever.Call(context.Background(), struct{}{}, smartasync.Call{Async: true})
 	fmt.Println(out.Status, err)
 
 	res, err := r.Cancel(context.Background(), out.JobID)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/pyexec-mcp/pyexec/jobstore"
 	"log/slog"
 	"runtime/debug"
 	"sync"
@@ -14,7 +15,7 @@ import (
 // task is the typed half of a job, implemented by the generic call[T]: it runs
 // the work and keeps its value, which the Runner only sees as JSON.
 type task interface {
-	run(ctx context.Context, progress ProgressFunc) error
+	run(ctx context.Context, id string, progress ProgressFunc) error
 	marshal() (json.RawMessage, error)
 }
 
@@ -25,7 +26,7 @@ type task interface {
 // the budget.
 type job struct {
 	id     string
-	ctx    context.Context // the work's: request values, runner lifetime, JobID
+	ctx    context.Context // the work's: request values, runner lifetime
 	cancel context.CancelCauseFunc
 	sctx   context.Context // the store writes': request values, never cancelled
 	stop   func() bool     // unlinks ctx from the runner's lifetime
@@ -35,14 +36,17 @@ type job struct {
 	handoff     chan struct{} // closed by end when a waiting Call may read the value; nil in async mode
 	done        chan struct{} // closed after the final store write
 
-	final string // the recorded state; written before done is closed
+	final jobstore.State // the recorded state; written before done is closed
+	// observe receives progress while a Call waits (attached); set at
+	// start, never changed.
+	observe ProgressFunc
 
 	mu       sync.Mutex
 	attached bool // a Call waits for the value within its budget
 	started  bool // the work function has been called
 	ended    bool // the work has returned (or will never run); Cancel is then a no-op
 	keep     bool // record the job, else discard it: see end
-	state    string
+	state    jobstore.State
 	errMsg   string
 	result   json.RawMessage
 	callErr  error // what a waiting Call returns
@@ -54,7 +58,7 @@ type job struct {
 
 // start checks that a call may start, creates its job record and starts the
 // job's goroutines.
-func (r *Runner) start(ctx context.Context, kind, label string, async bool, t task) (*job, error) {
+func (r *Runner) start(ctx context.Context, kind, label string, async bool, observe ProgressFunc, t task) (*job, error) {
 	if ctx.Err() != nil {
 		return nil, fmt.Errorf("smartasync: call not started: %w", context.Cause(ctx))
 	}
@@ -79,11 +83,12 @@ func (r *Runner) start(ctx context.Context, kind, label string, async bool, t ta
 		returned:    make(chan struct{}),
 		done:        make(chan struct{}),
 		attached:    !async,
+		observe:     observe,
 	}
 	if !async {
 		j.handoff = make(chan struct{})
 	}
-	j.ctx, j.cancel = context.WithCancelCause(context.WithValue(base, jobIDKey{}, id))
+	j.ctx, j.cancel = context.WithCancelCause(base)
 	cancel := j.cancel
 	// Runs at once if Close has already cancelled r.ctx.
 	j.stop = context.AfterFunc(r.ctx, func() { cancel(ErrClosed) })
@@ -152,7 +157,7 @@ func (r *Runner) work(j *job, t task) {
 		}
 		r.end(j, t, err, perr)
 	}()
-	err = t.run(j.ctx, j.progress)
+	err = t.run(j.ctx, j.id, j.progress)
 	returned = true
 }
 
@@ -171,16 +176,16 @@ func (r *Runner) end(j *job, t task, err error, perr *PanicError) {
 	}
 	switch {
 	case perr != nil:
-		j.state, j.errMsg, j.keep, j.callErr = StateFailed, perr.record(), true, perr
+		j.state, j.errMsg, j.keep, j.callErr = jobstore.StateFailed, perr.record(), true, perr
 	case cause != nil:
 		// Cancelled wins over a value: the canceller was told "cancelled".
-		j.state, j.errMsg, j.keep, j.callErr = StateCancelled, cancelMessage(cause), true, withCause(cause, err)
+		j.state, j.errMsg, j.keep, j.callErr = jobstore.StateCancelled, cancelMessage(cause), true, withCause(cause, err)
 	case err != nil:
-		j.state, j.errMsg, j.keep, j.callErr = StateFailed, err.Error(), !waiting, err
+		j.state, j.errMsg, j.keep, j.callErr = jobstore.StateFailed, err.Error(), !waiting, err
 	default:
-		j.state, j.keep = StateCompleted, !waiting
+		j.state, j.keep = jobstore.StateCompleted, !waiting
 	}
-	marshal := j.keep && j.state == StateCompleted
+	marshal := j.keep && j.state == jobstore.StateCompleted
 	j.mu.Unlock()
 
 	if waiting {
@@ -190,7 +195,7 @@ func (r *Runner) end(j *job, t task, err error, perr *PanicError) {
 		res, merr := t.marshal()
 		j.mu.Lock()
 		if merr != nil {
-			j.state, j.errMsg = StateFailed, fmt.Sprintf("smartasync: the value cannot be stored as JSON: %v", merr)
+			j.state, j.errMsg = jobstore.StateFailed, fmt.Sprintf("smartasync: the value cannot be stored as JSON: %v", merr)
 		} else {
 			j.result = res
 		}
@@ -215,7 +220,7 @@ func withCause(cause, err error) error {
 
 // detach turns a waiting call's job into a background job, unless the work
 // has already ended. It returns the job's state for the Outcome.
-func (j *job) detach() (status string, ok bool) {
+func (j *job) detach() (status jobstore.State, ok bool) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if !j.attached {
@@ -223,9 +228,9 @@ func (j *job) detach() (status string, ok bool) {
 	}
 	j.attached = false
 	if j.started {
-		return StateRunning, true
+		return jobstore.StateRunning, true
 	}
-	return StatePending, true
+	return jobstore.StatePending, true
 }
 
 // progress is the job's ProgressFunc. It never blocks on the Store: it keeps
@@ -237,7 +242,14 @@ func (j *job) progress(current, total float64, message string) {
 		return
 	}
 	j.cur, j.total, j.msg, j.dirty = current, total, message, true
+	var observe ProgressFunc
+	if j.attached {
+		observe = j.observe
+	}
 	j.mu.Unlock()
+	if observe != nil {
+		observe(current, total, message)
+	}
 	select {
 	case j.progressSig <- struct{}{}:
 	default: // a wake-up is already pending; it will write this value

@@ -5,6 +5,7 @@ package smartasync_test
 import (
 	"context"
 	"errors"
+	"github.com/pyexec-mcp/pyexec/jobstore"
 	"os/exec"
 	"syscall"
 	"testing"
@@ -27,7 +28,7 @@ func TestCancelWaitsForProcess(t *testing.T) {
 	store := newMemStore()
 	r := newRunner(t, store, nil)
 	started := make(chan *exec.Cmd, 1)
-	sa := smartasync.New(r, "run", func(ctx context.Context, _ smartasync.ProgressFunc) (int, error) {
+	sa := smartasync.New(r, "run", func(ctx context.Context, _ *smartasync.Job[struct{}]) (int, error) {
 		cmd := exec.CommandContext(ctx, sleep, "1000")
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 		cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
@@ -39,13 +40,13 @@ func TestCancelWaitsForProcess(t *testing.T) {
 		err := cmd.Wait()
 		return cmd.ProcessState.ExitCode(), err
 	})
-	out, err := sa.Call(t.Context(), smartasync.Call{Async: true})
+	out, err := sa.Call(t.Context(), struct{}{}, smartasync.Call{Async: true})
 	require.NoError(t, err)
 	cmd := <-started
 
 	res, err := r.Cancel(t.Context(), out.JobID)
 	require.NoError(t, err)
-	require.Equal(t, "cancelled", res.Status)
+	require.Equal(t, jobstore.StateCancelled, res.Status)
 	require.NotNil(t, cmd.ProcessState, "the child was reaped before Cancel returned")
 	require.True(t, errors.Is(syscall.Kill(cmd.Process.Pid, 0), syscall.ESRCH), "the child is gone")
 }

@@ -2,6 +2,8 @@ package smartasync_test
 
 import (
 	"context"
+	"github.com/pyexec-mcp/pyexec/jobstore"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -31,7 +33,8 @@ func TestProgressThrottled(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				store := newMemStore()
 				r := newRunner(t, store, &smartasync.Options{ProgressInterval: tt.interval})
-				sa := smartasync.New(r, "k", func(_ context.Context, progress smartasync.ProgressFunc) (int, error) {
+				sa := smartasync.New(r, "k", func(_ context.Context, job *smartasync.Job[struct{}]) (int, error) {
+					progress := job.Progress
 					for i := 1; i <= 1000; i++ {
 						progress(float64(i), 1000, "step")
 						time.Sleep(10 * time.Millisecond)
@@ -39,20 +42,20 @@ func TestProgressThrottled(t *testing.T) {
 					progress(1000, 1000, "finished")
 					return 1, nil
 				})
-				out, err := sa.Call(t.Context(), smartasync.Call{Budget: time.Second})
+				out, err := sa.Call(t.Context(), struct{}{}, smartasync.Call{Budget: time.Second})
 				require.NoError(t, err)
-				require.Equal(t, "running", out.Status)
+				require.Equal(t, jobstore.StateRunning, out.Status)
 
 				time.Sleep(4 * time.Second)
 				synctest.Wait()
 				rec, _ := store.get(out.JobID)
-				require.Equal(t, "running", rec.State)
+				require.Equal(t, jobstore.StateRunning, rec.State)
 				require.Positive(t, rec.Current, "progress is visible while the job runs")
 				require.Equal(t, 1000.0, rec.Total)
 
 				waitJob(t, r, out.JobID)
 				rec, _ = store.get(out.JobID)
-				require.Equal(t, "completed", rec.State)
+				require.Equal(t, jobstore.StateCompleted, rec.State)
 				require.Equal(t, 1000.0, rec.Current)
 				require.Equal(t, "finished", rec.Message, "the last value is never lost")
 				require.LessOrEqual(t, rec.ProgressWrites, tt.maxWrites)
@@ -70,17 +73,52 @@ func TestProgressAfterReturn(t *testing.T) {
 		store := newMemStore()
 		r := newRunner(t, store, nil)
 		var saved smartasync.ProgressFunc
-		sa := smartasync.New(r, "k", func(_ context.Context, progress smartasync.ProgressFunc) (int, error) {
+		sa := smartasync.New(r, "k", func(_ context.Context, job *smartasync.Job[struct{}]) (int, error) {
+			progress := job.Progress
 			progress(1, 2, "one")
 			saved = progress
 			return 1, nil
 		})
-		out, err := sa.Call(t.Context(), smartasync.Call{Async: true})
+		out, err := sa.Call(t.Context(), struct{}{}, smartasync.Call{Async: true})
 		require.NoError(t, err)
 		waitJob(t, r, out.JobID)
 		saved(2, 2, "late")
 		synctest.Wait()
 		rec, _ := store.get(out.JobID)
 		require.Equal(t, "one", rec.Message)
+	})
+}
+
+// TestCallProgressWhileWaiting: Call.Progress gets the work's reports while
+// the call waits, and none once the call has returned (the work goes on in
+// the background, reporting to the Store only).
+func TestCallProgressWhileWaiting(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		store := newMemStore()
+		r := newRunner(t, store, nil)
+		release := make(chan struct{})
+		sa := smartasync.New(r, "k", func(_ context.Context, job *smartasync.Job[struct{}]) (int, error) {
+			job.Progress(1, 2, "waited for")
+			<-release
+			job.Progress(2, 2, "in the background")
+			return 1, nil
+		})
+		var mu sync.Mutex
+		var got []string
+		out, err := sa.Call(t.Context(), struct{}{}, smartasync.Call{Budget: time.Second, Progress: func(_, _ float64, msg string) {
+			mu.Lock()
+			got = append(got, msg)
+			mu.Unlock()
+		}})
+		require.NoError(t, err)
+		require.False(t, out.Done)
+		close(release)
+		waitJob(t, r, out.JobID)
+		mu.Lock()
+		defer mu.Unlock()
+		require.Equal(t, []string{"waited for"}, got)
+		rec, _ := store.get(out.JobID)
+		require.Equal(t, "in the background", rec.Message)
 	})
 }

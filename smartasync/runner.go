@@ -3,6 +3,7 @@ package smartasync
 import (
 	"context"
 	"fmt"
+	"github.com/pyexec-mcp/pyexec/jobstore"
 	"sync"
 	"time"
 )
@@ -64,7 +65,7 @@ type CancelResult struct {
 	// Status is the job's final state: "cancelled", or the state it reached
 	// first for a job that had already finished. It is "running" when ctx
 	// ended before the job stopped (the job is still cancelled).
-	Status string `json:"status"`
+	Status jobstore.State `json:"status"`
 }
 
 // Cancel cancels the live job id: its context is cancelled with cause
@@ -93,7 +94,7 @@ func (r *Runner) Cancel(ctx context.Context, id string) (CancelResult, error) {
 	select {
 	case <-j.done:
 	case <-ctx.Done():
-		return CancelResult{JobID: id, Status: StateRunning},
+		return CancelResult{JobID: id, Status: jobstore.StateRunning},
 			fmt.Errorf("smartasync: job %s was cancelled but has not stopped yet: %w", id, context.Cause(ctx))
 	}
 	res := CancelResult{JobID: id, Status: j.final}
@@ -124,14 +125,3 @@ func (r *Runner) lookup(id string) *job {
 	defer r.mu.Unlock()
 	return r.jobs[id]
 }
-
-// JobID returns the id of the job a work function runs as. Every call has one
-// from its first instruction, including calls that finish within their budget
-// (their record is discarded afterwards), so the work can write its output to
-// the job's logs from the first byte.
-func JobID(ctx context.Context) (string, bool) {
-	id, ok := ctx.Value(jobIDKey{}).(string)
-	return id, ok
-}
-
-type jobIDKey struct{}

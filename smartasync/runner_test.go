@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/pyexec-mcp/pyexec/jobstore"
 	"log/slog"
 	"runtime"
 	"strings"
@@ -70,13 +71,13 @@ func newBlocker() *blocker {
 	return &blocker{release: make(chan struct{}), started: make(chan string, 16)}
 }
 
-func (b *blocker) work(ctx context.Context, progress smartasync.ProgressFunc) (answer, error) {
-	id, _ := smartasync.JobID(ctx)
+func (b *blocker) work(ctx context.Context, job *smartasync.Job[struct{}]) (answer, error) {
+	id := job.ID
 	b.started <- id
-	progress(1, 2, "half way")
+	job.Progress(1, 2, "half way")
 	select {
 	case <-b.release:
-		progress(2, 2, "done")
+		job.Progress(2, 2, "done")
 		return answer{N: 1, Note: id}, nil
 	case <-ctx.Done():
 		b.mu.Lock()
@@ -100,7 +101,7 @@ func TestPolledManyTimes(t *testing.T) {
 	r := newRunner(t, store, &smartasync.Options{ProgressInterval: time.Millisecond})
 	b := newBlocker()
 	sa := smartasync.New(r, "k", b.work)
-	out, err := sa.Call(t.Context(), smartasync.Call{Async: true})
+	out, err := sa.Call(t.Context(), struct{}{}, smartasync.Call{Async: true})
 	require.NoError(t, err)
 	require.Equal(t, out.JobID, <-b.started)
 	testenv.PollUntil(t, "running state", func() bool { rec, _ := store.get(out.JobID); return rec.State == "running" })
@@ -110,13 +111,13 @@ func TestPolledManyTimes(t *testing.T) {
 	for range 2000 {
 		rec, ok := store.get(out.JobID)
 		require.True(t, ok)
-		require.Equal(t, "running", rec.State)
+		require.Equal(t, jobstore.StateRunning, rec.State)
 		require.ErrorIs(t, r.Wait(expired, out.JobID), context.Canceled, "still live")
 	}
 	close(b.release)
 	waitJob(t, r, out.JobID)
 	rec, _ := store.get(out.JobID)
-	require.Equal(t, "completed", rec.State)
+	require.Equal(t, jobstore.StateCompleted, rec.State)
 	require.JSONEq(t, `{"n":1,"note":"`+out.JobID+`"}`, string(rec.Result))
 	require.Equal(t, 2.0, rec.Current, "the last progress is never lost")
 	require.Equal(t, "done", rec.Message)
@@ -130,7 +131,7 @@ func TestCancelAfterPolls(t *testing.T) {
 	r := newRunner(t, store, nil)
 	b := newBlocker()
 	sa := smartasync.New(r, "k", b.work)
-	out, err := sa.Call(t.Context(), smartasync.Call{Async: true})
+	out, err := sa.Call(t.Context(), struct{}{}, smartasync.Call{Async: true})
 	require.NoError(t, err)
 	<-b.started
 	for range 500 {
@@ -142,7 +143,7 @@ func TestCancelAfterPolls(t *testing.T) {
 	require.Equal(t, smartasync.CancelResult{JobID: out.JobID, Status: "cancelled"}, res)
 	require.ErrorIs(t, b.seenCause(), smartasync.ErrCancelled, "the work sees why it was cancelled")
 	rec, _ := store.get(out.JobID)
-	require.Equal(t, "cancelled", rec.State, "recorded before Cancel returns")
+	require.Equal(t, jobstore.StateCancelled, rec.State, "recorded before Cancel returns")
 	require.Equal(t, "cancelled on request", rec.Err)
 	require.Equal(t, "half way", rec.Message, "the last progress is flushed")
 
@@ -154,8 +155,8 @@ func TestCancelNotRunning(t *testing.T) {
 	t.Parallel()
 	store := newMemStore()
 	r := newRunner(t, store, nil)
-	sa := smartasync.New(r, "k", func(context.Context, smartasync.ProgressFunc) (int, error) { return 3, nil })
-	out, err := sa.Call(t.Context(), smartasync.Call{Async: true})
+	sa := smartasync.New(r, "k", func(context.Context, *smartasync.Job[struct{}]) (int, error) { return 3, nil })
+	out, err := sa.Call(t.Context(), struct{}{}, smartasync.Call{Async: true})
 	require.NoError(t, err)
 	waitJob(t, r, out.JobID)
 
@@ -172,7 +173,7 @@ func TestCancelNotRunning(t *testing.T) {
 		})
 	}
 	rec, _ := store.get(out.JobID)
-	require.Equal(t, "completed", rec.State, "cancelling a finished job changes nothing")
+	require.Equal(t, jobstore.StateCompleted, rec.State, "cancelling a finished job changes nothing")
 	require.Equal(t, 1, rec.Finishes)
 }
 
@@ -182,20 +183,20 @@ func TestCancelRace(t *testing.T) {
 	t.Parallel()
 	store := newMemStore()
 	r := newRunner(t, store, nil)
-	sa := smartasync.New(r, "k", func(ctx context.Context, _ smartasync.ProgressFunc) (int, error) { return 1, nil })
+	sa := smartasync.New(r, "k", func(ctx context.Context, _ *smartasync.Job[struct{}]) (int, error) { return 1, nil })
 	for range 200 {
-		out, err := sa.Call(t.Context(), smartasync.Call{Async: true})
+		out, err := sa.Call(t.Context(), struct{}{}, smartasync.Call{Async: true})
 		require.NoError(t, err)
 		res, err := r.Cancel(t.Context(), out.JobID)
 		waitJob(t, r, out.JobID)
 		rec, _ := store.get(out.JobID)
 		require.Equal(t, 1, rec.Finishes)
 		if err == nil {
-			require.Equal(t, "cancelled", rec.State)
-			require.Equal(t, "cancelled", res.Status)
+			require.Equal(t, jobstore.StateCancelled, rec.State)
+			require.Equal(t, jobstore.StateCancelled, res.Status)
 		} else {
 			require.ErrorIs(t, err, smartasync.ErrNotRunning)
-			require.Equal(t, "completed", rec.State)
+			require.Equal(t, jobstore.StateCompleted, rec.State)
 		}
 	}
 }
@@ -217,16 +218,16 @@ func TestCancelDuringBudget(t *testing.T) {
 			cancelErr <- err
 		}()
 		start := time.Now()
-		out, err := sa.Call(t.Context(), smartasync.Call{})
+		out, err := sa.Call(t.Context(), struct{}{}, smartasync.Call{})
 		require.Equal(t, time.Second, time.Since(start))
 		require.ErrorIs(t, err, smartasync.ErrCancelled)
 		require.ErrorIs(t, err, context.Canceled, "the work's own error is kept")
 		require.True(t, out.Done)
-		require.Equal(t, "cancelled", out.Status)
+		require.Equal(t, jobstore.StateCancelled, out.Status)
 		require.NotEmpty(t, out.JobID)
 		require.NoError(t, <-cancelErr)
 		rec, _ := store.get(out.JobID)
-		require.Equal(t, "cancelled", rec.State, "recorded before Cancel returned")
+		require.Equal(t, jobstore.StateCancelled, rec.State, "recorded before Cancel returned")
 	})
 }
 
@@ -237,22 +238,22 @@ func TestCancelDeadline(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		store := newMemStore()
 		r := newRunner(t, store, nil)
-		sa := smartasync.New(r, "k", func(ctx context.Context, _ smartasync.ProgressFunc) (int, error) {
+		sa := smartasync.New(r, "k", func(ctx context.Context, _ *smartasync.Job[struct{}]) (int, error) {
 			<-ctx.Done()
 			time.Sleep(time.Minute) // slow to clean up, e.g. a grace period
 			return 0, ctx.Err()
 		})
-		out, err := sa.Call(t.Context(), smartasync.Call{Async: true})
+		out, err := sa.Call(t.Context(), struct{}{}, smartasync.Call{Async: true})
 		require.NoError(t, err)
 		synctest.Wait()
 		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
 		defer cancel()
 		res, err := r.Cancel(ctx, out.JobID)
 		require.ErrorIs(t, err, context.DeadlineExceeded)
-		require.Equal(t, "running", res.Status)
+		require.Equal(t, jobstore.StateRunning, res.Status)
 		waitJob(t, r, out.JobID)
 		rec, _ := store.get(out.JobID)
-		require.Equal(t, "cancelled", rec.State)
+		require.Equal(t, jobstore.StateCancelled, rec.State)
 	})
 }
 
@@ -273,11 +274,11 @@ func TestPanic(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				store := newMemStore()
 				r := newRunner(t, store, nil)
-				sa := smartasync.New(r, "k", func(ctx context.Context, _ smartasync.ProgressFunc) (int, error) {
+				sa := smartasync.New(r, "k", func(ctx context.Context, _ *smartasync.Job[struct{}]) (int, error) {
 					time.Sleep(tt.delay)
 					return panickyHelper()
 				})
-				out, err := sa.Call(t.Context(), tt.call)
+				out, err := sa.Call(t.Context(), struct{}{}, tt.call)
 				if out.Done {
 					var perr *smartasync.PanicError
 					require.ErrorAs(t, err, &perr)
@@ -285,14 +286,14 @@ func TestPanic(t *testing.T) {
 					require.Equal(t, "boom", perr.Value)
 					require.Equal(t, out.JobID, perr.JobID)
 					require.Contains(t, string(perr.Stack), "panickyHelper")
-					require.Equal(t, "failed", out.Status)
+					require.Equal(t, jobstore.StateFailed, out.Status)
 				} else {
 					require.NoError(t, err)
 				}
 				require.NotEmpty(t, out.JobID, "a panic keeps its record")
 				waitJob(t, r, out.JobID)
 				rec, _ := store.get(out.JobID)
-				require.Equal(t, "failed", rec.State)
+				require.Equal(t, jobstore.StateFailed, rec.State)
 				require.True(t, strings.HasPrefix(rec.Err, "panic: boom\n"), rec.Err)
 				require.Contains(t, rec.Err, "panickyHelper", "the stack is recorded")
 				require.Contains(t, rec.Err, "goroutine ")
@@ -307,15 +308,15 @@ func TestGoexit(t *testing.T) {
 	t.Parallel()
 	store := newMemStore()
 	r := newRunner(t, store, nil)
-	sa := smartasync.New(r, "k", func(context.Context, smartasync.ProgressFunc) (int, error) {
+	sa := smartasync.New(r, "k", func(context.Context, *smartasync.Job[struct{}]) (int, error) {
 		runtime.Goexit()
 		return 1, nil
 	})
-	out, err := sa.Call(t.Context(), smartasync.Call{})
+	out, err := sa.Call(t.Context(), struct{}{}, smartasync.Call{})
 	require.ErrorIs(t, err, smartasync.ErrPanic)
 	waitJob(t, r, out.JobID)
 	rec, _ := store.get(out.JobID)
-	require.Equal(t, "failed", rec.State)
+	require.Equal(t, jobstore.StateFailed, rec.State)
 	require.Contains(t, rec.Err, "Goexit")
 }
 
@@ -331,7 +332,7 @@ func TestClose(t *testing.T) {
 		sa := smartasync.New(r, "k", b.work)
 		var ids []string
 		for range 3 { // two running, one pending for a slot
-			out, err := sa.Call(t.Context(), smartasync.Call{Async: true})
+			out, err := sa.Call(t.Context(), struct{}{}, smartasync.Call{Async: true})
 			require.NoError(t, err)
 			ids = append(ids, out.JobID)
 		}
@@ -340,11 +341,11 @@ func TestClose(t *testing.T) {
 		for _, id := range ids {
 			rec, ok := store.get(id)
 			require.True(t, ok)
-			require.Equal(t, "cancelled", rec.State)
+			require.Equal(t, jobstore.StateCancelled, rec.State)
 			require.Equal(t, "server shutting down", rec.Err)
 		}
 		require.ErrorIs(t, b.seenCause(), smartasync.ErrClosed)
-		_, err = sa.Call(t.Context(), smartasync.Call{})
+		_, err = sa.Call(t.Context(), struct{}{}, smartasync.Call{})
 		require.ErrorIs(t, err, smartasync.ErrClosed)
 		_, err = r.Cancel(t.Context(), ids[0])
 		require.ErrorIs(t, err, smartasync.ErrNotRunning)
@@ -362,12 +363,12 @@ func TestCloseDuringBudget(t *testing.T) {
 		b := newBlocker()
 		sa := smartasync.New(r, "k", b.work)
 		time.AfterFunc(time.Second, func() { _ = r.Close() })
-		out, err := sa.Call(t.Context(), smartasync.Call{})
+		out, err := sa.Call(t.Context(), struct{}{}, smartasync.Call{})
 		require.ErrorIs(t, err, smartasync.ErrClosed)
-		require.Equal(t, "cancelled", out.Status)
+		require.Equal(t, jobstore.StateCancelled, out.Status)
 		synctest.Wait()
 		rec, _ := store.get(out.JobID)
-		require.Equal(t, "cancelled", rec.State)
+		require.Equal(t, jobstore.StateCancelled, rec.State)
 	})
 }
 
@@ -378,25 +379,25 @@ func TestMaxConcurrent(t *testing.T) {
 		r := newRunner(t, store, &smartasync.Options{MaxConcurrent: 1})
 		b := newBlocker()
 		sa := smartasync.New(r, "k", b.work)
-		first, err := sa.Call(t.Context(), smartasync.Call{Async: true})
+		first, err := sa.Call(t.Context(), struct{}{}, smartasync.Call{Async: true})
 		require.NoError(t, err)
-		second, err := sa.Call(t.Context(), smartasync.Call{Async: true})
+		second, err := sa.Call(t.Context(), struct{}{}, smartasync.Call{Async: true})
 		require.NoError(t, err)
 		synctest.Wait()
 		rec1, _ := store.get(first.JobID)
 		rec2, _ := store.get(second.JobID)
-		require.ElementsMatch(t, []string{"running", "pending"}, []string{rec1.State, rec2.State},
+		require.ElementsMatch(t, []jobstore.State{jobstore.StateRunning, jobstore.StatePending}, []jobstore.State{rec1.State, rec2.State},
 			"one job runs, the other waits for the slot")
 
-		third, err := sa.Call(t.Context(), smartasync.Call{Budget: time.Second})
+		third, err := sa.Call(t.Context(), struct{}{}, smartasync.Call{Budget: time.Second})
 		require.NoError(t, err)
-		require.Equal(t, "pending", third.Status, "the budget ran out while waiting for a slot")
+		require.Equal(t, jobstore.StatePending, third.Status, "the budget ran out while waiting for a slot")
 
 		close(b.release) // every job, once it runs, returns at once
 		for _, id := range []string{first.JobID, second.JobID, third.JobID} {
 			waitJob(t, r, id)
 			rec, _ := store.get(id)
-			require.Equal(t, "completed", rec.State)
+			require.Equal(t, jobstore.StateCompleted, rec.State)
 		}
 	})
 }
@@ -412,11 +413,11 @@ func TestStoreErrors(t *testing.T) {
 		store.failCreate = errDisk
 		r := newRunner(t, store, nil)
 		called := false
-		sa := smartasync.New(r, "k", func(context.Context, smartasync.ProgressFunc) (int, error) {
+		sa := smartasync.New(r, "k", func(context.Context, *smartasync.Job[struct{}]) (int, error) {
 			called = true
 			return 1, nil
 		})
-		_, err := sa.Call(t.Context(), smartasync.Call{})
+		_, err := sa.Call(t.Context(), struct{}{}, smartasync.Call{})
 		require.ErrorIs(t, err, errDisk)
 		require.False(t, called)
 	})
@@ -427,17 +428,18 @@ func TestStoreErrors(t *testing.T) {
 			store.failRunning, store.failProgress, store.failFinish, store.failDiscard = errDisk, errDisk, errDisk, errDisk
 			var logs syncBuffer
 			r := newRunner(t, store, &smartasync.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-			sa := smartasync.New(r, "k", func(_ context.Context, progress smartasync.ProgressFunc) (int, error) {
+			sa := smartasync.New(r, "k", func(_ context.Context, job *smartasync.Job[struct{}]) (int, error) {
+				progress := job.Progress
 				progress(1, 1, "x")
 				time.Sleep(time.Second)
 				return 5, nil
 			})
-			out, err := sa.Call(t.Context(), smartasync.Call{})
+			out, err := sa.Call(t.Context(), struct{}{}, smartasync.Call{})
 			require.NoError(t, err)
 			require.Equal(t, 5, out.Value)
-			bg, err := sa.Call(t.Context(), smartasync.Call{Budget: time.Millisecond})
+			bg, err := sa.Call(t.Context(), struct{}{}, smartasync.Call{Budget: time.Millisecond})
 			require.NoError(t, err)
-			require.Equal(t, "running", bg.Status)
+			require.Equal(t, jobstore.StateRunning, bg.Status)
 			require.NoError(t, r.Close())
 			for _, op := range []string{"set running", "set progress", "discard", "finish"} {
 				require.Contains(t, logs.String(), "smartasync: store "+op+" failed", "op %s", op)

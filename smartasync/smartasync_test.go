@@ -3,6 +3,8 @@ package smartasync_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"github.com/pyexec-mcp/pyexec/jobstore"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -27,7 +29,7 @@ func TestCallBudget(t *testing.T) {
 		work       time.Duration // how long the work takes
 		call       smartasync.Call
 		wantDone   bool
-		wantStatus string
+		wantStatus jobstore.State
 		wantAfter  time.Duration // when Call returns (fake time)
 	}{
 		{name: "finishes within budget", work: 5 * time.Second, wantDone: true, wantStatus: "completed", wantAfter: 5 * time.Second},
@@ -44,14 +46,14 @@ func TestCallBudget(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				store := newMemStore()
 				r := newRunner(t, store, nil)
-				sa := smartasync.New(r, "answer", func(ctx context.Context, _ smartasync.ProgressFunc) (answer, error) {
+				sa := smartasync.New(r, "answer", func(ctx context.Context, _ *smartasync.Job[struct{}]) (answer, error) {
 					if err := sleepCtx(ctx, tt.work); err != nil {
 						return answer{}, err
 					}
 					return answer{N: 42, Note: "ok"}, nil
 				})
 				start := time.Now()
-				out, err := sa.Call(t.Context(), tt.call)
+				out, err := sa.Call(t.Context(), struct{}{}, tt.call)
 				require.NoError(t, err)
 				require.Equal(t, tt.wantAfter, time.Since(start))
 				require.Equal(t, tt.wantDone, out.Done)
@@ -65,13 +67,13 @@ func TestCallBudget(t *testing.T) {
 				}
 				require.NotEmpty(t, out.JobID)
 				require.Contains(t, out.Message, out.JobID)
-				require.Contains(t, out.Message, "py_job_status")
+				require.NotContains(t, out.Message, "py_job_status", "MCP tool names belong to mcptools")
 				require.Zero(t, out.Value)
 				waitJob(t, r, out.JobID)
 				require.Equal(t, start.Add(tt.work), time.Now(), "the job ran to its end, undisturbed")
 				rec, ok := store.get(out.JobID)
 				require.True(t, ok)
-				require.Equal(t, "completed", rec.State)
+				require.Equal(t, jobstore.StateCompleted, rec.State)
 				require.JSONEq(t, `{"n":42,"note":"ok"}`, string(rec.Result))
 				require.Empty(t, rec.Err)
 			})
@@ -95,15 +97,15 @@ func TestCallWorkError(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				store := newMemStore()
 				r := newRunner(t, store, nil)
-				sa := smartasync.New(r, "k", func(ctx context.Context, _ smartasync.ProgressFunc) (int, error) {
+				sa := smartasync.New(r, "k", func(ctx context.Context, _ *smartasync.Job[struct{}]) (int, error) {
 					time.Sleep(tt.work)
 					return 7, errBoom
 				})
-				out, err := sa.Call(t.Context(), smartasync.Call{})
+				out, err := sa.Call(t.Context(), struct{}{}, smartasync.Call{})
 				if out.Done {
 					require.ErrorIs(t, err, errBoom, "as if called directly")
 					require.Equal(t, 7, out.Value)
-					require.Equal(t, "failed", out.Status)
+					require.Equal(t, jobstore.StateFailed, out.Status)
 					require.NoError(t, r.Close())
 					require.Zero(t, store.len())
 					return
@@ -112,7 +114,7 @@ func TestCallWorkError(t *testing.T) {
 				require.Equal(t, time.Minute, tt.work)
 				waitJob(t, r, out.JobID)
 				rec, _ := store.get(out.JobID)
-				require.Equal(t, "failed", rec.State)
+				require.Equal(t, jobstore.StateFailed, rec.State)
 				require.Equal(t, "boom: bad input", rec.Err)
 				require.Empty(t, rec.Result)
 			})
@@ -130,7 +132,7 @@ func TestClientCancelDuringBudget(t *testing.T) {
 		type key struct{}
 		var sawValue any
 		var sawCancel error
-		sa := smartasync.New(r, "k", func(ctx context.Context, _ smartasync.ProgressFunc) (string, error) {
+		sa := smartasync.New(r, "k", func(ctx context.Context, _ *smartasync.Job[struct{}]) (string, error) {
 			time.Sleep(time.Minute)
 			sawValue, sawCancel = ctx.Value(key{}), ctx.Err()
 			return "done", nil
@@ -138,21 +140,21 @@ func TestClientCancelDuringBudget(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.WithValue(t.Context(), key{}, "request-value"))
 		time.AfterFunc(3*time.Second, cancel)
 		start := time.Now()
-		out, err := sa.Call(ctx, smartasync.Call{})
+		out, err := sa.Call(ctx, struct{}{}, smartasync.Call{})
 		require.NoError(t, err, "nothing is untracked, so the call reports the job, not an error")
 		require.Equal(t, 3*time.Second, time.Since(start))
 		require.False(t, out.Done)
-		require.Equal(t, "running", out.Status)
+		require.Equal(t, jobstore.StateRunning, out.Status)
 		require.Contains(t, out.Message, "client cancelled")
 		rec, ok := store.get(out.JobID)
 		require.True(t, ok)
-		require.Equal(t, "running", rec.State)
+		require.Equal(t, jobstore.StateRunning, rec.State)
 
 		waitJob(t, r, out.JobID)
 		require.Equal(t, "request-value", sawValue)
 		require.NoError(t, sawCancel)
 		rec, _ = store.get(out.JobID)
-		require.Equal(t, "completed", rec.State)
+		require.Equal(t, jobstore.StateCompleted, rec.State)
 		require.JSONEq(t, `"done"`, string(rec.Result))
 	})
 }
@@ -162,13 +164,13 @@ func TestCallAlreadyCancelledContext(t *testing.T) {
 	store := newMemStore()
 	r := newRunner(t, store, nil)
 	called := false
-	sa := smartasync.New(r, "k", func(context.Context, smartasync.ProgressFunc) (int, error) {
+	sa := smartasync.New(r, "k", func(context.Context, *smartasync.Job[struct{}]) (int, error) {
 		called = true
 		return 1, nil
 	})
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	_, err := sa.Call(ctx, smartasync.Call{})
+	_, err := sa.Call(ctx, struct{}{}, smartasync.Call{})
 	require.ErrorIs(t, err, context.Canceled)
 	require.False(t, called)
 	require.Zero(t, store.len())
@@ -178,39 +180,37 @@ func TestCallInvalidBudget(t *testing.T) {
 	t.Parallel()
 	store := newMemStore()
 	r := newRunner(t, store, nil)
-	sa := smartasync.New(r, "k", func(context.Context, smartasync.ProgressFunc) (int, error) { return 1, nil })
-	_, err := sa.Call(t.Context(), smartasync.Call{Budget: -time.Second})
+	sa := smartasync.New(r, "k", func(context.Context, *smartasync.Job[struct{}]) (int, error) { return 1, nil })
+	_, err := sa.Call(t.Context(), struct{}{}, smartasync.Call{Budget: -time.Second})
 	require.ErrorIs(t, err, smartasync.ErrInvalidOptions)
 	require.ErrorContains(t, err, "Call.Budget")
 	require.Zero(t, store.len())
 }
 
-func TestJobIDInContext(t *testing.T) {
+// TestJobIDAndInput: the work knows its job's id from its first
+// instruction, when the record already exists, and gets the call's input.
+func TestJobIDAndInput(t *testing.T) {
 	t.Parallel()
-	_, ok := smartasync.JobID(t.Context())
-	require.False(t, ok)
-
 	for _, async := range []bool{false, true} {
 		t.Run(map[bool]string{false: "sync", true: "async"}[async], func(t *testing.T) {
 			t.Parallel()
 			store := newMemStore()
 			r := newRunner(t, store, nil)
-			sa := smartasync.New(r, "k", func(ctx context.Context, _ smartasync.ProgressFunc) (string, error) {
-				id, ok := smartasync.JobID(ctx)
-				if !ok {
-					return "", errors.New("no job id")
+			sa := smartasync.New(r, "k", func(ctx context.Context, job *smartasync.Job[string]) (string, error) {
+				if job.Input != "in" {
+					return "", fmt.Errorf("input %q, want \"in\"", job.Input)
 				}
-				if _, exists := store.get(id); !exists {
+				if _, exists := store.get(job.ID); !exists {
 					return "", errors.New("the record does not exist yet")
 				}
-				return id, nil
+				return job.ID, nil
 			})
-			out, err := sa.Call(t.Context(), smartasync.Call{Async: async})
+			out, err := sa.Call(t.Context(), "in", smartasync.Call{Async: async})
 			require.NoError(t, err)
 			if async {
 				waitJob(t, r, out.JobID)
 				rec, _ := store.get(out.JobID)
-				require.Equal(t, "completed", rec.State, rec.Err)
+				require.Equal(t, jobstore.StateCompleted, rec.State, rec.Err)
 				require.JSONEq(t, `"`+out.JobID+`"`, string(rec.Result))
 				return
 			}
@@ -220,7 +220,7 @@ func TestJobIDInContext(t *testing.T) {
 	}
 }
 
-func namedWork(context.Context, smartasync.ProgressFunc) (int, error) { return 1, nil }
+func namedWork(context.Context, *smartasync.Job[struct{}]) (int, error) { return 1, nil }
 
 func TestLabel(t *testing.T) {
 	t.Parallel()
@@ -238,7 +238,7 @@ func TestLabel(t *testing.T) {
 			store := newMemStore()
 			r := newRunner(t, store, nil)
 			sa := smartasync.New(r, tt.kind, namedWork)
-			out, err := sa.Call(t.Context(), smartasync.Call{Label: tt.label, Async: true})
+			out, err := sa.Call(t.Context(), struct{}{}, smartasync.Call{Label: tt.label, Async: true})
 			require.NoError(t, err)
 			waitJob(t, r, out.JobID)
 			rec, ok := store.get(out.JobID)
@@ -252,8 +252,8 @@ func TestLabel(t *testing.T) {
 func TestNewPanicsOnNil(t *testing.T) {
 	t.Parallel()
 	r := newRunner(t, newMemStore(), nil)
-	require.Panics(t, func() { smartasync.New[int](nil, "k", namedWork) })
-	require.Panics(t, func() { smartasync.New[int](r, "k", nil) })
+	require.Panics(t, func() { smartasync.New[struct{}, int](nil, "k", namedWork) })
+	require.Panics(t, func() { smartasync.New[struct{}, int](r, "k", nil) })
 }
 
 // TestMarshalFailure: a value that is not JSON fails the background job
@@ -262,13 +262,13 @@ func TestMarshalFailure(t *testing.T) {
 	t.Parallel()
 	store := newMemStore()
 	r := newRunner(t, store, nil)
-	sa := smartasync.New(r, "k", func(context.Context, smartasync.ProgressFunc) (chan int, error) {
+	sa := smartasync.New(r, "k", func(context.Context, *smartasync.Job[struct{}]) (chan int, error) {
 		return make(chan int), nil
 	})
-	out, err := sa.Call(t.Context(), smartasync.Call{Async: true})
+	out, err := sa.Call(t.Context(), struct{}{}, smartasync.Call{Async: true})
 	require.NoError(t, err)
 	waitJob(t, r, out.JobID)
 	rec, _ := store.get(out.JobID)
-	require.Equal(t, "failed", rec.State)
+	require.Equal(t, jobstore.StateFailed, rec.State)
 	require.Contains(t, rec.Err, "cannot be stored as JSON")
 }

@@ -3,16 +3,8 @@ package smartasync
 import (
 	"context"
 	"encoding/json"
-)
 
-// Job states as written to the Store. They are the job states of the MCP tool
-// contract (py_job_status, py_list_jobs).
-const (
-	StatePending   = "pending"
-	StateRunning   = "running"
-	StateCompleted = "completed"
-	StateFailed    = "failed"
-	StateCancelled = "cancelled"
+	"github.com/pyexec-mcp/pyexec/jobstore"
 )
 
 // Store is the durable job store a Runner records jobs in. It is declared here,
@@ -33,7 +25,7 @@ type Store interface {
 	SetProgress(ctx context.Context, id string, current, total float64, message string) error
 	// FinishJob records the final state: "completed" (with result, the JSON of
 	// the value), "failed" or "cancelled" (with errMsg).
-	FinishJob(ctx context.Context, id string, state string, result json.RawMessage, errMsg string) error
+	FinishJob(ctx context.Context, id string, state jobstore.State, result json.RawMessage, errMsg string) error
 	// DiscardJob deletes the record and its logs.
 	DiscardJob(ctx context.Context, id string) error
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/pyexec-mcp/pyexec/jobstore"
 	"sync"
 
 	"github.com/pyexec-mcp/pyexec/smartasync"
@@ -23,13 +24,14 @@ type memStore struct {
 
 // record is one job as memStore keeps it.
 type record struct {
-	Kind, Label, State string
-	Current, Total     float64
-	Message            string
-	ProgressWrites     int
-	Result             json.RawMessage
-	Err                string
-	Finishes           int
+	Kind, Label    string
+	State          jobstore.State
+	Current, Total float64
+	Message        string
+	ProgressWrites int
+	Result         json.RawMessage
+	Err            string
+	Finishes       int
 }
 
 var _ smartasync.Store = (*memStore)(nil)
@@ -46,7 +48,7 @@ func (s *memStore) CreateJob(_ context.Context, kind, label string) (string, err
 	}
 	s.next++
 	id := fmt.Sprintf("job-%d", s.next)
-	s.jobs[id] = &record{Kind: kind, Label: label, State: smartasync.StatePending}
+	s.jobs[id] = &record{Kind: kind, Label: label, State: jobstore.StatePending}
 	return id, nil
 }
 
@@ -65,7 +67,7 @@ func (s *memStore) update(id string, fail error, f func(*record)) error {
 }
 
 func (s *memStore) SetRunning(_ context.Context, id string) error {
-	return s.update(id, s.failRunning, func(r *record) { r.State = smartasync.StateRunning })
+	return s.update(id, s.failRunning, func(r *record) { r.State = jobstore.StateRunning })
 }
 
 func (s *memStore) SetProgress(_ context.Context, id string, current, total float64, message string) error {
@@ -75,7 +77,7 @@ func (s *memStore) SetProgress(_ context.Context, id string, current, total floa
 	})
 }
 
-func (s *memStore) FinishJob(_ context.Context, id, state string, result json.RawMessage, errMsg string) error {
+func (s *memStore) FinishJob(_ context.Context, id string, state jobstore.State, result json.RawMessage, errMsg string) error {
 	return s.update(id, s.failFinish, func(r *record) {
 		r.State, r.Result, r.Err = state, result, errMsg
 		r.Finishes++

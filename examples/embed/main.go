@@ -53,63 +53,40 @@ func newServer(ctx context.Context, opts *mcptools.Options) (*mcp.Server, *mcpto
 	}
 	server := mcp.NewServer(&mcp.Implementation{Name: "embed-example", Version: "v1"}, ts.ServerOptions(nil))
 	ts.Register(server)
-	// mcptools.AddTool is mcp.AddTool that panics if the name clashes with a
-	// pyexec tool (the SDK would silently replace it).
-	mcptools.AddTool(server, &mcp.Tool{
-		Name: "count_primes",
-		Description: "Count the primes below limit (a CPU-bound Go function). Long counts continue as a background job: " +
-			"the result then has job_id; follow it with py_job_status and stop it with py_cancel_job.",
-	}, countPrimesTool(ts))
+	// count_primes runs under the Toolset's smart async: the value within
+	// the budget, else a background job of the same job system as the
+	// Python runs, with progress to the client and the job.
+	mcptools.AddSmartTool(ts, server, mcptools.SmartTool[PrimesArgs, Primes]{
+		Tool: &mcp.Tool{Name: "count_primes", Description: "Count the primes below limit (a CPU-bound Go function). " +
+			"Long counts continue as a background job: the result then has job_id; follow it with py_job_status, stop it with py_cancel_job."},
+		Check: func(in PrimesArgs) error {
+			if in.Limit < 2 || in.Limit > maxLimit {
+				return fmt.Errorf("limit %d is out of range: give a number from 2 to %d", in.Limit, maxLimit)
+			}
+			return nil
+		},
+		Work: func(ctx context.Context, job *smartasync.Job[PrimesArgs]) (Primes, error) {
+			return countPrimes(ctx, job.Input.Limit, job.Progress)
+		},
+		Text: func(in PrimesArgs, p Primes) string {
+			return fmt.Sprintf("%d primes below %d; the largest is %d.", p.Count, in.Limit, p.Largest)
+		},
+	})
 	return server, ts, nil
 }
 
 // PrimesArgs are the arguments of count_primes.
 type PrimesArgs struct {
-	Limit     int    `json:"limit" jsonschema:"Count the primes below this number."`
-	AsyncMode bool   `json:"async_mode,omitempty" jsonschema:"Start a background job and return its id at once."`
-	JobLabel  string `json:"job_label,omitempty" jsonschema:"Label of the job, if the count becomes one."`
+	Limit int `json:"limit" jsonschema:"Count the primes below this number."`
+	mcptools.SmartArgs
 }
 
 // Primes is the value of a count: also the stored result of a background
-// count (SmartAsync keeps the JSON of T).
+// count.
 type Primes struct {
 	Limit   int `json:"limit"`
 	Count   int `json:"count"`
 	Largest int `json:"largest"`
-}
-
-// PrimesResult is the tool's result: the value, or the job that continues.
-type PrimesResult struct {
-	Status  string  `json:"status" jsonschema:"completed, running, pending or cancelled"`
-	JobID   string  `json:"job_id,omitempty"`
-	Message string  `json:"message,omitempty"`
-	Primes  *Primes `json:"primes,omitempty"`
-}
-
-func countPrimesTool(ts *mcptools.Toolset) mcp.ToolHandlerFor[PrimesArgs, *PrimesResult] {
-	return func(ctx context.Context, req *mcp.CallToolRequest, in PrimesArgs) (*mcp.CallToolResult, *PrimesResult, error) {
-		if in.Limit < 2 || in.Limit > maxLimit {
-			return nil, nil, fmt.Errorf("limit %d is out of range: give a number from 2 to %d", in.Limit, maxLimit)
-		}
-		// The client sees progress while it waits; the job record keeps it
-		// (throttled by the Runner) if the count outlives the budget.
-		cp := mcptools.StartCallProgress(ctx, req, 0)
-		defer cp.Stop()
-		sa := smartasync.New(ts.Runner(), "count_primes", func(ctx context.Context, progress smartasync.ProgressFunc) (Primes, error) {
-			return countPrimes(ctx, in.Limit, mcptools.Combine(progress, cp.Report))
-		})
-		out, err := sa.Call(ctx, smartasync.Call{Label: in.JobLabel, Async: in.AsyncMode})
-		if err != nil {
-			return nil, nil, err
-		}
-		res := &PrimesResult{Status: out.Status, JobID: out.JobID, Message: out.Message}
-		if out.Done {
-			res.Primes = &out.Value
-			text := fmt.Sprintf("%d primes below %d; the largest is %d.", out.Value.Count, in.Limit, out.Value.Largest)
-			return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: text}}}, res, nil
-		}
-		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: out.Message}}}, res, nil
-	}
 }
 
 // maxLimit bounds the sieve's memory (one byte a number).

@@ -59,10 +59,10 @@ func (c *client) call(t *testing.T, name string, args map[string]any, meta mcp.M
 
 func TestCountPrimesWithinBudget(t *testing.T) {
 	c := connect(t, 0)
-	var r PrimesResult
+	var r mcptools.SmartResult[Primes]
 	c.call(t, "count_primes", map[string]any{"limit": 2_000_000}, mcp.Meta{"progressToken": "p"}, &r)
 	require.Equal(t, "completed", r.Status)
-	require.Equal(t, Primes{Limit: 2_000_000, Count: 148933, Largest: 1999993}, *r.Primes)
+	require.Equal(t, Primes{Limit: 2_000_000, Count: 148933, Largest: 1999993}, *r.Result)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	require.NotEmpty(t, c.progress, "progress notifications while the client waits")
@@ -72,7 +72,7 @@ func TestCountPrimesWithinBudget(t *testing.T) {
 // the pyexec job system, with its progress and, in the end, its result.
 func TestCountPrimesAsJob(t *testing.T) {
 	c := connect(t, time.Millisecond)
-	var r PrimesResult
+	var r mcptools.SmartResult[Primes]
 	c.call(t, "count_primes", map[string]any{"limit": 30_000_000, "job_label": "big sieve"}, nil, &r)
 	require.Contains(t, []string{"running", "pending"}, r.Status) // pending if it had not started within 1 ms
 	require.NotEmpty(t, r.JobID)
@@ -94,7 +94,7 @@ func TestCountPrimesAsJob(t *testing.T) {
 
 func TestCountPrimesCancel(t *testing.T) {
 	c := connect(t, 0)
-	var r PrimesResult
+	var r mcptools.SmartResult[Primes]
 	c.call(t, "count_primes", map[string]any{"limit": 50_000_000, "async_mode": true}, nil, &r)
 	var cr mcptools.CancelResult
 	c.call(t, "py_cancel_job", map[string]any{"job_id": r.JobID}, nil, &cr)
