@@ -36,11 +36,10 @@ func startTree(b *testing.B) int {
 // members (VmRSS and VmHWM).
 func BenchmarkScanProc(b *testing.B) {
 	pgid := startTree(b)
-	sc := newScanner()
 	var g groupScan
 	for b.Loop() {
 		var err error
-		g, err = sc.scan(pgid, nil)
+		g, err = scan(pgid, nil)
 		if err != nil {
 			b.Fatal(err)
 		}

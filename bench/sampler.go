@@ -6,9 +6,10 @@ import (
 )
 
 // DefaultSampleInterval is the sampling period when SamplerOptions.Interval
-// is 0: fine enough for runs of seconds. One sample reads two small /proc
-// files per process on the host; ~1 ms with ~90 processes (see
-// BenchmarkScanProc), so ~2 % of a core at this interval.
+// is 0: fine enough for runs of seconds. One sample reads the stat of every
+// process on the host and the status of the group's members; ~1.2 ms with
+// ~90 processes (see BenchmarkScanProc), so ~2.5 % of a core at this
+// interval.
 const DefaultSampleInterval = 50 * time.Millisecond
 
 // MinSampleInterval is the shortest period honoured; shorter ones are raised
@@ -73,26 +74,25 @@ func StartSampler(pgid int, opts *SamplerOptions) *Sampler {
 
 func (s *Sampler) run(pgid int, interval time.Duration, exclude map[int]bool) {
 	defer close(s.done)
-	sc := newScanner()
-	s.sample(sc, pgid, exclude)
+	s.sample(pgid, exclude)
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-s.stop:
-			s.sample(sc, pgid, exclude) // a last look, in case the group is still alive
+			s.sample(pgid, exclude) // a last look, in case the group is still alive
 			return
 		case <-t.C:
-			s.sample(sc, pgid, exclude)
+			s.sample(pgid, exclude)
 		}
 	}
 }
 
-func (s *Sampler) sample(sc *scanner, pgid int, exclude map[int]bool) {
+func (s *Sampler) sample(pgid int, exclude map[int]bool) {
 	if pgid <= 0 {
 		return // 0 and negatives name no group in /proc
 	}
-	g, err := sc.scan(pgid, exclude)
+	g, err := scan(pgid, exclude)
 	if err != nil {
 		return // /proc unavailable: nothing to learn, Samples tells
 	}
