@@ -9,13 +9,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/pyexec-mcp/pyexec/internal/proc"
+	"github.com/pyexec-mcp/pyexec/internal/procfs"
 	"github.com/pyexec-mcp/pyexec/internal/testenv"
 )
 
@@ -112,11 +112,8 @@ func findProcs(marker string) []int {
 		if err != nil || !bytes.Contains(b, []byte(marker)) {
 			continue
 		}
-		if st, err := os.ReadFile("/proc/" + e.Name() + "/stat"); err == nil {
-			s := string(st)
-			if i := strings.LastIndexByte(s, ')'); i > 0 && strings.HasPrefix(s[i+1:], " Z") {
-				continue // a zombie has ended; its parent has not reaped it yet
-			}
+		if st, err := procfs.ReadStat(pid); err == nil && st.Exited() {
+			continue // a zombie has ended; its parent has not reaped it yet
 		}
 		out = append(out, pid)
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pyexec-mcp/pyexec/internal/cgroup"
-	"github.com/pyexec-mcp/pyexec/internal/proc"
+	"github.com/pyexec-mcp/pyexec/internal/procfs"
 	"github.com/pyexec-mcp/pyexec/internal/testenv"
 )
 
@@ -30,12 +30,14 @@ func TestSweepCgroups(t *testing.T) {
 	// A server that died: a process we started, then killed and reaped.
 	dead := exec.Command(python, "-c", "import time; time.sleep(300)")
 	require.NoError(t, dead.Start())
-	deadStart, err := proc.StartTime(dead.Process.Pid)
+	deadStat, err := procfs.ReadStat(dead.Process.Pid)
 	require.NoError(t, err)
+	deadStart := deadStat.StartTime
 	require.NoError(t, dead.Process.Kill())
 	_ = dead.Wait()
-	selfStart, err := proc.StartTime(os.Getpid())
+	self, err := procfs.ReadStat(os.Getpid())
 	require.NoError(t, err)
+	selfStart := self.StartTime
 	live, err := cgroup.NewName()
 	require.NoError(t, err)
 

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pyexec-mcp/pyexec/internal/proc"
+	"github.com/pyexec-mcp/pyexec/internal/procfs"
 )
 
 const (
@@ -47,11 +47,11 @@ func NewName() (string, error) {
 		return "", fmt.Errorf("cgroup: name: %w", err)
 	}
 	pid := os.Getpid()
-	start, err := proc.StartTime(pid)
+	st, err := procfs.ReadStat(pid)
 	if err != nil {
 		return "", fmt.Errorf("cgroup: name: the start time of this process: %w", err)
 	}
-	return Prefix + strconv.Itoa(pid) + "-" + strconv.FormatUint(start, 10) + "-" + hex.EncodeToString(b[:]), nil
+	return Prefix + strconv.Itoa(pid) + "-" + strconv.FormatUint(st.StartTime, 10) + "-" + hex.EncodeToString(b[:]), nil
 }
 
 // ParseName returns the owner recorded in a cgroup's base name, and false if

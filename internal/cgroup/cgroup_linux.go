@@ -11,7 +11,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/pyexec-mcp/pyexec/internal/proc"
+	"github.com/pyexec-mcp/pyexec/internal/procfs"
 )
 
 // The f_type of cgroup file systems (linux/magic.h).
@@ -141,8 +141,9 @@ func Remove(dirs ...string) error {
 }
 
 // Sweep kills the members of, and removes, every pyexec cgroup directly
-// below one of parents whose owner is dead: no process has its pid, or the
-// process that has it started at another time (the pid was reused). A
+// below one of parents whose owner is dead: no process has its pid, the
+// process that has it has exited (a zombie, as the job store counts it too),
+// or it started at another time (the pid was reused). A
 // cgroup whose owner lives, or whose owner's liveness cannot be read, is
 // never touched. It returns the directories it removed; the error joins
 // what failed, and the sweep goes on past each failure.
@@ -182,19 +183,12 @@ func Sweep(parents ...string) ([]string, error) {
 	return removed, errors.Join(errs...)
 }
 
-// ownerAlive reports whether o may still run. When it cannot tell, it
-// answers yes: a live server's cgroup must never be swept.
+// ownerAlive reports whether o may still run: its pid is live and, when the
+// name records it, has o's start time (else the pid was reused). When it
+// cannot tell, it answers yes: a live server's cgroup must never be swept.
 func ownerAlive(o Owner) bool {
-	start, err := proc.StartTime(o.PID)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return false
-	case err != nil:
-		return true
-	case o.StartTime != 0 && start != o.StartTime:
-		return false // the pid now belongs to another process
-	}
-	return true
+	alive, err := procfs.Alive(o.PID, o.StartTime)
+	return alive || err != nil
 }
 
 // WriteFile writes value to an existing cgroup control file (never

@@ -6,9 +6,10 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
+
+	"github.com/pyexec-mcp/pyexec/internal/procfs"
 )
 
 // DefaultGrace is the time between SIGTERM and SIGKILL.
@@ -45,7 +46,9 @@ func Start(cmd *exec.Cmd, grace time.Duration) (*Process, error) {
 		return nil, err
 	}
 	p := &Process{Cmd: cmd, PID: cmd.Process.Pid, Started: started, done: make(chan struct{}), grace: grace}
-	p.StartTime, _ = StartTime(p.PID)
+	if st, err := procfs.ReadStat(p.PID); err == nil {
+		p.StartTime = st.StartTime // 0, unknown, where there is no /proc
+	}
 	go func() {
 		p.err = cmd.Wait()
 		close(p.done)
@@ -111,29 +114,6 @@ func KillGroup(pgid int, sig syscall.Signal) error {
 		return nil
 	}
 	return err
-}
-
-// StartTime returns the start time of pid in clock ticks since boot
-// (/proc/<pid>/stat field 22). Paired with the pid it identifies a process
-// across pid reuse.
-func StartTime(pid int) (uint64, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, err
-	}
-	// The command name (field 2) may hold spaces and parentheses; fields
-	// after it start past the last ')'.
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, errors.New("proc: malformed /proc stat for pid " + strconv.Itoa(pid))
-	}
-	f := strings.Fields(s[i+1:])
-	// f[0] is field 3 (state); field 22 is f[19].
-	if len(f) < 20 {
-		return 0, errors.New("proc: short /proc stat for pid " + strconv.Itoa(pid))
-	}
-	return strconv.ParseUint(f[19], 10, 64)
 }
 
 // ExitCode maps a wait error to an exit code: the child's own code, or -N for

@@ -2,24 +2,19 @@ package testenv
 
 import (
 	"net"
-	"os"
-	"strconv"
-	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/pyexec-mcp/pyexec/internal/procfs"
 )
 
-// Alive reports whether pid exists and is not a zombie.
+// Alive reports whether pid exists and is not a zombie; false when that
+// cannot be read.
 func Alive(pid int) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	return i > 0 && i+2 < len(s) && s[i+2] != 'Z'
+	alive, _ := procfs.Alive(pid, 0)
+	return alive
 }
 
 // RequireGone fails the test unless every pid is gone within a few seconds
