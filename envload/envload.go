@@ -79,7 +79,7 @@ func build(base []string, src []byte, file string, vars map[string]string, unset
 		}
 	}
 	for _, k := range sortedKeys(vars) {
-		if err := check("env_vars", k, vars[k]); err != nil {
+		if err := check("the variable map", k, vars[k]); err != nil {
 			return nil, err
 		}
 		env[k] = vars[k]

@@ -54,6 +54,6 @@ func ExampleBuild_error() {
 	fmt.Println(err)
 	fmt.Println(errors.Is(err, envload.ErrInvalidKey))
 	// Output:
-	// envload: env_vars key "A=B" contains '='; keys may not contain '=' or NUL
+	// envload: the variable map key "A=B" contains '='; keys may not contain '=' or NUL
 	// true
 }

@@ -239,7 +239,7 @@ func mib(n int64) string {
 func openError(path string, err error) error {
 	if errors.Is(err, fs.ErrNotExist) {
 		return newError(ErrFileNotFound, err,
-			fmt.Sprintf("env file %q does not exist; check the path or omit env_file", path))
+			fmt.Sprintf("env file %q does not exist; check the path, or give no env file", path))
 	}
 	return newError(ErrFileUnreadable, err,
 		fmt.Sprintf("env file %q cannot be read: %v; it must be a readable regular file", path, unwrapPathError(err)))

@@ -11,7 +11,7 @@ import (
 // that are not PEP 508 requirements, naming the offending string.
 func validateRequirement(s string) error {
 	if err := uvcmd.CheckRequirement(s); err != nil {
-		return invalid("dependencies", "%s", err.Error())
+		return invalid("Dependencies", "%s", err.Error())
 	}
 	return nil
 }
@@ -52,11 +52,11 @@ func parseScriptMetadata(code string) (scriptMetadata, error) {
 		case strings.HasPrefix(l, "# "):
 			body = append(body, l[2:])
 		default:
-			return md, invalid("script_content", "the \"# /// script\" block is not closed before line %d (%q), which does not start with \"# \"; end the block with a line \"# ///\"", start+i+2, l)
+			return md, invalid("Code", "the \"# /// script\" block is not closed before line %d (%q), which does not start with \"# \"; end the block with a line \"# ///\"", start+i+2, l)
 		}
 	}
 	if !closed {
-		return md, invalid("script_content", "the \"# /// script\" block is not closed; end it with a line \"# ///\"")
+		return md, invalid("Code", "the \"# /// script\" block is not closed; end it with a line \"# ///\"")
 	}
 	return parseMetadataTOML(strings.Join(body, "\n"))
 }
@@ -133,7 +133,7 @@ func (p *tomlLite) consume(c byte) bool {
 
 func (p *tomlLite) errorf(format string, a ...any) error {
 	line := strings.Count(p.s[:min(p.i, len(p.s))], "\n") + 1
-	return invalid("script_content", "script metadata block, line %d: %s", line, fmt.Sprintf(format, a...))
+	return invalid("Code", "script metadata block, line %d: %s", line, fmt.Sprintf(format, a...))
 }
 
 func (p *tomlLite) skipInlineSpace() {
@@ -278,11 +278,11 @@ func satisfiesRequiresPython(version, spec string) (bool, error) {
 			}
 		}
 		if op == "" {
-			return false, invalid("script_content", "requires-python clause %q has no operator; use e.g. \">=3.10\"", c)
+			return false, invalid("Code", "requires-python clause %q has no operator; use e.g. \">=3.10\"", c)
 		}
 		want := strings.TrimSpace(c[len(op):])
 		if want == "" || strings.Trim(want, "0123456789.*") != "" {
-			return false, invalid("script_content", "requires-python clause %q has a malformed version", c)
+			return false, invalid("Code", "requires-python clause %q has a malformed version", c)
 		}
 		if !matchClause(version, op, want) {
 			return false, nil

@@ -16,7 +16,7 @@ var (
 	// lists the installed ones).
 	ErrPythonNotFound = errors.New("executor: python not found")
 	// ErrUVNotFound is returned for uv runs when the uv binary is missing.
-	ErrUVNotFound = errors.New("executor: uv not found; install it with `python3 -m pip install --user uv` (or see https://docs.astral.sh/uv/), or run with use_uv=false")
+	ErrUVNotFound = errors.New("executor: uv not found; install it with `python3 -m pip install --user uv` (or see https://docs.astral.sh/uv/), or set Request.UseUV to false")
 	// ErrResolution is returned when the dependencies cannot be resolved;
 	// the message carries uv's explanation.
 	ErrResolution = errors.New("executor: dependencies could not be resolved")
@@ -25,13 +25,14 @@ var (
 	ErrCancelled = errors.New("executor: run cancelled")
 )
 
-// RequestError is a Request that cannot run as given. Arg names the input
-// by its MCP tool parameter name (script_path, directory, python_version,
-// dependencies, env_vars, env_file, args, timeout_seconds, script_content),
-// so a tool layer can report it without re-validating; Reason says what is
-// wrong and what to do. It matches ErrInvalidRequest with errors.Is.
+// RequestError is a Request that cannot run as given. Field names the
+// input by its Request field (ScriptPath, Code, Dir, Args, Env, EnvFile,
+// UseUV, PythonVersion, Dependencies, Timeout, Sandbox, MaxOutputBytes;
+// "" for a nil Request), so a tool layer can map it to its own parameter
+// without re-validating; Reason says what is wrong and what to do, naming
+// fields the same way. It matches ErrInvalidRequest with errors.Is.
 type RequestError struct {
-	Arg    string
+	Field  string
 	Reason string
 	Err    error // the underlying error, if any (e.g. envload's)
 }
@@ -54,6 +55,6 @@ func (e *RequestError) Unwrap() []error {
 // errors.As.
 type RefusedError = uvcmd.RefusedError
 
-func invalid(arg, format string, a ...any) error {
-	return &RequestError{Arg: arg, Reason: fmt.Sprintf(format, a...)}
+func invalid(field, format string, a ...any) error {
+	return &RequestError{Field: field, Reason: fmt.Sprintf(format, a...)}
 }

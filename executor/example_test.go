@@ -55,14 +55,14 @@ func ExampleRequest_timeout() {
 	// true -15
 }
 
-// Bad input is an error naming the parameter and the fix.
+// Bad input is an error naming the Request field and the fix.
 func ExampleRequestError() {
 	ex, _ := executor.New(&executor.Options{DataDir: os.TempDir()})
 	err := ex.Validate(context.Background(), &executor.Request{Code: "pass", PythonVersion: "3.12.1"})
 	var re *executor.RequestError
 	if errors.As(err, &re) {
-		fmt.Println(re.Arg + ": " + re.Reason)
+		fmt.Println(re.Field + ": " + re.Reason)
 	}
 	// Output:
-	// python_version: python_version "3.12.1" is not an exact minor version; use the form "3.12"
+	// PythonVersion: PythonVersion "3.12.1" is not an exact minor version; use the form "3.12"
 }

@@ -138,26 +138,26 @@ func TestInvalidRequests(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "f.py")
 	require.NoError(t, os.WriteFile(file, []byte("pass"), 0o644))
 	cases := []struct {
-		name string
-		req  Request
-		want string
-		arg  string
+		name  string
+		req   Request
+		want  string
+		field string
 	}{
-		{"neither", Request{}, "exactly one", "script_path"},
-		{"both", Request{Code: "pass", ScriptPath: file}, "exactly one", "script_path"},
-		{"missing dir", Request{Code: "pass", Dir: "/no/such/dir"}, `"/no/such/dir" does not exist`, "directory"},
-		{"dir is file", Request{Code: "pass", Dir: file}, "is not a directory", "directory"},
-		{"missing script", Request{ScriptPath: "/no/such.py"}, "does not exist", "script_path"},
-		{"relative without dir", Request{ScriptPath: "x.py"}, "relative", "script_path"},
-		{"negative timeout", Request{Code: "pass", Timeout: -time.Second}, "negative", "timeout_seconds"},
-		{"nul arg", Request{Code: "pass", Args: []string{"a\x00b"}}, "NUL", "args"},
-		{"deps without uv", Request{Code: "pass", Dependencies: []string{"six"}}, "use_uv=true", "dependencies"},
-		{"malformed version", Request{Code: "pass", PythonVersion: "3.12.1"}, `"3.12.1" is not an exact minor`, "python_version"},
-		{"garbage version", Request{Code: "pass", PythonVersion: "latest"}, `"latest"`, "python_version"},
+		{"neither", Request{}, "exactly one", "ScriptPath"},
+		{"both", Request{Code: "pass", ScriptPath: file}, "exactly one", "ScriptPath"},
+		{"missing dir", Request{Code: "pass", Dir: "/no/such/dir"}, `"/no/such/dir" does not exist`, "Dir"},
+		{"dir is file", Request{Code: "pass", Dir: file}, "is not a directory", "Dir"},
+		{"missing script", Request{ScriptPath: "/no/such.py"}, "does not exist", "ScriptPath"},
+		{"relative without dir", Request{ScriptPath: "x.py"}, "relative", "ScriptPath"},
+		{"negative timeout", Request{Code: "pass", Timeout: -time.Second}, "negative", "Timeout"},
+		{"nul arg", Request{Code: "pass", Args: []string{"a\x00b"}}, "NUL", "Args"},
+		{"deps without uv", Request{Code: "pass", Dependencies: []string{"six"}}, "Dependencies need UseUV", "Dependencies"},
+		{"malformed version", Request{Code: "pass", PythonVersion: "3.12.1"}, `"3.12.1" is not an exact minor`, "PythonVersion"},
+		{"garbage version", Request{Code: "pass", PythonVersion: "latest"}, `"latest"`, "PythonVersion"},
 		{"unknown version", Request{Code: "pass", PythonVersion: "3.99"}, "installed:", ""},
-		{"bad env key", Request{Code: "pass", Env: map[string]string{"A=B": "x"}}, "A=B", "env_vars"},
-		{"missing env file", Request{Code: "pass", EnvFile: "/no/such/.env"}, "/no/such/.env", "env_file"},
-		{"unclosed metadata", Request{Code: "# /// script\n# dependencies = []\n"}, "not closed", "script_content"},
+		{"bad env key", Request{Code: "pass", Env: map[string]string{"A=B": "x"}}, "A=B", "Env"},
+		{"missing env file", Request{Code: "pass", EnvFile: "/no/such/.env"}, "/no/such/.env", "EnvFile"},
+		{"unclosed metadata", Request{Code: "# /// script\n# dependencies = []\n"}, "not closed", "Code"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -168,7 +168,7 @@ func TestInvalidRequests(t *testing.T) {
 			require.Equal(t, err, e.Validate(context.Background(), &tc.req), "Validate finds what Run finds")
 			var re *RequestError
 			if errors.As(err, &re) {
-				require.Equal(t, tc.arg, re.Arg)
+				require.Equal(t, tc.field, re.Field)
 			}
 		})
 	}

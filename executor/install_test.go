@@ -114,7 +114,7 @@ func TestConfinedInstallsRunNoForeignCodeOutside(t *testing.T) {
 			Dependencies: []string{"evil @ file://" + proj}})
 		var re *RequestError
 		require.ErrorAs(t, err, &re)
-		require.Equal(t, "dependencies", re.Arg)
+		require.Equal(t, "Dependencies", re.Field)
 		var refused *RefusedError
 		require.ErrorAs(t, err, &refused)
 		require.Equal(t, "direct-reference", refused.Rule)

@@ -170,7 +170,7 @@ func (r *interpreters) Installed(ctx context.Context) []Interpreter {
 // Find resolves an exact minor version ("3.12") to an installed interpreter.
 func (r *interpreters) Find(ctx context.Context, minor string) (Interpreter, error) {
 	if !minorRe.MatchString(minor) {
-		return Interpreter{}, invalid("python_version", "python_version %q is not an exact minor version; use the form \"3.12\"", minor)
+		return Interpreter{}, invalid("PythonVersion", "PythonVersion %q is not an exact minor version; use the form \"3.12\"", minor)
 	}
 	all := r.Installed(ctx)
 	for _, in := range all {
@@ -178,7 +178,7 @@ func (r *interpreters) Find(ctx context.Context, minor string) (Interpreter, err
 			return in, nil
 		}
 	}
-	return Interpreter{}, fmt.Errorf("%w: python_version %q is not installed; installed: %s (interpreters are not downloaded)",
+	return Interpreter{}, fmt.Errorf("%w: PythonVersion %q is not installed; installed: %s (interpreters are not downloaded)",
 		ErrPythonNotFound, minor, listVersions(all))
 }
 

@@ -158,59 +158,59 @@ type prepared struct {
 
 func (e *Executor) validate(req *Request) (*prepared, error) {
 	if req == nil {
-		return nil, invalid("request", "request is nil")
+		return nil, invalid("", "request is nil")
 	}
 	hasPath, hasCode := req.ScriptPath != "", req.Code != ""
 	if hasPath == hasCode {
-		return nil, invalid("script_path", "give exactly one of script_path and script_content")
+		return nil, invalid("ScriptPath", "give exactly one of ScriptPath and Code")
 	}
 	if req.Timeout < 0 {
-		return nil, invalid("timeout_seconds", "timeout %v is negative; use 0 for no timeout", req.Timeout)
+		return nil, invalid("Timeout", "Timeout %v is negative; use 0 for no timeout", req.Timeout)
 	}
 	for _, a := range req.Args {
 		if strings.ContainsRune(a, 0) {
-			return nil, invalid("args", "argument %q contains a NUL byte, which cannot be passed to a process", a)
+			return nil, invalid("Args", "argument %q contains a NUL byte, which cannot be passed to a process", a)
 		}
 	}
 	p := &prepared{}
 	if req.Dir != "" {
 		fi, err := os.Stat(req.Dir)
 		if err != nil {
-			return nil, invalid("directory", "directory %q does not exist; give an existing directory", req.Dir)
+			return nil, invalid("Dir", "Dir %q does not exist; give an existing directory", req.Dir)
 		}
 		if !fi.IsDir() {
-			return nil, invalid("directory", "directory %q is not a directory", req.Dir)
+			return nil, invalid("Dir", "Dir %q is not a directory", req.Dir)
 		}
 		abs, err := filepath.Abs(req.Dir)
 		if err != nil {
-			return nil, invalid("directory", "directory %q: %v", req.Dir, err)
+			return nil, invalid("Dir", "Dir %q: %v", req.Dir, err)
 		}
 		p.dir = abs
 	}
 	if hasCode {
 		if strings.ContainsRune(req.Code, 0) {
-			return nil, invalid("script_content", "script_content contains a NUL byte; Python source cannot")
+			return nil, invalid("Code", "Code contains a NUL byte; Python source cannot")
 		}
 		p.code = req.Code
 	} else {
 		path := req.ScriptPath
 		if !filepath.IsAbs(path) {
 			if p.dir == "" {
-				return nil, invalid("script_path", "script_path %q is relative but no directory is given; give an absolute path or a directory", path)
+				return nil, invalid("ScriptPath", "ScriptPath %q is relative but no Dir is given; give an absolute path or a Dir", path)
 			}
 			path = filepath.Join(p.dir, path)
 		}
 		fi, err := os.Stat(path)
 		if err != nil {
-			return nil, invalid("script_path", "script_path %q does not exist", path)
+			return nil, invalid("ScriptPath", "ScriptPath %q does not exist", path)
 		}
 		if !fi.Mode().IsRegular() {
-			return nil, invalid("script_path", "script_path %q is not a regular file", path)
+			return nil, invalid("ScriptPath", "ScriptPath %q is not a regular file", path)
 		}
 		if fi.Size() <= MaxScriptBytes {
 			b, err := os.ReadFile(path)
 			if err != nil {
-				return nil, invalid("script_path", "script_path %q cannot be read: %v", path, err)
+				return nil, invalid("ScriptPath", "ScriptPath %q cannot be read: %v", path, err)
 			}
 			p.code = string(b)
 		}
@@ -220,7 +220,7 @@ func (e *Executor) validate(req *Request) (*prepared, error) {
 	if err != nil {
 		var re *RequestError
 		if errors.As(err, &re) && hasPath {
-			re.Arg = "script_path" // the block is in the file
+			re.Field = "ScriptPath" // the block is in the file
 		}
 		return nil, err
 	}
@@ -233,17 +233,17 @@ func (e *Executor) validate(req *Request) (*prepared, error) {
 	}
 	if req.Sandbox.Enabled() {
 		if err := uvcmd.CheckConfined(deps, e.opts.AllowDirectReferences); err != nil {
-			return nil, &RequestError{Arg: "dependencies", Reason: err.Error(), Err: err}
+			return nil, &RequestError{Field: "Dependencies", Reason: err.Error(), Err: err}
 		}
 	}
 	if req.MaxOutputBytes < 0 {
-		return nil, invalid("max_output_bytes", "max_output_bytes %d is negative; use 0 for no limit", req.MaxOutputBytes)
+		return nil, invalid("MaxOutputBytes", "MaxOutputBytes %d is negative; use 0 for no limit", req.MaxOutputBytes)
 	}
 	if err := sandbox.Check(req.Sandbox); err != nil {
-		return nil, &RequestError{Arg: "sandbox", Reason: strings.TrimPrefix(err.Error(), "sandbox: "), Err: err}
+		return nil, &RequestError{Field: "Sandbox", Reason: strings.TrimPrefix(err.Error(), "sandbox: "), Err: err}
 	}
 	if !req.UseUV && len(req.Dependencies)+len(md.Dependencies) > 0 {
-		return nil, invalid("dependencies", "dependencies need use_uv=true (the system interpreter cannot install them)")
+		return nil, invalid("Dependencies", "Dependencies need UseUV (the system interpreter cannot install them)")
 	}
 	return p, nil
 }

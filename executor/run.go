@@ -150,11 +150,11 @@ func (e *Executor) check(ctx context.Context, req *Request) (*prepared, []string
 	}
 	env, err := envload.Build(&envload.Options{Base: e.opts.BaseEnv, File: req.EnvFile, Vars: req.Env})
 	if err != nil {
-		arg := "env_vars"
+		field := "Env"
 		if req.EnvFile != "" && (errors.Is(err, envload.ErrFileNotFound) || errors.Is(err, envload.ErrFileUnreadable) || errors.Is(err, envload.ErrSyntax)) {
-			arg = "env_file"
+			field = "EnvFile"
 		}
-		return nil, nil, Interpreter{}, &RequestError{Arg: arg, Reason: strings.TrimPrefix(err.Error(), "envload: "), Err: err}
+		return nil, nil, Interpreter{}, &RequestError{Field: field, Reason: strings.TrimPrefix(err.Error(), "envload: "), Err: err}
 	}
 	in, err := e.pickInterpreter(ctx, req, p)
 	if err != nil {
@@ -187,7 +187,7 @@ func (e *Executor) pickInterpreter(ctx context.Context, req *Request, p *prepare
 				return in, err
 			}
 			if !ok {
-				return in, invalid("python_version", "python_version %q (%s) does not satisfy the script's requires-python %q; choose a matching version", req.PythonVersion, in.Version, rp)
+				return in, invalid("PythonVersion", "PythonVersion %q (%s) does not satisfy the script's requires-python %q; choose a matching version", req.PythonVersion, in.Version, rp)
 			}
 		}
 		return in, nil

@@ -24,7 +24,7 @@ func requireSandbox(t *testing.T, e *Executor, p *sandbox.Policy) bool {
 		require.ErrorIs(t, runErr, ErrInvalidRequest)
 		var re *RequestError
 		require.ErrorAs(t, runErr, &re)
-		require.Equal(t, "sandbox", re.Arg)
+		require.Equal(t, "Sandbox", re.Field)
 		t.Logf("sandbox unavailable here, run refused as it must be: %v", runErr)
 		return false
 	}

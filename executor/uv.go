@@ -191,7 +191,7 @@ func refusal(err error) error {
 	if !errors.As(err, &re) {
 		return nil
 	}
-	return &RequestError{Arg: "dependencies", Reason: re.Error(), Err: re}
+	return &RequestError{Field: "Dependencies", Reason: re.Error(), Err: re}
 }
 
 // allPinned reports whether every requirement is a plain name==version, so

@@ -168,3 +168,17 @@ func FuzzValidScriptName(f *testing.F) {
 		require.True(t, filepath.IsLocal(name))
 	})
 }
+
+// TestToolWords: executor messages name Request fields; the tools name
+// their parameters. Quoted input (a path, a version) is never rewritten.
+func TestToolWords(t *testing.T) {
+	for in, want := range map[string]string{
+		"give exactly one of ScriptPath and Code":                              "give exactly one of script_path and script_content",
+		`Dir "/srv/Code/Dir" does not exist; give an existing directory`:       `directory "/srv/Code/Dir" does not exist; give an existing directory`,
+		"Dependencies need UseUV (the system interpreter cannot install them)": "dependencies need use_uv (the system interpreter cannot install them)",
+		`PythonVersion "3.99" is not installed; installed: 3.11.7`:             `python_version "3.99" is not installed; installed: 3.11.7`,
+		"EnvFile and Env; Environment and Codes stay":                          "env_file and env_vars; Environment and Codes stay",
+	} {
+		require.Equal(t, want, toolWords(in))
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -137,17 +138,7 @@ func (t *Toolset) limits(in *limitArgs) (*sandbox.Policy, int64, error) {
 // refuse bad input now, not in its job's error later.
 func (t *Toolset) validate(ctx context.Context, spec *runSpec) error {
 	if err := t.exec.Validate(ctx, &spec.req); err != nil {
-		if ae := refusedInstall(err); ae != nil {
-			return ae
-		}
-		var re *executor.RequestError
-		if errors.As(err, &re) && re.Arg != "" {
-			return argError(re.Arg, "%s", re.Reason)
-		}
-		if errors.Is(err, executor.ErrPythonNotFound) {
-			return argError("python_version", "%s", strings.TrimPrefix(err.Error(), "executor: python not found: "))
-		}
-		return err
+		return toolError(err)
 	}
 	if spec.content != "" {
 		spec.autosaved = t.scripts.autosave(spec.tool, spec.content, spec.params)
@@ -237,22 +228,62 @@ func cancelReason(err error) string {
 // toolError turns an executor error into the tool error an assistant reads:
 // without the package prefix, naming the argument where one is at fault.
 func toolError(err error) error {
-	msg := err.Error()
-	for _, p := range []string{executor.ErrInvalidRequest.Error() + ": ", "executor: "} {
-		msg = strings.TrimPrefix(msg, p)
-	}
 	if ae := refusedInstall(err); ae != nil {
 		return ae
 	}
+	var re *executor.RequestError
+	if errors.As(err, &re) && re.Field != "" {
+		return argError(toolParam(re.Field), "%s", toolWords(re.Reason))
+	}
+	msg := toolWords(strings.TrimPrefix(strings.TrimPrefix(err.Error(), executor.ErrInvalidRequest.Error()+": "), "executor: "))
 	switch {
 	case errors.Is(err, executor.ErrPythonNotFound):
-		return &ArgumentError{Argument: "python_version", Message: msg}
+		return &ArgumentError{Argument: "python_version", Message: strings.TrimPrefix(msg, "python not found: ")}
 	case errors.Is(err, executor.ErrResolution):
 		return &ArgumentError{Argument: "dependencies", Message: msg}
-	case errors.Is(err, executor.ErrInvalidRequest):
+	case errors.Is(err, executor.ErrInvalidRequest), errors.Is(err, executor.ErrUVNotFound):
 		return errors.New(msg)
 	}
 	return err
+}
+
+// toolParams maps the fields of executor.Request, which its errors name,
+// to the run tools' parameters.
+var toolParams = map[string]string{
+	"ScriptPath": "script_path", "Code": "script_content", "Dir": "directory", "Args": "args",
+	"Env": "env_vars", "EnvFile": "env_file", "UseUV": "use_uv", "PythonVersion": "python_version",
+	"Dependencies": "dependencies", "Timeout": "timeout_seconds", "Sandbox": "sandbox",
+	"MaxOutputBytes": "max_output_mb",
+}
+
+func toolParam(field string) string {
+	if p, ok := toolParams[field]; ok {
+		return p
+	}
+	return field
+}
+
+var (
+	// fieldWord is a Request field name as a word; quotedText is a Go %q
+	// string (the caller's own input, never rewritten).
+	fieldWord  = regexp.MustCompile(`\b(ScriptPath|Code|Dir|Args|EnvFile|Env|UseUV|PythonVersion|Dependencies|Timeout|Sandbox|MaxOutputBytes)\b`)
+	quotedText = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+)
+
+// toolWords rewrites the Request field names in an executor message into
+// the tools' parameter names, outside quoted input: "give exactly one of
+// ScriptPath and Code" becomes "give exactly one of script_path and
+// script_content"; a path "/srv/Code/x.py" stays as it is.
+func toolWords(msg string) string {
+	var b strings.Builder
+	last := 0
+	for _, q := range quotedText.FindAllStringIndex(msg, -1) {
+		b.WriteString(fieldWord.ReplaceAllStringFunc(msg[last:q[0]], toolParam))
+		b.WriteString(msg[q[0]:q[1]])
+		last = q[1]
+	}
+	b.WriteString(fieldWord.ReplaceAllStringFunc(msg[last:], toolParam))
+	return b.String()
 }
 
 // refusedInstall is the argument error of a requirement a confined install
