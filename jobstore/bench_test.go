@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/pyexec-mcp/pyexec/internal/procfs"
 )
 
 const benchJobs = 10_000
@@ -204,9 +206,9 @@ func BenchmarkAppendLog(b *testing.B) {
 // Store's own identity.
 func BenchmarkOwnerAlive(b *testing.B) {
 	s := openBench(b)
-	p, err := readProc(os.Getppid())
+	st, err := procfs.ReadStat(os.Getppid())
 	require.NoError(b, err)
-	o := Owner{PID: os.Getppid(), StartTime: p.start, BootID: s.bootID}
+	o := Owner{PID: os.Getppid(), StartTime: st.StartTime, BootID: s.bootID}
 	for b.Loop() {
 		if !s.ownerAlive(o) {
 			b.Fatalf("owner %d reported dead", o.PID)

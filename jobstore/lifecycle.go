@@ -9,6 +9,8 @@ import (
 	"os"
 	"slices"
 	"time"
+
+	"github.com/pyexec-mcp/pyexec/internal/procfs"
 )
 
 // CreateJob creates a pending job of the given kind (the tool or function
@@ -173,8 +175,8 @@ func (s *Store) SetProcess(ctx context.Context, id string, p Process) error {
 	p.BootID = s.bootID
 	p.Cgroups = slices.Clone(p.Cgroups)
 	if p.StartTime == 0 {
-		if info, err := readProc(p.PID); err == nil {
-			p.StartTime = info.start
+		if st, err := procfs.ReadStat(p.PID); err == nil {
+			p.StartTime = st.StartTime
 		}
 	}
 	_, err := s.mutate(ctx, id, false, func(j *Job) error {

@@ -13,6 +13,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/pyexec-mcp/pyexec/internal/procfs"
 )
 
 // The test binary doubles as the helper processes of the multi-process
@@ -196,7 +198,7 @@ func openT(t *testing.T, dir string, opts *Options) *Store {
 // groupAlive reports whether process group pgid has a live member.
 func groupAlive(t *testing.T, pgid int) bool {
 	t.Helper()
-	m, err := groupMembers(pgid)
+	m, err := procfs.Group(pgid)
 	require.NoError(t, err)
 	return len(m) > 0
 }

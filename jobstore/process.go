@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pyexec-mcp/pyexec/internal/cgroup"
+	"github.com/pyexec-mcp/pyexec/internal/procfs"
 )
 
 // Kill sends SIGKILL to every process of job id that its record lets it
@@ -87,8 +88,8 @@ func (s *Store) jobCgroups(j *Job) []string {
 // the group is the one recorded, and reports whether it sent a signal.
 func (s *Store) killProcess(p Process) (bool, error) {
 	switch {
-	case !procSupported || p.StartTime == 0 || p.PID <= 1:
-		return false, nil // unverifiable: never risk an unrelated process
+	case p.StartTime == 0 || p.PID <= 1:
+		return false, nil // unverifiable (always so without /proc): never risk an unrelated process
 	case p.BootID != "" && s.bootID != "" && p.BootID != s.bootID:
 		return false, nil // the machine rebooted since: all of it is gone
 	}
@@ -99,26 +100,26 @@ func (s *Store) killProcess(p Process) (bool, error) {
 	// The kernel keeps a group id allocated (never reused as a pid) while any
 	// process is in the group. So if the number is a live pid with another
 	// start time, the recorded group is empty and that process is unrelated.
-	leader, err := readProc(p.PGID)
+	leader, err := procfs.ReadStat(p.PGID)
 	switch {
-	case err == nil && leader.start == p.StartTime:
+	case err == nil && leader.StartTime == p.StartTime:
 		return signal(-p.PGID) // the leader itself (alive or a zombie) vouches
-	case err == nil:
+	case err == nil, errors.Is(err, procfs.ErrUnsupported):
 		return false, nil
-	case !procGone(err):
-		return false, fmt.Errorf("jobstore: reading process %d: %w", p.PGID, err)
+	case !errors.Is(err, procfs.ErrNoProcess):
+		return false, fmt.Errorf("jobstore: %w", err) // procfs names the pid
 	}
 	// The leader has exited and been reaped; members may remain (orphaned
 	// grandchildren). Each must have started no earlier than the leader.
-	members, err := groupMembers(p.PGID)
+	members, err := procfs.Group(p.PGID)
 	if err != nil {
-		return false, fmt.Errorf("jobstore: listing process group %d: %w", p.PGID, err)
+		return false, fmt.Errorf("jobstore: %w", err)
 	}
 	if len(members) == 0 {
 		return false, nil
 	}
 	for _, m := range members {
-		if m.start < p.StartTime {
+		if m.StartTime < p.StartTime {
 			s.log.Warn("jobstore: not killing process group: a member predates the job", "pgid", p.PGID)
 			return false, nil
 		}
@@ -129,14 +130,13 @@ func (s *Store) killProcess(p Process) (bool, error) {
 // killOne kills p's process alone if it is still the recorded one (the
 // same start time), and never this process.
 func (s *Store) killOne(p Process) (bool, error) {
-	if !procSupported || p.StartTime == 0 || p.PID <= 1 || p.PID == syscall.Getpid() {
+	if p.StartTime == 0 || p.PID <= 1 || p.PID == syscall.Getpid() {
 		return false, nil
 	}
 	if p.BootID != "" && s.bootID != "" && p.BootID != s.bootID {
 		return false, nil
 	}
-	info, err := readProc(p.PID)
-	if err != nil || info.dead() || info.start != p.StartTime {
+	if alive, err := procfs.Alive(p.PID, p.StartTime); err != nil || !alive {
 		return false, nil
 	}
 	return signal(p.PID)
@@ -153,11 +153,6 @@ func signal(pid int) (bool, error) {
 	return true, nil
 }
 
-// procGone reports whether err from readProc means there is no such process.
-func procGone(err error) bool {
-	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ESRCH)
-}
-
 // ownerAlive reports whether the server process o still runs. When it cannot
 // tell (say /proc is unreadable) it answers yes: a live server's job must
 // never be failed behind its back.
@@ -170,16 +165,14 @@ func (s *Store) ownerAlive(o Owner) bool {
 	case o.BootID != "" && s.bootID != "" && o.BootID != s.bootID:
 		return false
 	}
-	info, err := readProc(o.PID)
-	switch {
-	case err != nil:
-		return !procGone(err)
-	case info.dead():
-		return false
-	case procSupported && o.StartTime != 0 && info.start != o.StartTime:
-		return false // the pid now belongs to another process
+	alive, err := procfs.Alive(o.PID, o.StartTime) // another start time: the pid was reused
+	if errors.Is(err, procfs.ErrUnsupported) {
+		// No /proc (non-Linux Unix): start times are unknown, and a
+		// signal-0 probe is all there is. EPERM means the pid exists.
+		err := syscall.Kill(o.PID, 0)
+		return err == nil || errors.Is(err, syscall.EPERM)
 	}
-	return true
+	return alive || err != nil
 }
 
 // Recover fails every pending or running job whose owner process is dead,

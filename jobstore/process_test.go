@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/pyexec-mcp/pyexec/internal/procfs"
 	"github.com/pyexec-mcp/pyexec/internal/testenv"
 )
 
@@ -39,9 +40,11 @@ func TestKillProcessGroup(t *testing.T) {
 	require.NoError(t, s.SetProcess(ctx, id, Process{PID: pid, PGID: pid}))
 	j, err := s.Get(ctx, id)
 	require.NoError(t, err)
-	info, err := readProc(pid)
+	info, err := procfs.ReadStat(pid)
 	require.NoError(t, err)
-	require.Equal(t, &Process{PID: pid, PGID: pid, StartTime: info.start, BootID: readBootID()}, j.Process)
+	boot, err := procfs.BootID()
+	require.NoError(t, err)
+	require.Equal(t, &Process{PID: pid, PGID: pid, StartTime: info.StartTime, BootID: boot}, j.Process)
 
 	other := openT(t, s.Dir()+"/..", nil) // another server kills it
 	require.NoError(t, other.Kill(ctx, id))
@@ -69,9 +72,7 @@ func TestKillRefusesAReusedPID(t *testing.T) {
 			_, err = s.Update(ctx, id, func(j *Job) error { tc.tamper(j.Process); return nil })
 			require.NoError(t, err)
 			require.NoError(t, s.Kill(ctx, id))
-			info, err := readProc(pid)
-			require.NoError(t, err)
-			require.False(t, info.dead(), "a process that is not the job's survives")
+			require.True(t, testenv.Alive(pid), "a process that is not the job's survives")
 		})
 	}
 }
@@ -113,8 +114,8 @@ func TestKillOrphanedMembers(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = syscall.Kill(orphan, syscall.SIGKILL) })
 	require.NoError(t, cmd.Wait()) // the leader is reaped: its pid is free
-	_, err = readProc(leader)
-	require.True(t, procGone(err))
+	_, err = procfs.ReadStat(leader)
+	require.ErrorIs(t, err, procfs.ErrNoProcess)
 	require.True(t, groupAlive(t, leader), "the orphan is still in the group")
 
 	require.NoError(t, s.Kill(ctx, id))
@@ -131,7 +132,7 @@ func TestOwnerAlive(t *testing.T) {
 	require.NoError(t, cmd.Process.Kill())
 	_ = cmd.Wait()
 	live := startSleeper(t)
-	info, err := readProc(live)
+	info, err := procfs.ReadStat(live)
 	require.NoError(t, err)
 	for _, tc := range []struct {
 		name  string
@@ -139,10 +140,10 @@ func TestOwnerAlive(t *testing.T) {
 		alive bool
 	}{
 		{"self", s.self, true},
-		{"live process", Owner{PID: live, StartTime: info.start, BootID: s.bootID}, true},
+		{"live process", Owner{PID: live, StartTime: info.StartTime, BootID: s.bootID}, true},
 		{"live process, start unknown", Owner{PID: live}, true},
-		{"reused pid", Owner{PID: live, StartTime: info.start + 1, BootID: s.bootID}, false},
-		{"other boot", Owner{PID: live, StartTime: info.start, BootID: "other-boot"}, false},
+		{"reused pid", Owner{PID: live, StartTime: info.StartTime + 1, BootID: s.bootID}, false},
+		{"other boot", Owner{PID: live, StartTime: info.StartTime, BootID: "other-boot"}, false},
 		{"exited", Owner{PID: gone, StartTime: 1, BootID: s.bootID}, false},
 		{"no owner", Owner{}, false},
 	} {

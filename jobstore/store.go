@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"sync"
 	"syscall"
+
+	"github.com/pyexec-mcp/pyexec/internal/procfs"
 )
 
 // Defaults applied by Open for zero Options fields.
@@ -127,10 +129,10 @@ func Open(ctx context.Context, opts *Options) (*Store, error) {
 	if err := os.MkdirAll(s.dir, 0o700); err != nil {
 		return nil, fmt.Errorf("jobstore: %w", err)
 	}
-	s.bootID = readBootID()
+	s.bootID, _ = procfs.BootID() // "" (unknown) without /proc
 	s.self = Owner{PID: os.Getpid(), BootID: s.bootID}
-	if p, err := readProc(s.self.PID); err == nil {
-		s.self.StartTime = p.start
+	if st, err := procfs.ReadStat(s.self.PID); err == nil {
+		s.self.StartTime = st.StartTime
 	}
 	if s.dirf, err = os.Open(s.dir); err != nil {
 		return nil, fmt.Errorf("jobstore: %w", err)
