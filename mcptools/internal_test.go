@@ -2,10 +2,8 @@ package mcptools
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"unicode/utf8"
 
@@ -55,73 +53,6 @@ func TestInputSchema(t *testing.T) {
 		S string `json:"s" default:"x"`
 	}
 	require.Panics(t, func() { inputSchema[requiredWithDefault]() })
-}
-
-func TestParseProgressLine(t *testing.T) {
-	t.Parallel()
-	cases := []struct {
-		line string
-		ok   bool
-		want scriptProgress
-	}{
-		{`{"current": 5, "total": 10, "message": "half"}`, true, scriptProgress{5, 10, "half"}},
-		{`  {"current": 1.5}  `, true, scriptProgress{Current: 1.5}},
-		{`{"current": 2, "message": {"epoch": 2}}`, true, scriptProgress{Current: 2, Message: `{"epoch":2}`}},
-		{`{"total": 3}`, false, scriptProgress{}},
-		{`{"current": "5"}`, false, scriptProgress{}},
-		{`{"current": 1, "total": -1}`, false, scriptProgress{}},
-		{`progress 5/10`, false, scriptProgress{}},
-		{``, false, scriptProgress{}},
-		{`[1,2]`, false, scriptProgress{}},
-	}
-	for _, tc := range cases {
-		t.Run(tc.line, func(t *testing.T) {
-			got, ok := parseProgressLine([]byte(tc.line))
-			require.Equal(t, tc.ok, ok)
-			require.Equal(t, tc.want, got)
-		})
-	}
-}
-
-func FuzzParseProgressLine(f *testing.F) {
-	for _, s := range []string{`{"current": 5, "total": 10, "message": "x"}`, `{"current": 1e308}`, `{`, "{\"current\":1,\"message\":\"\xff\"}"} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, line []byte) {
-		sp, ok := parseProgressLine(line)
-		if !ok {
-			return
-		}
-		require.True(t, finite(sp.Current) && finite(sp.Total) && sp.Total >= 0)
-		require.True(t, utf8.ValidString(sp.Message))
-		require.LessOrEqual(t, len(sp.Message), liveMsgBytes+len("…"))
-	})
-}
-
-func TestProgressTail(t *testing.T) {
-	t.Parallel()
-	path := filepath.Join(t.TempDir(), "p.jsonl")
-	require.NoError(t, os.WriteFile(path, nil, 0o600))
-	var (
-		mu  sync.Mutex
-		got []scriptProgress
-	)
-	stop, err := tailProgress(path, func(sp scriptProgress) {
-		mu.Lock()
-		got = append(got, sp)
-		mu.Unlock()
-	})
-	require.NoError(t, err)
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
-	require.NoError(t, err)
-	_, _ = f.WriteString(`{"current": 1, "total": 3}` + "\n" + strings.Repeat("x", ProgressLineMax+10) + "\n" + `{"current": 2, "to`)
-	_, _ = f.WriteString(`tal": 3, "message": "two"}` + "\nnot json\n")
-	require.NoError(t, f.Close())
-	stop()
-	mu.Lock()
-	defer mu.Unlock()
-	require.NotEmpty(t, got)
-	require.Equal(t, scriptProgress{2, 3, "two"}, got[len(got)-1], "the last valid line wins, split writes are joined")
 }
 
 func TestIncompleteTail(t *testing.T) {

@@ -11,8 +11,31 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/pyexec-mcp/pyexec/internal/progressfile"
 	"github.com/pyexec-mcp/pyexec/smartasync"
 )
+
+// ProgressFileEnv is the environment variable through which a script run by
+// the execution tools finds its progress file. A script reports progress by
+// appending JSON lines to that file:
+//
+//	{"current": 5, "total": 10, "message": "epoch 5/10"}
+//
+// current is required; total (0 or absent: unknown) and message are
+// optional. The last complete line wins; other lines, and lines beyond
+// ProgressLineMax bytes, are ignored. Reports show in py_job_status (and
+// py_list_jobs) and, while a client waits on the call, as MCP progress
+// notifications. The file is private to the run and removed afterwards; a
+// subprocess of the script can report too (it inherits the variable).
+const ProgressFileEnv = progressfile.Env
+
+// PythonProgressHelper is a dependency-free Python helper for the progress
+// protocol (see ProgressFileEnv); paste it into a script and call
+// progress(5, 10, "epoch 5/10"). It does nothing outside pyexec.
+const PythonProgressHelper = progressfile.PythonHelper
+
+// ProgressLineMax bounds one line of the progress file.
+const ProgressLineMax = progressfile.LineMax
 
 // notifyTimeout bounds one progress notification: a client that stops
 // reading must not stall the call.
@@ -176,9 +199,9 @@ type liveRun struct {
 	mu      sync.Mutex
 	lines   []string // the last few complete output lines
 	nlines  int
-	partial map[string][]byte // per stream: an unfinished line
-	script  *scriptProgress   // the script's own last report, if any
-	note    string            // a server message (e.g. waiting for a slot)
+	partial map[string][]byte    // per stream: an unfinished line
+	script  *progressfile.Report // the script's own last report, if any
+	note    string               // a server message (e.g. waiting for a slot)
 }
 
 const (
@@ -246,9 +269,9 @@ func (l *liveRun) addLine(s string) {
 }
 
 // scriptReported records a progress report of the script itself.
-func (l *liveRun) scriptReported(sp scriptProgress) {
+func (l *liveRun) scriptReported(r progressfile.Report) {
 	l.mu.Lock()
-	l.script = &sp
+	l.script = &r
 	l.mu.Unlock()
 	l.push()
 }

@@ -5,12 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 
 	"github.com/pyexec-mcp/pyexec/executor"
+	"github.com/pyexec-mcp/pyexec/internal/progressfile"
 	"github.com/pyexec-mcp/pyexec/jobstore"
 	"github.com/pyexec-mcp/pyexec/smartasync"
 )
@@ -110,29 +109,21 @@ func (t *Toolset) runScript(ctx context.Context, id string, spec *runSpec, live 
 	sctx := context.WithoutCancel(ctx)
 	ctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
-	tmp, err := os.MkdirTemp("", "pyexec-progress-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(tmp)
-	pf := filepath.Join(tmp, "progress.jsonl")
-	if err := os.WriteFile(pf, nil, 0o600); err != nil {
-		return nil, err
-	}
-	stopTail, err := tailProgress(pf, func(sp scriptProgress) {
-		progress(sp.Current, sp.Total, sp.Message)
-		live.scriptReported(sp)
+	pf, err := progressfile.Create("", func(r progressfile.Report) {
+		progress(r.Current, r.Total, r.Message)
+		live.scriptReported(r)
 	})
 	if err != nil {
 		return nil, err
 	}
+	defer pf.Close()
 	req := spec.req
-	req.ExtraEnv = map[string]string{ProgressFileEnv: pf}
+	req.ExtraEnv = map[string]string{ProgressFileEnv: pf.Path()}
 	if req.Sandbox != nil && req.Sandbox.ReadOnlyFS {
 		// The script writes its progress here: the one place outside
 		// the workspace it needs to.
 		pol := *req.Sandbox
-		pol.WritableDirs = append(slices.Clone(pol.WritableDirs), tmp)
+		pol.WritableDirs = append(slices.Clone(pol.WritableDirs), pf.Dir())
 		req.Sandbox = &pol
 	}
 	var stdout, stderr io.Writer = live.writer("stdout"), live.writer("stderr")
@@ -171,7 +162,7 @@ func (t *Toolset) runScript(ctx context.Context, id string, spec *runSpec, live 
 		})
 	}
 	res, err := t.exec.Run(ctx, &req)
-	stopTail()
+	_ = pf.Close() // the script's last report, before the result is recorded
 	wg.Wait()
 	if res != nil {
 		t.record(sctx, id, spec, res, ctx.Err() != nil)
