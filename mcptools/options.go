@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pyexec-mcp/pyexec/executor"
+	"github.com/pyexec-mcp/pyexec/internal/autosave"
 	"github.com/pyexec-mcp/pyexec/jobstore"
 	"github.com/pyexec-mcp/pyexec/sandbox"
 	"github.com/pyexec-mcp/pyexec/session"
@@ -54,7 +55,7 @@ const (
 	// and resource-updated notifications to subscribers.
 	DefaultProgressInterval = 500 * time.Millisecond
 	// DefaultAutosaveKeep is how many autosaved inline scripts are kept.
-	DefaultAutosaveKeep = 500
+	DefaultAutosaveKeep = autosave.DefaultKeep
 )
 
 // Options configure a Toolset. The zero value (or nil) means defaults; a

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"sync"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -88,12 +87,11 @@ func New(ctx context.Context, opts *Options) (*Toolset, error) {
 		_ = t.closeStore()
 		return nil, fmt.Errorf("mcptools: %w", err)
 	}
-	if err := os.MkdirAll(cfg.scriptsDir, 0o700); err != nil {
+	if t.scripts, err = newScripts(&cfg); err != nil {
 		_ = t.runner.Close()
 		_ = t.closeStore()
-		return nil, fmt.Errorf("mcptools: scripts directory: %w", err)
+		return nil, fmt.Errorf("mcptools: %w", err)
 	}
-	t.scripts = &scripts{dir: cfg.scriptsDir, autosaveDir: cfg.autosaveDir, keep: cfg.autosaveKeep, log: cfg.log, count: -1}
 	t.slots = newSlots(cfg.maxConcurrent)
 	t.extra = opts.extraOpts().tools()
 	t.ctx, t.cancel = context.WithCancel(context.Background())
