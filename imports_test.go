@@ -10,7 +10,7 @@ import (
 
 // TestOnlyMCPToolsImportsTheSDK keeps the library usable without the MCP
 // SDK: a program that wants executor (or jobs, or sessions) alone must not
-// pull it in (DESIGN §1).
+// pull it in (docs/design.md §1).
 func TestOnlyMCPToolsImportsTheSDK(t *testing.T) {
 	t.Parallel()
 	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Deps " "}}`, "./...").CombinedOutput()

@@ -16,12 +16,12 @@
 //
 // # Interpreters
 //
-// A python_version is an exact minor version ("3.12"). It is resolved once to
+// Request.PythonVersion is an exact minor version ("3.12"). It is resolved once to
 // an installed interpreter's absolute path (pyenv's versions directory, then
 // python3.X on PATH; pyenv shims are never executed per run, as each costs
 // ~55 ms) and cached. An unknown version is an error listing the installed
 // ones; uv is told UV_PYTHON_DOWNLOADS=never unless Options allow downloads.
-// Without a python_version, a PEP 723 requires-python picks the newest
+// Without a PythonVersion, a PEP 723 requires-python picks the newest
 // matching interpreter, else the default (Options.Python, "python3").
 //
 // # Dependencies and environments
@@ -45,8 +45,22 @@
 // see the interpreter's own site-packages.
 //
 // Result.Strategy is "uv-run" for these runs (an isolated environment made by
-// uv) and "system-python" for use_uv=false (the interpreter itself, with its
-// own site-packages, no dependencies possible).
+// uv) and "system-python" without Request.UseUV (the interpreter itself,
+// with its own site-packages, no dependencies possible).
+//
+// # Confined runs and their installs
+//
+// Request.Sandbox confines the script (package sandbox). Installing can run
+// a package's own build code, so a confined run's dependencies follow
+// stricter rules (docs/isolation.md, "Installs"): direct references
+// ("name @ url", paths, VCS) are refused unless Options.AllowDirectReferences,
+// and environments are made from pre-built wheels only (uv --no-build)
+// unless Options.AllowSourceBuilds, which then resolves and installs inside
+// the run's own sandbox with a private uv cache. A refusal is a
+// *RequestError for Dependencies wrapping a *RefusedError. uv always runs
+// with the executor's base environment, never the Request's Env or EnvFile,
+// and an environment's cache key covers the server's uv settings and the
+// build mode.
 //
 // # Process control
 //

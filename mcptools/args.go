@@ -1,7 +1,7 @@
 package mcptools
 
 // Argument types of the tools: the JSON names and parameters are the MCP
-// tool contract (DESIGN §4) and must not change without updating
+// tool contract (docs/design.md §4) and must not change without updating
 // testdata/tools.golden.json. Descriptions are written for an assistant: what
 // a parameter does, its default and how it interacts with others.
 

@@ -14,7 +14,7 @@
 //
 // # Tools
 //
-// The tool names, parameters and results are the contract of DESIGN §4 and
+// The tool names, parameters and results are the contract of docs/design.md §4 and
 // are pinned by testdata/tools.golden.json. Groups (Options.Groups) select
 // them: GroupRun (run_script_in_dir, run_script_with_dependencies,
 // benchmark_script and the *_async variants), GroupJobs (list_jobs,

@@ -41,5 +41,5 @@ func TestToolsGolden(t *testing.T) {
 	}
 	want, err := os.ReadFile(path)
 	require.NoError(t, err, "run with -update to create the golden file")
-	require.JSONEq(t, string(want), string(got), "tools/list changed: the MCP contract (DESIGN §4) is affected; if intended, run with -update and review the diff")
+	require.JSONEq(t, string(want), string(got), "tools/list changed: the MCP contract (docs/design.md §4) is affected; if intended, run with -update and review the diff")
 }

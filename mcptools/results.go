@@ -5,7 +5,7 @@ import "time"
 // Structured results of the tools. Their JSON is the tools' structuredContent
 // (with an output schema the SDK infers from these types) and, with
 // markdown_output false, their text content. Field names are the MCP tool
-// contract (DESIGN §4); testdata/tools.golden.json pins them.
+// contract (docs/design.md §4); testdata/tools.golden.json pins them.
 
 // StatusStarted is RunResult.Status of an *_async tool that started job
 // job_id. Every other status is a job state (jobstore.State): completed

@@ -18,11 +18,12 @@
 //
 // # Why a package of its own
 //
-// DESIGN.md puts stateful sessions in package executor. They live here
-// instead (the lead's decision for the sessions issue): executor was being
-// written at the same time, and sessions share nothing with one-shot runs
-// but process-group control, which both take from internal/proc. The kernel
-// program and its protocol are in internal/kernel.
+// The first design put stateful sessions in package executor. They live
+// here instead: sessions share nothing with one-shot runs but
+// process-group control (internal/proc), the rules of confined installs
+// (internal/uvcmd) and containment (package sandbox), which both take from
+// there. The kernel program and its protocol are in internal/kernel. See
+// docs/design.md §1.
 //
 // # Kernels
 //

@@ -232,7 +232,7 @@ func withoutCacheDir(args []string) []string {
 // uv runs uv with args in the data directory (no project or config
 // discovery from the server's cwd), in its own process group, with
 // VIRTUAL_ENV and CONDA_PREFIX removed and interpreter downloads and progress
-// bars off (DESIGN §3).
+// bars off (docs/design.md §3).
 func (m *Manager) uv(ctx context.Context, args ...string) (stdout, stderr string, err error) {
 	if m.cfg.UV == "" {
 		return "", "", ErrUVNotFound

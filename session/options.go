@@ -33,7 +33,7 @@ const (
 	DefaultMaxImages = 8
 	// DefaultMaxImageBytes is the largest PNG one cell returns. With the
 	// other defaults a result stays well below the 16 MiB stdio message
-	// limit of MCP (DESIGN §3).
+	// limit of MCP (docs/design.md §3).
 	DefaultMaxImageBytes = 1 << 20
 	// DefaultOutputCap is the number of bytes of stdout and of stderr kept
 	// per cell, as head and tail.

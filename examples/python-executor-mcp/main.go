@@ -156,7 +156,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdin io.Reader, 
 		return serveHTTP(ctx, cfg, s, log)
 	}
 	log.Info("server started", "transport", "stdio", "version", version, "data_dir", cfg.dataDir, "tools", len(s.tools.Names()))
-	// A signal cancels the work first, then ends the session (DESIGN: the
+	// A signal cancels the work first, then ends the session (docs/design.md §3: the
 	// SDK's shutdown does not cancel handlers).
 	runCtx, cancelRun := context.WithCancel(context.Background())
 	defer cancelRun()

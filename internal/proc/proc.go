@@ -71,7 +71,7 @@ func (p *Process) Signal(sig syscall.Signal) error {
 // Stop ends the group: SIGTERM to every member, up to the grace period for the
 // leader to exit, then SIGKILL to the group. It returns once the leader has
 // been reaped. Members that left the group with setsid are out of reach
-// (DESIGN §3; the isolation options contain them).
+// (docs/design.md §3; the isolation options contain them).
 func (p *Process) Stop() {
 	select {
 	case <-p.done:

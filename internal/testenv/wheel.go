@@ -13,7 +13,7 @@ import (
 )
 
 // Wheel describes a pure-Python wheel for offline dependency tests and
-// benchmarks (DESIGN §3: a wheel is a zip with METADATA, WHEEL and RECORD).
+// benchmarks (docs/design.md §3: a wheel is a zip with METADATA, WHEEL and RECORD).
 type Wheel struct {
 	Name     string            // distribution name, e.g. "pyexec-demo"
 	Version  string            // e.g. "1.5.0"
