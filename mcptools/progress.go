@@ -3,7 +3,6 @@ package mcptools
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -311,38 +310,3 @@ func (l *liveRun) push() {
 	}
 	l.report(cur, total, msg)
 }
-
-// slots bounds the script runs executing at once.
-type slots struct {
-	ch    chan struct{} // one token per running script; nil = no limit
-	limit int
-}
-
-func newSlots(n int) *slots {
-	if n <= 0 {
-		return &slots{}
-	}
-	return &slots{ch: make(chan struct{}, n), limit: n}
-}
-
-// acquire takes a slot, calling waiting once if it has to wait for one. It
-// returns the release function, or ctx's cause if ctx ends first.
-func (s *slots) acquire(ctx context.Context, waiting func(msg string)) (func(), error) {
-	if s.ch == nil {
-		return func() {}, nil
-	}
-	select {
-	case s.ch <- struct{}{}:
-		return s.release, nil
-	default:
-	}
-	waiting(fmt.Sprintf("waiting for a free execution slot: %d scripts are running, the server's limit", s.limit))
-	select {
-	case s.ch <- struct{}{}:
-		return s.release, nil
-	case <-ctx.Done():
-		return nil, context.Cause(ctx)
-	}
-}
-
-func (s *slots) release() { <-s.ch }

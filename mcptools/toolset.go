@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/pyexec-mcp/pyexec/executor"
 	"github.com/pyexec-mcp/pyexec/jobstore"
@@ -29,7 +30,7 @@ type Toolset struct {
 	runner   *smartasync.Runner
 	kinds    sync.Map // job kind → *smartasync.SmartAsync[runCall, *scriptRun], made once (runs)
 	log      *slog.Logger
-	slots    *slots
+	slots    *semaphore.Weighted // Options.MaxConcurrent; nil: no limit
 	owned    *owned
 	scripts  *scripts
 	watch    *watcher
@@ -92,7 +93,9 @@ func New(ctx context.Context, opts *Options) (*Toolset, error) {
 		_ = t.closeStore()
 		return nil, fmt.Errorf("mcptools: %w", err)
 	}
-	t.slots = newSlots(cfg.maxConcurrent)
+	if cfg.maxConcurrent > 0 {
+		t.slots = semaphore.NewWeighted(int64(cfg.maxConcurrent))
+	}
 	t.extra = opts.extraOpts().tools()
 	t.ctx, t.cancel = context.WithCancel(context.Background())
 	t.watch = newWatcher(t)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"sync"
@@ -80,7 +81,7 @@ func (t *Toolset) work(ctx context.Context, job *smartasync.Job[runCall]) (*scri
 	ctx, untrack := t.owned.track(ctx, id)
 	defer untrack()
 	waited := false
-	release, err := t.slots.acquire(ctx, func(msg string) {
+	release, err := t.acquireSlot(ctx, func(msg string) {
 		waited = true
 		t.log.Info("mcptools: run waits for an execution slot", "job_id", id, "tool", spec.tool)
 		progress(0, 0, msg)
@@ -102,6 +103,23 @@ func (t *Toolset) work(ctx context.Context, job *smartasync.Job[runCall]) (*scri
 		t.log.Warn("mcptools: marking the job running", "job_id", id, "err", err)
 	}
 	return t.runScript(ctx, id, spec, live, progress)
+}
+
+// acquireSlot takes one of Options.MaxConcurrent execution slots, calling
+// waiting once if it has to wait, and returns its release. It returns ctx's
+// cause if ctx ends first: a run cancelled while it waits (also through
+// another server process, see owned) never starts.
+func (t *Toolset) acquireSlot(ctx context.Context, waiting func(msg string)) (release func(), err error) {
+	if t.slots == nil {
+		return func() {}, nil
+	}
+	if !t.slots.TryAcquire(1) {
+		waiting(fmt.Sprintf("waiting for a free execution slot: %d scripts are running, the server's limit", t.cfg.maxConcurrent))
+		if err := t.slots.Acquire(ctx, 1); err != nil {
+			return nil, context.Cause(ctx)
+		}
+	}
+	return func() { t.slots.Release(1) }, nil
 }
 
 func (t *Toolset) runScript(ctx context.Context, id string, spec *runSpec, live *liveRun, progress smartasync.ProgressFunc) (*scriptRun, error) {
