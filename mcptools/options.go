@@ -186,10 +186,10 @@ func (o *Options) config() (config, error) {
 	c.groups = slices.Clone(o.Groups)
 	if c.groups == nil {
 		c.groups = []Group{GroupRun, GroupJobs, GroupScripts}
-		c.groups = append(c.groups, o.extraOpts().defaultGroups()...)
+		c.groups = append(c.groups, o.extraGroups().defaultGroups()...)
 	}
 	for _, g := range c.groups {
-		if err := o.extraOpts().check(g); err != nil {
+		if err := o.extraGroups().check(g); err != nil {
 			return c, err
 		}
 	}

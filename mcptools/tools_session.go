@@ -30,17 +30,18 @@ const (
 // 16 MiB.
 const MaxFileResponseBytes = 4 << 20
 
-// extraOptions are the Options fields of the session and workspace groups.
-type extraOptions struct {
+// extraGroups are the session and workspace groups: the Options fields
+// they need, which groups they make available, and their tools.
+type extraGroups struct {
 	sessions  *session.Manager
 	workspace *workspace.Workspace
 }
 
-func (o *Options) extraOpts() extraOptions {
-	return extraOptions{sessions: o.Sessions, workspace: o.Workspace}
+func (o *Options) extraGroups() extraGroups {
+	return extraGroups{sessions: o.Sessions, workspace: o.Workspace}
 }
 
-func (e extraOptions) defaultGroups() []Group {
+func (e extraGroups) defaultGroups() []Group {
 	var out []Group
 	if e.sessions != nil {
 		out = append(out, GroupSession)
@@ -51,7 +52,7 @@ func (e extraOptions) defaultGroups() []Group {
 	return out
 }
 
-func (e extraOptions) check(g Group) error {
+func (e extraGroups) check(g Group) error {
 	switch g {
 	case GroupRun, GroupJobs, GroupScripts:
 		return nil
@@ -163,17 +164,8 @@ type FileEntry struct {
 	Outside bool   `json:"outside,omitempty" jsonschema:"A symlink leading outside the workspace (not readable)."`
 }
 
-// extraTools are the session and workspace tools.
-type extraTools struct {
-	sessions  *session.Manager
-	workspace *workspace.Workspace
-}
-
-func (e extraOptions) tools() extraTools {
-	return extraTools{sessions: e.sessions, workspace: e.workspace}
-}
-
-func (e extraTools) defs(t *Toolset) []toolDef {
+// defs are the tools of the groups whose Options field is set.
+func (e extraGroups) defs() []toolDef {
 	var out []toolDef
 	if e.sessions != nil {
 		out = append(out, e.sessionDefs()...)
@@ -184,7 +176,7 @@ func (e extraTools) defs(t *Toolset) []toolDef {
 	return out
 }
 
-func (e extraTools) sessionDefs() []toolDef {
+func (e extraGroups) sessionDefs() []toolDef {
 	return []toolDef{
 		def(GroupSession, &mcp.Tool{
 			Name:  "execute_python",
@@ -423,7 +415,7 @@ func markdownInstall(o *InstallOutput) string {
 	return b.String()
 }
 
-func (e extraTools) workspaceDefs() []toolDef {
+func (e extraGroups) workspaceDefs() []toolDef {
 	ws := e.workspace
 	readOnly := &mcp.ToolAnnotations{ReadOnlyHint: true, OpenWorldHint: ptr(false)}
 	return []toolDef{

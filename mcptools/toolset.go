@@ -34,7 +34,7 @@ type Toolset struct {
 	owned    *owned
 	scripts  *scripts
 	watch    *watcher
-	extra    extraTools
+	extra    extraGroups
 
 	ctx    context.Context // lifetime: cancelled by Close
 	cancel context.CancelFunc
@@ -96,7 +96,7 @@ func New(ctx context.Context, opts *Options) (*Toolset, error) {
 	if cfg.maxConcurrent > 0 {
 		t.slots = semaphore.NewWeighted(int64(cfg.maxConcurrent))
 	}
-	t.extra = opts.extraOpts().tools()
+	t.extra = opts.extraGroups()
 	t.ctx, t.cancel = context.WithCancel(context.Background())
 	t.watch = newWatcher(t)
 	t.owned = newOwned(t.store)
@@ -255,7 +255,7 @@ func (t *Toolset) allDefs() []toolDef {
 	out = append(out, t.runDefs()...)
 	out = append(out, t.jobDefs()...)
 	out = append(out, t.scriptDefs()...)
-	out = append(out, t.extra.defs(t)...)
+	out = append(out, t.extra.defs()...)
 	return out
 }
 
