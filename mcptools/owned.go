@@ -3,7 +3,6 @@ package mcptools
 import (
 	"context"
 	"errors"
-	"sync"
 	"time"
 
 	"github.com/pyexec-mcp/pyexec/jobstore"
@@ -24,18 +23,17 @@ var errCancelledElsewhere = errors.New("mcptools: the job was cancelled through 
 // by another server process is final here too: the other process kills
 // what the job's record names and records the cancel, and the owner, which
 // alone holds the run, stops it — whether it is waiting for a slot,
-// preparing its environment or running. It is owned by the Toolset, which
-// runs and stops its poll.
+// preparing its environment or running. It polls the store (jobPoller);
+// the Toolset runs and stops its poll.
 type owned struct {
+	*jobPoller[context.CancelCauseFunc]
 	store *jobstore.Store
-	every time.Duration
-
-	mu   sync.Mutex
-	runs map[string]context.CancelCauseFunc
 }
 
 func newOwned(store *jobstore.Store) *owned {
-	return &owned{store: store, every: ownedPoll, runs: map[string]context.CancelCauseFunc{}}
+	o := &owned{store: store}
+	o.jobPoller = newJobPoller[context.CancelCauseFunc](ownedPoll, o.poll)
+	return o
 }
 
 // track returns a context of ctx that is cancelled, with cause
@@ -43,44 +41,17 @@ func newOwned(store *jobstore.Store) *owned {
 // returned function when the run has ended.
 func (o *owned) track(ctx context.Context, id string) (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(ctx)
-	o.mu.Lock()
-	o.runs[id] = cancel
-	o.mu.Unlock()
+	o.with(func(runs map[string]context.CancelCauseFunc) { runs[id] = cancel })
 	return ctx, func() {
-		o.mu.Lock()
-		delete(o.runs, id)
-		o.mu.Unlock()
+		o.with(func(runs map[string]context.CancelCauseFunc) { delete(runs, id) })
 		cancel(nil)
-	}
-}
-
-// run polls until ctx ends.
-func (o *owned) run(ctx context.Context) {
-	tick := time.NewTicker(o.every)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		o.poll(ctx)
 	}
 }
 
 // poll cancels every tracked run whose job another process has finished. A
 // run stops tracking its job before the job is finished here, so a tracked
 // job that is final was finished elsewhere.
-func (o *owned) poll(ctx context.Context) {
-	o.mu.Lock()
-	ids := make([]string, 0, len(o.runs))
-	for id := range o.runs {
-		ids = append(ids, id)
-	}
-	o.mu.Unlock()
-	if len(ids) == 0 {
-		return
-	}
+func (o *owned) poll(ctx context.Context, ids []string) {
 	live, _, err := o.store.List(ctx, &jobstore.ListOptions{States: []jobstore.State{jobstore.StatePending, jobstore.StateRunning}})
 	if err != nil {
 		return // the next poll tries again
@@ -98,9 +69,8 @@ func (o *owned) poll(ctx context.Context) {
 		if j, err := o.store.Get(ctx, id); err != nil || !j.State.Final() {
 			continue
 		}
-		o.mu.Lock()
-		cancel := o.runs[id]
-		o.mu.Unlock()
+		var cancel context.CancelCauseFunc
+		o.with(func(runs map[string]context.CancelCauseFunc) { cancel = runs[id] })
 		if cancel != nil {
 			cancel(errCancelledElsewhere)
 		}

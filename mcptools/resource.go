@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -99,26 +97,24 @@ func max64(a, b int64) int64 {
 
 // watcher sends notifications/resources/updated for subscribed job streams:
 // when a job's output grows (at most once per interval) and when it ends.
-// It polls the store, so jobs run by other server processes sharing the data
-// directory are followed too.
+// It polls the store (jobPoller), so jobs run by other server processes
+// sharing the data directory are followed too.
 type watcher struct {
-	t     *Toolset
-	every time.Duration
-	wake  chan struct{} // buffer 1: a subscription was added
-
-	mu   sync.Mutex
-	jobs map[string]*watched
+	*jobPoller[*watched]
+	t *Toolset
 }
 
+// watched is a followed job stream.
 type watched struct {
-	subs  int
-	out   int64 // log sizes at the last notification
-	err   int64
-	ended bool
+	subs int
+	out  int64 // log sizes at the last notification
+	err  int64
 }
 
 func newWatcher(t *Toolset) *watcher {
-	return &watcher{t: t, every: t.cfg.progressEvery, wake: make(chan struct{}, 1), jobs: map[string]*watched{}}
+	w := &watcher{t: t}
+	w.jobPoller = newJobPoller[*watched](t.cfg.progressEvery, w.poll)
+	return w
 }
 
 func (w *watcher) subscribe(ctx context.Context, id string) error {
@@ -126,59 +122,40 @@ func (w *watcher) subscribe(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if wj := w.jobs[id]; wj != nil {
-		wj.subs++
-		return nil
+	ended := j.State.Final()
+	var out, errSize int64
+	if !ended {
+		out, _ = w.t.logSize(ctx, id, jobstore.Stdout)
+		errSize, _ = w.t.logSize(ctx, id, jobstore.Stderr)
 	}
-	wj := &watched{subs: 1, ended: j.State.Final()}
-	if !wj.ended {
-		wj.out, _ = w.t.logSize(ctx, id, jobstore.Stdout)
-		wj.err, _ = w.t.logSize(ctx, id, jobstore.Stderr)
-		w.jobs[id] = wj
-		select {
-		case w.wake <- struct{}{}:
-		default:
+	added := false
+	w.with(func(jobs map[string]*watched) {
+		if wj := jobs[id]; wj != nil {
+			wj.subs++
+		} else if !ended { // an ended job changes no more: nothing to follow
+			jobs[id], added = &watched{subs: 1, out: out, err: errSize}, true
 		}
+	})
+	if added {
+		w.wakeUp()
 	}
 	return nil
 }
 
 func (w *watcher) unsubscribe(id string) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if wj := w.jobs[id]; wj != nil {
-		if wj.subs--; wj.subs <= 0 {
-			delete(w.jobs, id)
+	w.with(func(jobs map[string]*watched) {
+		if wj := jobs[id]; wj != nil {
+			if wj.subs--; wj.subs <= 0 {
+				delete(jobs, id)
+			}
 		}
-	}
+	})
 }
 
-// run polls until ctx ends; it is owned by the Toolset.
-func (w *watcher) run(ctx context.Context) {
-	tick := time.NewTicker(w.every)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		case <-w.wake:
-		}
-		w.poll(ctx)
-	}
-}
-
-func (w *watcher) poll(ctx context.Context) {
-	w.mu.Lock()
-	ids := make([]string, 0, len(w.jobs))
-	for id := range w.jobs {
-		ids = append(ids, id)
-	}
-	w.mu.Unlock()
+// poll notifies the subscribers of every followed job that changed.
+func (w *watcher) poll(ctx context.Context, ids []string) {
 	for _, id := range ids {
-		changed, ended := w.check(ctx, id)
+		changed, ended := w.changed(ctx, id)
 		if !changed {
 			continue
 		}
@@ -188,15 +165,13 @@ func (w *watcher) poll(ctx context.Context) {
 		if ended {
 			// A finished job changes no more: stop following it. The
 			// client's subscription stays valid and harmless.
-			w.mu.Lock()
-			delete(w.jobs, id)
-			w.mu.Unlock()
+			w.with(func(jobs map[string]*watched) { delete(jobs, id) })
 		}
 	}
 }
 
-// check compares a job's logs and state with the last notification.
-func (w *watcher) check(ctx context.Context, id string) (changed, ended bool) {
+// changed compares a job's logs and state with the last notification.
+func (w *watcher) changed(ctx context.Context, id string) (changed, ended bool) {
 	j, err := w.t.store.Get(ctx, id)
 	if err != nil {
 		// Pruned or discarded: tell subscribers once, then forget it.
@@ -204,14 +179,14 @@ func (w *watcher) check(ctx context.Context, id string) (changed, ended bool) {
 	}
 	out, _ := w.t.logSize(ctx, id, jobstore.Stdout)
 	errSize, _ := w.t.logSize(ctx, id, jobstore.Stderr)
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	wj := w.jobs[id]
-	if wj == nil {
-		return false, false
-	}
-	ended = j.State.Final()
-	changed = out != wj.out || errSize != wj.err || ended
-	wj.out, wj.err = out, errSize
+	w.with(func(jobs map[string]*watched) {
+		wj := jobs[id]
+		if wj == nil {
+			return
+		}
+		ended = j.State.Final()
+		changed = out != wj.out || errSize != wj.err || ended
+		wj.out, wj.err = out, errSize
+	})
 	return changed, ended
 }
