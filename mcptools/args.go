@@ -5,8 +5,10 @@ package mcptools
 // testdata/tools.golden.json. Descriptions are written for an assistant: what
 // a parameter does, its default and how it interacts with others.
 
-// scriptArgs are the parameters every one-shot execution tool shares.
-type scriptArgs struct {
+// ScriptArgs are the parameters every one-shot execution tool shares: what
+// to run and how (the script, its arguments, interpreter and environment)
+// and, through LimitArgs, its confinement.
+type ScriptArgs struct {
 	ScriptPath    string            `json:"script_path,omitempty" jsonschema:"Path of an existing Python file to run. Give exactly one of script_path and script_content."`
 	ScriptContent string            `json:"script_content,omitempty" jsonschema:"Python source to run. It is saved (autosaved scripts, see py_list_scripts) and run from a private temporary file. Give exactly one of script_path and script_content."`
 	Args          []string          `json:"args,omitempty" jsonschema:"Command-line arguments passed to the script verbatim (sys.argv[1:]); no shell is involved."`
@@ -15,13 +17,14 @@ type scriptArgs struct {
 	EnvFile       string            `json:"env_file,omitempty" jsonschema:"Path of a .env file whose variables are set for the script (env_vars override it)."`
 	JobLabel      string            `json:"job_label,omitempty" jsonschema:"A label for the job if the run becomes a background job (shown by list_jobs and py_list_jobs)."`
 	Markdown      bool              `json:"markdown_output,omitempty" default:"true" jsonschema:"true: the text result is readable markdown; false: it is the JSON of the structured result. The structured result is returned either way."`
-	limitArgs
+	LimitArgs
 }
 
-// limitArgs confine one run, within the server's own limits (see
+// LimitArgs confine one run, within the server's own limits (see
 // Options.Sandbox): a number may be lower than the server's (a higher one is
-// an error), a switch may be turned on but not off.
-type limitArgs struct {
+// an error), a switch may be turned on but not off. Zero values leave the
+// server's settings as they are.
+type LimitArgs struct {
 	MemoryLimitMB   float64 `json:"memory_limit_mb,omitempty" minimum:"0" jsonschema:"Kill the script if its processes use more memory than this many MiB together (0: the server's limit, if any). A run that hits it reports limit_exceeded."`
 	CPULimitSeconds int     `json:"cpu_limit_seconds,omitempty" minimum:"0" jsonschema:"CPU seconds each process of the script may use (0: the server's limit, if any)."`
 	MaxProcesses    int     `json:"max_processes,omitempty" minimum:"0" jsonschema:"Processes and threads the script may have at once, e.g. to contain a fork bomb (0: the server's limit, if any)."`
@@ -32,53 +35,69 @@ type limitArgs struct {
 	PIDNamespace    bool    `json:"pid_namespace,omitempty" jsonschema:"true: the script runs in its own PID namespace, so every process it starts (even one that detaches with setsid) ends with it."`
 }
 
-// syncArgs are the parameters of the tools that wait for the result within
-// the smart-async budget.
-type syncArgs struct {
+// SyncArgs are the parameters of the tools that wait for the result within
+// the smart-async budget (run_script_in_dir, run_script_with_dependencies,
+// benchmark_script).
+type SyncArgs struct {
 	TimeoutSeconds float64 `json:"timeout_seconds,omitempty" default:"300" minimum:"0" jsonschema:"Stop the script (and every process it started) after this many seconds; 0 means no timeout."`
 	AsyncMode      bool    `json:"async_mode,omitempty" jsonschema:"true: start the run as a background job and return its job_id at once. Without it, a run that takes longer than the server's smart-async budget (default 20 s) continues as a background job and the call returns its job_id."`
 }
 
-// asyncArgs are the parameters of the *_async tools.
-type asyncArgs struct {
+// AsyncArgs are the parameters of the *_async tools, which return a job at
+// once.
+type AsyncArgs struct {
 	TimeoutSeconds float64 `json:"timeout_seconds,omitempty" default:"0" minimum:"0" jsonschema:"Stop the job (and every process it started) after this many seconds; 0 (the default) means no timeout."`
 	Stream         bool    `json:"stream,omitempty" default:"true" jsonschema:"true: output is written to the job's logs as it arrives, so get_job_output and the job-stream resource show it while the job runs; false: it is written when the job ends."`
 }
 
-// RunInDirArgs are the arguments of run_script_in_dir.
-type RunInDirArgs struct {
+// DirArgs are the parameters of the tools that run in a given directory
+// (run_script_in_dir and run_script_in_dir_async). Directory is required.
+type DirArgs struct {
 	Directory string `json:"directory" jsonschema:"An existing directory: the script's working directory, and the base of a relative script_path."`
-	scriptArgs
-	UseUV bool `json:"use_uv,omitempty" default:"true" jsonschema:"true: run through uv in an isolated environment (the script's PEP 723 dependencies are installed); false: run the system interpreter directly."`
-	syncArgs
+	UseUV     bool   `json:"use_uv,omitempty" default:"true" jsonschema:"true: run through uv in an isolated environment (the script's PEP 723 dependencies are installed); false: run the system interpreter directly."`
 }
 
-// RunDepsArgs are the arguments of run_script_with_dependencies.
+// RunInDirArgs are the arguments of run_script_in_dir: directory and use_uv
+// (DirArgs), the script and its limits (ScriptArgs), timeout_seconds and
+// async_mode (SyncArgs).
+type RunInDirArgs struct {
+	DirArgs
+	ScriptArgs
+	SyncArgs
+}
+
+// RunDepsArgs are the arguments of run_script_with_dependencies: the script
+// and its limits (ScriptArgs), its dependencies, timeout_seconds and
+// async_mode (SyncArgs).
 type RunDepsArgs struct {
-	scriptArgs
+	ScriptArgs
 	Dependencies []string `json:"dependencies,omitempty" jsonschema:"PEP 508 requirements such as \"requests>=2.31\" or \"numpy==2.1.*\", merged with the script's PEP 723 block. They are resolved to exact versions, installed in an isolated cached environment, and reported in resolved_dependencies."`
-	syncArgs
+	SyncArgs
 }
 
-// BenchmarkArgs are the arguments of benchmark_script.
+// BenchmarkArgs are the arguments of benchmark_script: those of
+// run_script_with_dependencies and sample_interval.
 type BenchmarkArgs struct {
 	RunDepsArgs
 	SampleInterval float64 `json:"sample_interval,omitempty" default:"0" minimum:"0" jsonschema:"Also sample the memory of the script's whole process tree every this many seconds (e.g. 0.1), for long runs and subprocesses; 0 measures the script itself exactly, without sampling."`
 }
 
-// RunInDirAsyncArgs are the arguments of run_script_in_dir_async.
+// RunInDirAsyncArgs are the arguments of run_script_in_dir_async: directory
+// and use_uv (DirArgs), the script and its limits (ScriptArgs),
+// timeout_seconds and stream (AsyncArgs).
 type RunInDirAsyncArgs struct {
-	Directory string `json:"directory" jsonschema:"An existing directory: the script's working directory, and the base of a relative script_path."`
-	scriptArgs
-	UseUV bool `json:"use_uv,omitempty" default:"true" jsonschema:"true: run through uv in an isolated environment (the script's PEP 723 dependencies are installed); false: run the system interpreter directly."`
-	asyncArgs
+	DirArgs
+	ScriptArgs
+	AsyncArgs
 }
 
-// RunDepsAsyncArgs are the arguments of run_script_with_dependencies_async.
+// RunDepsAsyncArgs are the arguments of run_script_with_dependencies_async:
+// the script and its limits (ScriptArgs), its dependencies,
+// timeout_seconds and stream (AsyncArgs).
 type RunDepsAsyncArgs struct {
-	scriptArgs
+	ScriptArgs
 	Dependencies []string `json:"dependencies,omitempty" jsonschema:"PEP 508 requirements such as \"requests>=2.31\", merged with the script's PEP 723 block, resolved to exact versions."`
-	asyncArgs
+	AsyncArgs
 }
 
 // JobIDArgs names one job.

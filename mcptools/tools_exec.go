@@ -37,14 +37,11 @@ func (t *Toolset) runDefs() []toolDef {
 				"Scripts can report progress by appending JSON lines {\"current\": n, \"total\": m, \"message\": \"…\"} to the file named by $" + ProgressFileEnv + ".",
 			Annotations: destructive,
 		}, func(ctx context.Context, req *mcp.CallToolRequest, in RunInDirArgs) (*mcp.CallToolResult, *RunResult, error) {
-			if in.Directory == "" {
-				return nil, nil, argError("directory", "is required: give an existing directory to run in")
-			}
-			spec, err := t.prepare(toolRunInDir, &in.scriptArgs, in.Directory, in.TimeoutSeconds, redactedParams(in, in.EnvVars))
+			spec, err := t.prepareInDir(toolRunInDir, &in.DirArgs, &in.ScriptArgs, in.TimeoutSeconds, redactedParams(in, in.EnvVars))
 			if err != nil {
 				return nil, nil, err
 			}
-			spec.req.UseUV, spec.async, spec.stream = in.UseUV, in.AsyncMode, true
+			spec.async, spec.stream = in.AsyncMode, true
 			o, err := t.execute(ctx, req, spec)
 			if err != nil {
 				return nil, nil, err
@@ -60,7 +57,7 @@ func (t *Toolset) runDefs() []toolDef {
 				"A run still going after the server's budget (20 s by default) continues as a background job (job_id, status \"running\"); async_mode=true returns a job at once.",
 			Annotations: destructive,
 		}, func(ctx context.Context, req *mcp.CallToolRequest, in RunDepsArgs) (*mcp.CallToolResult, *DepsResult, error) {
-			spec, err := t.prepareDeps(toolRunDeps, &in.scriptArgs, in.Dependencies, in.TimeoutSeconds, redactedParams(in, in.EnvVars))
+			spec, err := t.prepareDeps(toolRunDeps, &in.ScriptArgs, in.Dependencies, in.TimeoutSeconds, redactedParams(in, in.EnvVars))
 			if err != nil {
 				return nil, nil, err
 			}
@@ -82,7 +79,7 @@ func (t *Toolset) runDefs() []toolDef {
 			if in.SampleInterval < 0 {
 				return nil, nil, argError("sample_interval", "must not be negative; use 0 for no sampling")
 			}
-			spec, err := t.prepareDeps(toolBenchmark, &in.scriptArgs, in.Dependencies, in.TimeoutSeconds, redactedParams(in, in.EnvVars))
+			spec, err := t.prepareDeps(toolBenchmark, &in.ScriptArgs, in.Dependencies, in.TimeoutSeconds, redactedParams(in, in.EnvVars))
 			if err != nil {
 				return nil, nil, err
 			}
@@ -109,14 +106,11 @@ func (t *Toolset) runDefs() []toolDef {
 				"With stream=true (default) its output is readable while it runs. " + asyncHint,
 			Annotations: destructive,
 		}, func(ctx context.Context, req *mcp.CallToolRequest, in RunInDirAsyncArgs) (*mcp.CallToolResult, *AsyncStarted, error) {
-			if in.Directory == "" {
-				return nil, nil, argError("directory", "is required: give an existing directory to run in")
-			}
-			spec, err := t.prepare(toolRunInDirAsync, &in.scriptArgs, in.Directory, in.TimeoutSeconds, redactedParams(in, in.EnvVars))
+			spec, err := t.prepareInDir(toolRunInDirAsync, &in.DirArgs, &in.ScriptArgs, in.TimeoutSeconds, redactedParams(in, in.EnvVars))
 			if err != nil {
 				return nil, nil, err
 			}
-			spec.req.UseUV, spec.async, spec.stream = in.UseUV, true, in.Stream
+			spec.async, spec.stream = true, in.Stream
 			r, err := t.startAsync(ctx, req, spec)
 			if err != nil {
 				return nil, nil, err
@@ -130,7 +124,7 @@ func (t *Toolset) runDefs() []toolDef {
 				"with the exact dependency versions and the Python version; a first-time environment build that takes longer than the server waits returns without them (they are in the job's result). " + asyncHint,
 			Annotations: destructive,
 		}, func(ctx context.Context, req *mcp.CallToolRequest, in RunDepsAsyncArgs) (*mcp.CallToolResult, *AsyncDepsStarted, error) {
-			spec, err := t.prepareDeps(toolRunDepsAsync, &in.scriptArgs, in.Dependencies, in.TimeoutSeconds, redactedParams(in, in.EnvVars))
+			spec, err := t.prepareDeps(toolRunDepsAsync, &in.ScriptArgs, in.Dependencies, in.TimeoutSeconds, redactedParams(in, in.EnvVars))
 			if err != nil {
 				return nil, nil, err
 			}
@@ -157,8 +151,21 @@ func (t *Toolset) runDefs() []toolDef {
 	}
 }
 
+// prepareInDir prepares a run in a given directory.
+func (t *Toolset) prepareInDir(tool string, dir *DirArgs, in *ScriptArgs, timeout float64, params any) (*runSpec, error) {
+	if dir.Directory == "" {
+		return nil, argError("directory", "is required: give an existing directory to run in")
+	}
+	spec, err := t.prepare(tool, in, dir.Directory, timeout, params)
+	if err != nil {
+		return nil, err
+	}
+	spec.req.UseUV = dir.UseUV
+	return spec, nil
+}
+
 // prepareDeps prepares a uv run with dependencies.
-func (t *Toolset) prepareDeps(tool string, in *scriptArgs, deps []string, timeout float64, params any) (*runSpec, error) {
+func (t *Toolset) prepareDeps(tool string, in *ScriptArgs, deps []string, timeout float64, params any) (*runSpec, error) {
 	spec, err := t.prepare(tool, in, "", timeout, params)
 	if err != nil {
 		return nil, err

@@ -52,11 +52,11 @@ const cancelWait = time.Minute
 // argument is an immediate tool error even in async mode, and autosaves
 // inline code. The executor validates the rest (dependency syntax, the
 // interpreter) when the run starts.
-func (t *Toolset) prepare(tool string, in *scriptArgs, dir string, timeout float64, params any) (*runSpec, error) {
+func (t *Toolset) prepare(tool string, in *ScriptArgs, dir string, timeout float64, params any) (*runSpec, error) {
 	if math.IsNaN(timeout) || timeout < 0 || timeout > math.MaxInt64/float64(time.Second) {
 		return nil, argError("timeout_seconds", "%v is not a valid number of seconds; use 0 for no timeout", timeout)
 	}
-	policy, maxOutput, err := t.limits(&in.limitArgs)
+	policy, maxOutput, err := t.limits(&in.LimitArgs)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +85,7 @@ func (t *Toolset) prepare(tool string, in *scriptArgs, dir string, timeout float
 // limits combines the server's sandbox policy with a call's limit arguments:
 // a call may lower a limit (not raise it past the server's) and turn a
 // switch on (not off).
-func (t *Toolset) limits(in *limitArgs) (*sandbox.Policy, int64, error) {
+func (t *Toolset) limits(in *LimitArgs) (*sandbox.Policy, int64, error) {
 	p := t.cfg.sandbox // a copy
 	const mib = 1 << 20
 	lower := func(arg string, server, call int64, unit string, scale int64) (int64, error) {
