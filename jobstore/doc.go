@@ -80,12 +80,32 @@
 // Each job records its owner (the creating server's pid, process start time
 // and kernel boot id) and, once SetProcess is called, its process (pid,
 // process group, start time, boot id, and the cgroups and PID namespace of a
-// sandboxed run). Open runs Recover: a pending or running job whose owner is
-// dead (no such pid, a zombie, a different start time, or a different boot)
-// is failed with OwnerDiedMessage after every process of it that is left is
-// killed and its cgroups are removed. Jobs of live owners are not touched.
-// Start times are field 22 of /proc/<pid>/stat (clock ticks since boot), so a
-// pid reused by an unrelated process is never taken for the owner.
+// sandboxed run). Open runs Recover (unless ReadOnly, below): a pending or
+// running job whose owner is dead (no such pid, a zombie, a different start
+// time, or a different boot) is failed with OwnerDiedMessage after every
+// process of it that is left is killed and its cgroups are removed. Jobs of
+// live owners are not touched. Start times are field 22 of /proc/<pid>/stat
+// (clock ticks since boot), so a pid reused by an unrelated process is never
+// taken for the owner.
+//
+// # Read-only access
+//
+// A tool that only lists or inspects jobs opens the store with
+// Options.ReadOnly:
+//
+//	s, err := jobstore.Open(ctx, &jobstore.Options{Dir: dir, ReadOnly: true})
+//
+// A plain Open is not safe for that: it creates the directory (so a
+// mistyped path becomes a fresh, empty store), and it recovers, failing the
+// jobs of servers it takes for dead and killing their process groups (issue
+// 11). A read-only open does neither: a missing store is an error that names
+// the path, nothing is recovered, killed, cleaned up or written — no
+// record, no journal line, no lock file — and every method that would change
+// the store returns an error wrapping ErrReadOnly that names it. Get, List,
+// LogSize and ReadLog work as in any Store and see the writes of other
+// processes: List follows their journal, and when a store has no journal
+// (a writer makes one on its next write) it loads every record instead. It
+// needs no write access to the directory.
 //
 // # Killing safely
 //

@@ -29,6 +29,13 @@ var (
 
 	// ErrClosed is returned by every method of a Store after Close.
 	ErrClosed = errors.New("jobstore: store is closed")
+
+	// ErrReadOnly is returned, with the method's name, by every method that
+	// would change the store or signal a job's processes — CreateJob,
+	// Update, SetRunning, SetProgress, SetProcess, SetExitCode, FinishJob,
+	// DiscardJob, AppendLog, LogWriter, Kill, Recover and Prune — on a
+	// Store opened with Options.ReadOnly.
+	ErrReadOnly = errors.New("jobstore: store is read-only")
 )
 
 // jobError carries a user-facing message about one job id and unwraps to a

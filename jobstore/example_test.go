@@ -3,7 +3,9 @@ package jobstore_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log"
 	"os"
 
@@ -134,4 +136,36 @@ func ExampleErrNotFound() {
 	// Output:
 	// jobstore: job "0123456789abcdef" not found (it may have been pruned or discarded); list_jobs shows the valid job ids
 	// jobstore: job id "../../etc/passwd" is not valid: ids are 16 lowercase hex characters; list_jobs shows the valid job ids
+}
+
+// A listing tool opens the store read-only: it sees the servers' jobs, and
+// changes nothing (no recovery, no writes); a mistyped directory is an
+// error, not a new empty store.
+func ExampleOptions_readOnly() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "jobstore-example-")
+	defer os.RemoveAll(dir)
+	server, err := jobstore.Open(ctx, &jobstore.Options{Dir: dir})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer server.Close()
+	_, _ = server.CreateJob(ctx, "run_script_in_dir", "nightly report")
+
+	lister, err := jobstore.Open(ctx, &jobstore.Options{Dir: dir, ReadOnly: true})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer lister.Close()
+	jobs, _, _ := lister.List(ctx, nil)
+	fmt.Println(jobs[0].Label, jobs[0].State)
+	_, err = lister.CreateJob(ctx, "k", "")
+	fmt.Println(errors.Is(err, jobstore.ErrReadOnly))
+
+	_, err = jobstore.Open(ctx, &jobstore.Options{Dir: dir + "-typo", ReadOnly: true})
+	fmt.Println(errors.Is(err, fs.ErrNotExist))
+	// Output:
+	// nightly report pending
+	// true
+	// true
 }

@@ -113,15 +113,20 @@ func (s *Store) fullLoad(cleanup bool) error {
 		x.jr = nil
 	}
 	f, gen, ino, err := s.openJournal()
-	if err != nil {
+	switch {
+	case errors.Is(err, errNoJournal):
+		// Read-only, with no journal to follow (yet): every refresh loads
+		// every record until a writer makes one.
+	case err != nil:
 		return err
+	default:
+		off, err := journalEnd(f)
+		if err != nil {
+			_ = f.Close()
+			return err
+		}
+		x.jr, x.jrIno, x.jrGen, x.jrOff = f, ino, gen, off
 	}
-	off, err := journalEnd(f)
-	if err != nil {
-		_ = f.Close()
-		return err
-	}
-	x.jr, x.jrIno, x.jrGen, x.jrOff = f, ino, gen, off
 
 	entries, err := os.ReadDir(s.dir)
 	if err != nil {

@@ -152,12 +152,20 @@ func journalEnd(f *os.File) (int64, error) {
 	return size - int64(len(tail)) + int64(i) + 1, nil
 }
 
+// errNoJournal is openJournal's answer on a read-only Store when there is
+// no readable journal to follow: it may not create or replace one.
+var errNoJournal = errors.New("jobstore: no readable journal")
+
 // openJournal opens the journal for reading, creating it if it is missing
-// and replacing it if its header is unreadable.
+// and replacing it if its header is unreadable; a read-only Store does
+// neither and gets errNoJournal.
 func (s *Store) openJournal() (f *os.File, gen, ino uint64, err error) {
 	for range 4 {
 		f, err = os.Open(s.journalPath())
 		if errors.Is(err, fs.ErrNotExist) {
+			if s.readOnly {
+				return nil, 0, 0, errNoJournal
+			}
 			if err = s.createJournal(randGen(), false); err != nil {
 				return nil, 0, 0, err
 			}
@@ -174,6 +182,9 @@ func (s *Store) openJournal() (f *os.File, gen, ino uint64, err error) {
 			return f, g, inode(fi), nil
 		}
 		_ = f.Close()
+		if s.readOnly {
+			return nil, 0, 0, errNoJournal // a writer replaces it
+		}
 		s.log.Warn("jobstore: replacing unreadable journal", "dir", s.dir)
 		if err = s.createJournal(randGen(), true); err != nil {
 			return nil, 0, 0, err

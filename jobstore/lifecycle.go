@@ -16,6 +16,9 @@ import (
 // CreateJob creates a pending job of the given kind (the tool or function
 // that runs it) and label, owned by this process, and returns its id.
 func (s *Store) CreateJob(ctx context.Context, kind, label string) (string, error) {
+	if err := s.writable("CreateJob"); err != nil {
+		return "", err
+	}
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
@@ -76,12 +79,18 @@ func (s *Store) Get(ctx context.Context, id string) (*Job, error) {
 // nothing is written and Update returns that error. The id and version
 // cannot be changed, and the state must remain valid. Update returns the new record.
 func (s *Store) Update(ctx context.Context, id string, fn func(j *Job) error) (*Job, error) {
+	if err := s.writable("Update"); err != nil {
+		return nil, err
+	}
 	return s.mutate(ctx, id, true, fn)
 }
 
 // SetRunning marks job id running and records its start time. It is a no-op
 // for a job already running and returns ErrFinished for a finished one.
 func (s *Store) SetRunning(ctx context.Context, id string) error {
+	if err := s.writable("SetRunning"); err != nil {
+		return err
+	}
 	_, err := s.mutate(ctx, id, false, func(j *Job) error { // not durable: see "Crash safety"
 		switch {
 		case j.State.Final():
@@ -101,6 +110,9 @@ func (s *Store) SetRunning(ctx context.Context, id string) error {
 // (see the package documentation), which keeps it far below a millisecond.
 // It returns ErrFinished for a finished job.
 func (s *Store) SetProgress(ctx context.Context, id string, current, total float64, message string) error {
+	if err := s.writable("SetProgress"); err != nil {
+		return err
+	}
 	if err := checkID(id); err != nil {
 		return err
 	}
@@ -139,6 +151,9 @@ func (s *Store) SetProgress(ctx context.Context, id string, current, total float
 // wins. All output should be appended to the logs before FinishJob, so that
 // ReadLog can report the end of a finished job's logs.
 func (s *Store) FinishJob(ctx context.Context, id string, st State, result json.RawMessage, errMsg string) error {
+	if err := s.writable("FinishJob"); err != nil {
+		return err
+	}
 	if !st.Final() {
 		return invalidState(string(st))
 	}
@@ -169,6 +184,9 @@ func (s *Store) FinishJob(ctx context.Context, id string, st State, result json.
 // started it — SetProcess records nothing and returns ErrFinished: the caller
 // must then stop the process itself, as nobody else will.
 func (s *Store) SetProcess(ctx context.Context, id string, p Process) error {
+	if err := s.writable("SetProcess"); err != nil {
+		return err
+	}
 	if p.PID <= 0 || p.PGID < 0 {
 		return fmt.Errorf("jobstore: invalid process pid %d pgid %d", p.PID, p.PGID)
 	}
@@ -193,6 +211,9 @@ func (s *Store) SetProcess(ctx context.Context, id string, p Process) error {
 // any state, because the process may be reaped after another process has
 // already cancelled the job.
 func (s *Store) SetExitCode(ctx context.Context, id string, code int) error {
+	if err := s.writable("SetExitCode"); err != nil {
+		return err
+	}
 	_, err := s.mutate(ctx, id, true, func(j *Job) error {
 		j.ExitCode = &code
 		return nil
@@ -204,6 +225,9 @@ func (s *Store) SetExitCode(ctx context.Context, id string, code int) error {
 // a job whose caller got the result directly, such as a smart-async call that
 // finished within its budget.
 func (s *Store) DiscardJob(ctx context.Context, id string) error {
+	if err := s.writable("DiscardJob"); err != nil {
+		return err
+	}
 	if err := checkID(id); err != nil {
 		return err
 	}

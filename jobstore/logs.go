@@ -77,6 +77,9 @@ func capWrite(f *os.File, size, max int64, p []byte) (int64, error) {
 // AppendLog appends p to a log of job id. Appends from several processes
 // never interleave within one call. Logs are not fsynced.
 func (s *Store) AppendLog(ctx context.Context, id string, st Stream, p []byte) error {
+	if err := s.writable("AppendLog"); err != nil {
+		return err
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -113,6 +116,9 @@ type LogWriter struct {
 
 // LogWriter opens a log of job id for appending. The job must exist.
 func (s *Store) LogWriter(ctx context.Context, id string, st Stream) (*LogWriter, error) {
+	if err := s.writable("LogWriter"); err != nil {
+		return nil, err
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -59,6 +59,8 @@ func runHelper(mode string) int {
 		err = helperSandboxOwner(ctx)
 	case "churn":
 		err = helperChurn(ctx)
+	case "writer":
+		err = helperWriter(ctx)
 	default:
 		err = fmt.Errorf("unknown helper %q", mode)
 	}

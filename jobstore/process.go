@@ -23,6 +23,9 @@ import (
 // change the job's state, and leaves the cgroups in place for their owner to
 // remove; the caller records the cancel with FinishJob.
 func (s *Store) Kill(ctx context.Context, id string) error {
+	if err := s.writable("Kill"); err != nil {
+		return err
+	}
 	j, err := s.Get(ctx, id)
 	if err != nil {
 		return err
@@ -181,6 +184,9 @@ func (s *Store) ownerAlive(o Owner) bool {
 // server may run it again (say, when listing jobs) to notice servers that
 // died since. It returns the number of jobs it failed.
 func (s *Store) Recover(ctx context.Context) (int, error) {
+	if err := s.writable("Recover"); err != nil {
+		return 0, err
+	}
 	if err := s.begin(); err != nil {
 		return 0, err
 	}

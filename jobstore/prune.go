@@ -52,6 +52,9 @@ func (o *PruneOptions) prunable(j *Job, cutoff time.Time) bool {
 // pending or running job is never removed; to remove the job of a dead
 // server, Recover (run by Open) first fails it.
 func (s *Store) Prune(ctx context.Context, opts *PruneOptions) (removed, remaining int, err error) {
+	if err := s.writable("Prune"); err != nil {
+		return 0, 0, err
+	}
 	if opts == nil {
 		opts = &PruneOptions{}
 	}

@@ -51,6 +51,21 @@ type Options struct {
 	// Logger receives warnings about recovered jobs, unreadable records and
 	// retention. Nil discards them.
 	Logger *slog.Logger
+	// ReadOnly opens an existing store for reading only, for a tool that
+	// lists or inspects jobs (issue 11: a plain Open recovers, and so may
+	// fail jobs and SIGKILL process groups, and creates a store at a
+	// mistyped path). Open then creates nothing — a missing directory is
+	// an error wrapping fs.ErrNotExist that names it —, runs no Recover,
+	// removes nothing and writes no file; every method that would change
+	// the store or signal a job's processes returns an error wrapping
+	// ErrReadOnly. Get, List, LogSize and ReadLog see what writing
+	// processes do, as in any Store: List follows their journal without
+	// writing to it. MaxJobs and MaxLogBytes do not apply.
+	//
+	// It is an option, as in bbolt (Options.ReadOnly), rather than a
+	// second constructor or type, so that code written against *Store or
+	// against a consumer's interface of it takes either kind.
+	ReadOnly bool
 }
 
 // Store is a directory of durable job records and logs, shared safely by any
@@ -62,6 +77,7 @@ type Store struct {
 	maxJobs     int
 	maxLogBytes int64
 	log         *slog.Logger
+	readOnly    bool // Options.ReadOnly: no stripes, no dirf, no journal writes
 	self        Owner
 	bootID      string
 	tag         string // this Store's mark on its journal lines
@@ -95,14 +111,16 @@ type Store struct {
 
 // Open opens (creating if needed) the job store in opts.Dir, loads its index,
 // and runs Recover, so that jobs left pending or running by a dead server are
-// failed and their leftover process groups killed before Open returns.
+// failed and their leftover process groups killed before Open returns. With
+// opts.ReadOnly it only opens an existing store and loads its index (see
+// Options.ReadOnly).
 func Open(ctx context.Context, opts *Options) (*Store, error) {
 	if opts == nil {
 		opts = &Options{}
 	}
 	s := &Store{
 		maxJobs: opts.MaxJobs, maxLogBytes: opts.MaxLogBytes, log: opts.Logger, tag: randHex(4),
-		journalMax: maxJournalBytes, rotateEvery: rotateCheck,
+		journalMax: maxJournalBytes, rotateEvery: rotateCheck, readOnly: opts.ReadOnly,
 	}
 	dataDir := opts.Dir
 	if dataDir == "" {
@@ -126,13 +144,19 @@ func Open(ctx context.Context, opts *Options) (*Store, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	if err := os.MkdirAll(s.dir, 0o700); err != nil {
-		return nil, fmt.Errorf("jobstore: %w", err)
-	}
 	s.bootID, _ = procfs.BootID() // "" (unknown) without /proc
 	s.self = Owner{PID: os.Getpid(), BootID: s.bootID}
 	if st, err := procfs.ReadStat(s.self.PID); err == nil {
 		s.self.StartTime = st.StartTime
+	}
+	if s.readOnly {
+		if err := s.openReadOnly(dataDir); err != nil {
+			return nil, err
+		}
+		return s, nil
+	}
+	if err := os.MkdirAll(s.dir, 0o700); err != nil {
+		return nil, fmt.Errorf("jobstore: %w", err)
 	}
 	if s.dirf, err = os.Open(s.dir); err != nil {
 		return nil, fmt.Errorf("jobstore: %w", err)
@@ -153,6 +177,41 @@ func Open(ctx context.Context, opts *Options) (*Store, error) {
 	}
 	s.enforceCap(ctx)
 	return s, nil
+}
+
+// openReadOnly finishes Open for Options.ReadOnly: the store must exist
+// already, and only its index is loaded (no cleanup, no Recover, no
+// retention). dataDir is the directory the caller named.
+func (s *Store) openReadOnly(dataDir string) error {
+	fi, err := os.Stat(s.dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("jobstore: no job store in %s (%w); a read-only open creates nothing: check Options.Dir, or open the store once without ReadOnly", dataDir, err)
+	case err != nil:
+		return fmt.Errorf("jobstore: %w", err)
+	case !fi.IsDir():
+		return fmt.Errorf("jobstore: %s is not a job store directory; check Options.Dir", s.dir)
+	}
+	s.mu.Lock()
+	err = s.fullLoad(false)
+	s.mu.Unlock()
+	if err != nil {
+		_ = s.Close()
+	}
+	return err
+}
+
+// writable returns an error wrapping ErrReadOnly, naming op, if s was opened
+// with Options.ReadOnly. Every method that changes the store or signals a
+// process calls it first.
+func (s *Store) writable(op string) error {
+	if !s.readOnly {
+		return nil
+	}
+	return &jobError{
+		msg: fmt.Sprintf("jobstore: %s: the store in %s was opened read-only (Options.ReadOnly); open it without ReadOnly to change jobs", op, s.dir),
+		err: ErrReadOnly,
+	}
 }
 
 // Dir returns the directory that holds the job records and logs.
