@@ -8,15 +8,30 @@
 // cancel them; none may lose another's update, see a torn record, or fail a
 // job whose server is still alive.
 //
-//	s, err := jobstore.Open(ctx, nil) // ~/.python_mcp/jobs
-//	if err != nil { ... }
+//	s, err := jobstore.Open(ctx, &jobstore.Options{Dir: dir}) // nil Options: ~/.python_mcp/jobs
+//	if err != nil {
+//		log.Fatal(err)
+//	}
 //	defer s.Close()
-//	id, _ := s.CreateJob(ctx, "run_script_in_dir", "nightly report")
+//
+//	id, err := s.CreateJob(ctx, "run_script_in_dir", "nightly report")
+//	if err != nil {
+//		log.Fatal(err)
+//	}
 //	_ = s.SetRunning(ctx, id)
-//	_ = s.SetProgress(ctx, id, 3, 10, "fetching")
+//	_ = s.SetProgress(ctx, id, 1, 2, "half way")
 //	_ = s.AppendLog(ctx, id, jobstore.Stdout, []byte("hello\n"))
-//	_ = s.FinishJob(ctx, id, jobstore.StateCompleted, json.RawMessage(`{"ok":true}`), "")
-//	jobs, total, _ := s.List(ctx, &jobstore.ListOptions{States: []jobstore.State{jobstore.StateRunning}, Limit: 50})
+//	_ = s.AppendLog(ctx, id, jobstore.Stdout, []byte("world\n"))
+//	_ = s.FinishJob(ctx, id, jobstore.StateCompleted, json.RawMessage(`{"rows":42}`), "")
+//
+//	j, err := s.Get(ctx, id)
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	fmt.Println(j.State, j.Progress.Message, string(j.Result)) // completed half way {"rows":42}
+//
+// [Store.List] filters and pages the jobs of every process, [Store.ReadLog]
+// reads a log from a byte offset (the examples show both).
 //
 // # Layout
 //
@@ -93,7 +108,7 @@
 // A tool that only lists or inspects jobs opens the store with
 // Options.ReadOnly:
 //
-//	s, err := jobstore.Open(ctx, &jobstore.Options{Dir: dir, ReadOnly: true})
+//	lister, err := jobstore.Open(ctx, &jobstore.Options{Dir: dir, ReadOnly: true})
 //
 // A plain Open is not safe for that: it creates the directory (so a
 // mistyped path becomes a fresh, empty store), and it recovers, failing the

@@ -22,7 +22,7 @@ func Example() {
 	}
 	defer os.RemoveAll(dir)
 
-	s, err := jobstore.Open(ctx, &jobstore.Options{Dir: dir})
+	s, err := jobstore.Open(ctx, &jobstore.Options{Dir: dir}) // nil Options: ~/.python_mcp/jobs
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -42,7 +42,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(j.State, j.Progress.Message, string(j.Result))
+	fmt.Println(j.State, j.Progress.Message, string(j.Result)) // completed half way {"rows":42}
 
 	var off int64
 	for {
