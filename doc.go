@@ -13,23 +13,35 @@
 //   - bench: wall time, CPU time and exact peak RSS of a child's tree.
 //   - jobstore: durable job records and output logs, shared safely by
 //     several server processes.
-//   - smartasync: SmartAsync[T], which returns a call's value when it
+//   - smartasync: SmartAsync[In, Out], which returns a call's value when it
 //     finishes within a budget and otherwise keeps it running as a job.
 //   - session: stateful Python kernels (REPL semantics, plots as images,
 //     packages installed into the live session).
 //   - workspace: file access confined to a directory.
+//   - sandbox: opt-in containment of a run on Linux (limits, no network, a
+//     read-only file system, a PID namespace, an environment allow-list).
 //   - mcptools: registers all of the above as tools and resources on any
 //     server of the official Go SDK (github.com/modelcontextprotocol/go-sdk).
 //
 // Only mcptools and the examples import the MCP SDK: a program that wants
 // executor alone does not pull it in.
 //
-// A minimal run:
+// A run through the system interpreter (a failing script is a result, not
+// an error):
 //
-//	ex, err := executor.New(nil)
-//	if err != nil { … }
-//	res, err := ex.Run(ctx, &executor.Request{Code: "print(6*7)", Timeout: 10 * time.Second})
-//	fmt.Print(res.Stdout) // 42
+//	ex, err := executor.New(&executor.Options{DataDir: dir}) // python3 and uv from PATH
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	res, err := ex.Run(ctx, &executor.Request{
+//		Code:    "import sys; print(6 * 7); sys.exit(3)",
+//		Timeout: 30 * time.Second,
+//	})
+//	if err != nil {
+//		log.Fatal(err) // bad input, no interpreter, unresolvable dependencies
+//	}
+//	fmt.Print(res.Stdout)                                 // 42
+//	fmt.Println(res.ExitCode, res.Strategy, res.TimedOut) // 3 system-python false
 //
 // See the README for the MCP tools, the example servers and the decisions
 // behind the design.

@@ -2,27 +2,31 @@
 // (RSS) of a child process tree: exactly where the kernel can tell
 // (wait4's rusage), by sampling /proc where it cannot.
 //
-//	cmd := exec.Command(python, "job.py")
-//	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+//	python := "/usr/bin/python3" // a real interpreter, not a pyenv shim
+//	cmd := exec.Command(python, "-c", "b = b'x' * (50 << 20)")
+//	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+//	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // signal -pgid to stop it
 //	reaper, err := bench.NewReaper(cmd, python)
 //	if err != nil {
-//		return err
+//		log.Fatal(err)
 //	}
 //	if err := cmd.Start(); err != nil {
 //		reaper.Close()
-//		return err
+//		log.Fatal(err)
 //	}
 //	sampler := bench.StartSampler(cmd.Process.Pid, &bench.SamplerOptions{
-//		Exclude: []int{cmd.Process.Pid}, // the reaper itself
+//		Interval: 20 * time.Millisecond,
+//		Exclude:  []int{cmd.Process.Pid}, // the reaper is the leader
 //	})
-//	waitErr := cmd.Wait() // the exit status is the payload's
+//	waitErr := cmd.Wait() // the payload's own exit status
 //	sampled := sampler.Stop()
 //	report, err := reaper.Report()
 //	if err != nil {
-//		return err
+//		log.Fatal(err, waitErr)
 //	}
 //	usage := bench.Merge(report.Usage, sampled)
-//	_ = waitErr
+//	fmt.Printf("exit %d, %v CPU, peak %d MiB (%s)\n",
+//		report.ExitCode, usage.CPUTime(), usage.PeakRSS>>20, usage.PeakRSSSource)
 //
 // # Why a reaper
 //

@@ -3,6 +3,7 @@ package bench_test
 import (
 	"encoding/json"
 	"fmt"
+	"log"
 	"os"
 	"os/exec"
 	"syscall"
@@ -20,13 +21,11 @@ func ExampleNewReaper() {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // signal -pgid to stop it
 	reaper, err := bench.NewReaper(cmd, python)
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
 	if err := cmd.Start(); err != nil {
 		reaper.Close()
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
 	sampler := bench.StartSampler(cmd.Process.Pid, &bench.SamplerOptions{
 		Interval: 20 * time.Millisecond,
@@ -36,8 +35,7 @@ func ExampleNewReaper() {
 	sampled := sampler.Stop()
 	report, err := reaper.Report()
 	if err != nil {
-		fmt.Println(err, waitErr)
-		return
+		log.Fatal(err, waitErr)
 	}
 	usage := bench.Merge(report.Usage, sampled)
 	fmt.Printf("exit %d, %v CPU, peak %d MiB (%s)\n",

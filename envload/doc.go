@@ -4,14 +4,19 @@
 // os.Setenv and never changes the calling process.
 //
 //	env, err := envload.Build(&envload.Options{
-//		File:  "/srv/job/.env",
-//		Vars:  map[string]string{"MPLBACKEND": "Agg"},
+//		Base:  []string{"HOME=/home/ada", "LOG_LEVEL=info", "VIRTUAL_ENV=/venv"}, // nil: os.Environ()
+//		File:  file,
+//		Vars:  map[string]string{"LOG_LEVEL": "warning"},
 //		Unset: []string{"VIRTUAL_ENV"},
 //	})
 //	if err != nil {
-//		return err // names the bad input and how to fix it
+//		log.Fatal(err) // names the bad input and how to fix it
 //	}
-//	cmd.Env = env
+//	cmd.Env = env // sorted by key
+//
+// With a file that says "export DATA_DIR=${HOME}/data" and
+// "LOG_LEVEL=debug", env is [DATA_DIR=/home/ada/data HOME=/home/ada
+// LOG_LEVEL=warning] (the example of [Build]).
 //
 // # Layers
 //

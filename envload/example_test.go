@@ -3,13 +3,17 @@ package envload_test
 import (
 	"errors"
 	"fmt"
+	"log"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 
 	"github.com/pyexec-mcp/pyexec/envload"
 )
 
+// Build layers a .env file and explicit variables over a base environment,
+// for a child process's Env.
 func ExampleBuild() {
 	dir, _ := os.MkdirTemp("", "envload")
 	defer os.RemoveAll(dir)
@@ -21,18 +25,19 @@ GREETING="hello
 world"
 LOG_LEVEL=debug
 `), 0o600)
+	cmd := exec.Command("python3", "job.py") // not started here
 
 	env, err := envload.Build(&envload.Options{
-		Base:  []string{"HOME=/home/ada", "LOG_LEVEL=info", "VIRTUAL_ENV=/venv"},
+		Base:  []string{"HOME=/home/ada", "LOG_LEVEL=info", "VIRTUAL_ENV=/venv"}, // nil: os.Environ()
 		File:  file,
 		Vars:  map[string]string{"LOG_LEVEL": "warning"},
 		Unset: []string{"VIRTUAL_ENV"},
 	})
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err) // names the bad input and how to fix it
 	}
-	for _, kv := range env {
+	cmd.Env = env // sorted by key
+	for _, kv := range cmd.Env {
 		fmt.Printf("%q\n", kv)
 	}
 	// Output:

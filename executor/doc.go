@@ -2,9 +2,9 @@
 // through uv in an isolated throwaway environment with exactly pinned
 // dependencies, or directly with a system interpreter.
 //
-//	ex, err := executor.New(nil) // python3 on PATH, uv on PATH
+//	ex, err := executor.New(nil) // python3 and uv from PATH, environments in ~/.python_mcp/envs
 //	if err != nil {
-//		return err
+//		log.Fatal(err)
 //	}
 //	res, err := ex.Run(ctx, &executor.Request{
 //		Code:         "import six; print(six.__version__)",
@@ -12,7 +12,14 @@
 //		Dependencies: []string{"six>=1.16"},
 //		Timeout:      time.Minute,
 //	})
-//	// res.Stdout == "1.16.0\n", res.ResolvedDependencies == ["six==1.16.0"]
+//	if err != nil {
+//		log.Fatal(err) // bad input, no interpreter, unresolvable dependencies
+//	}
+//	fmt.Print(res.Stdout)                 // 1.17.0
+//	fmt.Println(res.ResolvedDependencies) // [six==1.17.0]
+//
+// A failing script (a non-zero exit, an exception, a timeout) is a [Result],
+// not an error; bad input is a [*RequestError] naming the Request field.
 //
 // # Interpreters
 //

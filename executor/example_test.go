@@ -4,34 +4,59 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"os"
 	"time"
 
 	"github.com/pyexec-mcp/pyexec/executor"
 )
 
-// A script with a timeout, through the system interpreter.
+// A script with a timeout, through the system interpreter. A failing script
+// is a Result, not an error.
 func ExampleExecutor_Run() {
+	ctx := context.Background()
 	dir, _ := os.MkdirTemp("", "pyexec-example-")
 	defer os.RemoveAll(dir)
-	ex, err := executor.New(&executor.Options{DataDir: dir})
+
+	ex, err := executor.New(&executor.Options{DataDir: dir}) // python3 and uv from PATH
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
-	res, err := ex.Run(context.Background(), &executor.Request{
+	res, err := ex.Run(ctx, &executor.Request{
 		Code:    "import sys; print(6 * 7); sys.exit(3)",
 		Timeout: 30 * time.Second,
 	})
 	if err != nil {
-		fmt.Println(err) // bad input, no interpreter, unresolvable dependencies
-		return
+		log.Fatal(err) // bad input, no interpreter, unresolvable dependencies
 	}
-	fmt.Print(res.Stdout)
-	fmt.Println(res.ExitCode, res.Strategy, res.TimedOut)
+	fmt.Print(res.Stdout)                                 // 42
+	fmt.Println(res.ExitCode, res.Strategy, res.TimedOut) // 3 system-python false
 	// Output:
 	// 42
 	// 3 system-python false
+}
+
+// Dependencies are resolved to exact pins and installed into an isolated
+// environment that uv makes once; later runs with the same pins start that
+// environment's interpreter directly. Not run as a test: it needs uv and
+// the package index.
+func ExampleRequest_dependencies() {
+	ctx := context.Background()
+	ex, err := executor.New(nil) // python3 and uv from PATH, environments in ~/.python_mcp/envs
+	if err != nil {
+		log.Fatal(err)
+	}
+	res, err := ex.Run(ctx, &executor.Request{
+		Code:         "import six; print(six.__version__)",
+		UseUV:        true,
+		Dependencies: []string{"six>=1.16"},
+		Timeout:      time.Minute,
+	})
+	if err != nil {
+		log.Fatal(err) // bad input, no interpreter, unresolvable dependencies
+	}
+	fmt.Print(res.Stdout)                 // 1.17.0
+	fmt.Println(res.ResolvedDependencies) // [six==1.17.0]
 }
 
 // A runaway script is stopped with its whole process tree; partial output
