@@ -1,14 +1,21 @@
 package mcptools
 
+// The text content of every tool result is rendered here, with one set of
+// helpers (fence, table, cell, seconds): readable markdown for an
+// assistant, or with markdown_output=false the JSON of the structured
+// result (render). The job-stream resource is plain text, not markdown
+// (resource.go).
+
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/pyexec-mcp/pyexec/jobstore"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/pyexec-mcp/pyexec/jobstore"
 )
 
 // textResult is a tool result whose only content is text; the SDK adds the
@@ -101,8 +108,9 @@ func markdownRun(r *RunResult, deps []string, bench *BenchmarkResult) string {
 		fmt.Fprintf(&b, "\n**Resolved dependencies:** %s\n", strings.Join(deps, ", "))
 	}
 	if bench != nil {
-		fmt.Fprintf(&b, "\n| wall time | CPU time | peak RSS |\n|---|---|---|\n| %s | %s | %s |\n",
-			seconds(bench.WallTimeSeconds), seconds(bench.CPUTimeSeconds), peakRSS(bench))
+		b.WriteString("\n")
+		table(&b, []string{"wall time", "CPU time", "peak RSS"},
+			[][]string{{seconds(bench.WallTimeSeconds), seconds(bench.CPUTimeSeconds), peakRSS(bench)}})
 	}
 	writeStream(&b, "stdout", r.Stdout, r.StdoutOmittedBytes)
 	writeStream(&b, "stderr", r.Stderr, r.StderrOmittedBytes)
@@ -173,34 +181,36 @@ func markdownJobOutput(o *JobOutput) string {
 	return b.String()
 }
 
-// countLine writes how many jobs there are and, under a limit, how many
-// are shown.
-func countLine(b *strings.Builder, format string, total, shown int) {
-	fmt.Fprintf(b, format, total)
-	if total > shown {
-		fmt.Fprintf(b, ", newest %d shown", shown)
+// jobTable renders a list of jobs: empty when there are none, else how
+// many there are (count, a format of total), how many are shown under a
+// limit, and the table.
+func jobTable(empty, count string, total int, header []string, rows [][]string) string {
+	if len(rows) == 0 {
+		return empty
 	}
+	var b strings.Builder
+	fmt.Fprintf(&b, count, total)
+	if total > len(rows) {
+		fmt.Fprintf(&b, ", newest %d shown", len(rows))
+	}
+	b.WriteString("\n\n")
+	table(&b, header, rows)
+	return b.String()
 }
 
 func markdownJobs(r *ListJobsResult) string {
-	if len(r.Jobs) == 0 {
-		return "No jobs.\n"
-	}
-	var b strings.Builder
-	countLine(&b, "%d job(s)", r.Total, len(r.Jobs))
-	b.WriteString("\n\n| job_id | label | state | exit | pid | elapsed | kind |\n|---|---|---|---|---|---|---|\n")
+	rows := make([][]string, 0, len(r.Jobs))
 	for _, j := range r.Jobs {
-		exit := ""
+		exit, pid := "", ""
 		if j.ExitCode != nil {
 			exit = fmt.Sprint(*j.ExitCode)
 		}
-		pid := ""
 		if j.PID != 0 {
 			pid = fmt.Sprint(j.PID)
 		}
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s | %s |\n", j.JobID, cell(j.Label), j.State, exit, pid, seconds(j.ElapsedSeconds), j.Kind)
+		rows = append(rows, []string{code(j.JobID), cell(j.Label), j.State, exit, pid, seconds(j.ElapsedSeconds), j.Kind})
 	}
-	return b.String()
+	return jobTable("No jobs.\n", "%d job(s)", r.Total, []string{"job_id", "label", "state", "exit", "pid", "elapsed", "kind"}, rows)
 }
 
 func markdownJobInfo(j *JobInfo) string {
@@ -238,12 +248,7 @@ func markdownJobInfo(j *JobInfo) string {
 }
 
 func markdownPyJobs(r *PyListJobsResult) string {
-	if len(r.Jobs) == 0 {
-		return "No jobs match.\n"
-	}
-	var b strings.Builder
-	countLine(&b, "%d job(s) match", r.Total, len(r.Jobs))
-	b.WriteString("\n\n| id | label | status | progress | created |\n|---|---|---|---|---|\n")
+	rows := make([][]string, 0, len(r.Jobs))
 	for _, j := range r.Jobs {
 		prog := ""
 		if j.Progress.Total > 0 {
@@ -252,9 +257,13 @@ func markdownPyJobs(r *PyListJobsResult) string {
 		if j.Progress.Message != "" {
 			prog = strings.TrimSpace(prog + " " + j.Progress.Message)
 		}
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", j.ID, cell(j.Label), j.Status, cell(prog), j.CreatedAt.Format(time.RFC3339))
+		rows = append(rows, []string{code(j.ID), cell(j.Label), j.Status, cell(prog), j.CreatedAt.Format(time.RFC3339)})
 	}
-	return b.String()
+	return jobTable("No jobs match.\n", "%d job(s) match", r.Total, []string{"id", "label", "status", "progress", "created"}, rows)
+}
+
+func markdownPrune(r *PruneResult) string {
+	return fmt.Sprintf("Removed %d finished job(s); %d remain.", r.Removed, r.Remaining)
 }
 
 func markdownScripts(r *ListScriptsResult) string {
@@ -262,10 +271,11 @@ func markdownScripts(r *ListScriptsResult) string {
 		return fmt.Sprintf("No scripts. Saved scripts live in `%s`; inline scripts are autosaved (include_autosaved=true lists them).\n", r.ScriptsDir)
 	}
 	var b strings.Builder
-	b.WriteString("| name | autosaved | size | modified |\n|---|---|---|---|\n")
+	rows := make([][]string, 0, len(r.Scripts))
 	for _, s := range r.Scripts {
-		fmt.Fprintf(&b, "| `%s` | %t | %d B | %s |\n", s.Name, s.Autosaved, s.SizeBytes, s.ModifiedAt.Format(time.RFC3339))
+		rows = append(rows, []string{code(s.Name), fmt.Sprint(s.Autosaved), fmt.Sprintf("%d B", s.SizeBytes), s.ModifiedAt.Format(time.RFC3339)})
 	}
+	table(&b, []string{"name", "autosaved", "size", "modified"}, rows)
 	return b.String()
 }
 
@@ -279,6 +289,105 @@ func markdownViewScript(r *ViewScriptResult) string {
 	}
 	return b.String()
 }
+
+func markdownCell(c *CellOutput) string {
+	var b strings.Builder
+	switch {
+	case c.KernelDied && c.LimitExceeded != "":
+		fmt.Fprintf(&b, "## 💥 The session's Python process died: %s; its state is lost\n", strings.ReplaceAll(c.LimitExceeded, "\n", "; "))
+	case c.KernelDied:
+		fmt.Fprintf(&b, "## 💥 The session's Python process died (%s); its state is lost\n", c.KernelExit)
+	case c.TimedOut:
+		fmt.Fprintf(&b, "## ⏱️ Interrupted after %s (timeout)\n", seconds(c.ElapsedSeconds))
+	case c.Error != nil:
+		fmt.Fprintf(&b, "## ❌ %s: %s\n", c.Error.Type, firstLine(c.Error.Message))
+	default:
+		fmt.Fprintf(&b, "## ✅ [%d] in %s\n", c.ExecutionCount, seconds(c.ElapsedSeconds))
+	}
+	if c.StateLost && !c.KernelDied {
+		b.WriteString("\n**The session's state was lost** (its Python process was restarted); re-run earlier cells as needed.\n")
+	}
+	if c.LimitExceeded != "" && !c.KernelDied {
+		b.WriteString("\n**Limit hit:** " + strings.ReplaceAll(c.LimitExceeded, "\n", "; ") + "\n")
+	}
+	writeStream(&b, "stdout", c.Stdout, 0)
+	writeStream(&b, "stderr", c.Stderr, 0)
+	if c.Value != "" {
+		b.WriteString("\n### value\n" + fence("text", c.Value))
+	}
+	if c.Error != nil && c.Error.Traceback != "" {
+		b.WriteString("\n### traceback\n" + fence("text", c.Error.Traceback))
+	}
+	if c.Images > 0 {
+		fmt.Fprintf(&b, "\n%d image(s) attached.\n", c.Images)
+	}
+	writeNotes(&b, c.Notes)
+	return b.String()
+}
+
+func markdownInstall(o *InstallOutput) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "## 📦 Installed into session %s\n\n", code(o.SessionID))
+	for _, p := range o.Requested {
+		fmt.Fprintf(&b, "- %s → **%s==%s**\n", p.Requirement, p.Name, p.Version)
+	}
+	if len(o.Installed) > len(o.Requested) {
+		fmt.Fprintf(&b, "\n%d distribution(s) installed in total, dependencies included.\n", len(o.Installed))
+	}
+	writeNotes(&b, o.Notes)
+	return b.String()
+}
+
+// markdownFile renders read_file: a text file's content, or what was done
+// with a binary one (an image is attached as image content, other bytes
+// are in content_base64).
+func markdownFile(f *FileOutput, image bool) string {
+	switch {
+	case f.IsText:
+		return fmt.Sprintf("%s (%d bytes)\n\n%s", code(f.Path), f.Size, fence("", f.Content))
+	case image:
+		return fmt.Sprintf("%s is an image (%s, %d bytes), attached.", code(f.Path), f.MIME, f.Size)
+	}
+	return fmt.Sprintf("%s is binary (%s, %d bytes); content_base64 holds it.", code(f.Path), f.MIME, f.Size)
+}
+
+func markdownWrote(f *FileOutput) string {
+	return fmt.Sprintf("Wrote %s (%d bytes).", code(f.Path), f.Size)
+}
+
+func markdownFiles(l *ListFilesOutput) string {
+	var b strings.Builder
+	for _, f := range l.Entries {
+		fmt.Fprintf(&b, "- %s (%s, %d bytes)\n", code(f.Path), f.Type, f.Size)
+	}
+	if len(l.Entries) == 0 {
+		b.WriteString("The directory is empty.\n")
+	}
+	if l.Truncated {
+		b.WriteString("\n(truncated: more entries exist)\n")
+	}
+	return b.String()
+}
+
+// writeNotes writes each note as an italic paragraph.
+func writeNotes(b *strings.Builder, notes []string) {
+	for _, n := range notes {
+		b.WriteString("\n_" + n + "_\n")
+	}
+}
+
+// table writes a markdown table of the header and rows; cells must be
+// safe already (cell, code, or text without "|" and newlines).
+func table(b *strings.Builder, header []string, rows [][]string) {
+	b.WriteString("| " + strings.Join(header, " | ") + " |\n")
+	b.WriteString(strings.Repeat("|---", len(header)) + "|\n")
+	for _, r := range rows {
+		b.WriteString("| " + strings.Join(r, " | ") + " |\n")
+	}
+}
+
+// code renders an identifier (a job id, a name, a path) as inline code.
+func code(s string) string { return "`" + s + "`" }
 
 // cell makes text safe for one markdown table cell.
 func cell(s string) string {

@@ -145,7 +145,7 @@ func (t *Toolset) jobDefs() []toolDef {
 				return nil, nil, err
 			}
 			out := &PruneResult{Removed: removed, Remaining: remaining}
-			return textResult(fmt.Sprintf("Removed %d finished job(s); %d remain.", removed, remaining)), out, nil
+			return textResult(markdownPrune(out)), out, nil
 		}),
 	}
 }

@@ -363,58 +363,6 @@ func cellOutput(id string, res *session.CellResult) *CellOutput {
 	return out
 }
 
-func markdownCell(c *CellOutput) string {
-	var b strings.Builder
-	switch {
-	case c.KernelDied && c.LimitExceeded != "":
-		fmt.Fprintf(&b, "## 💥 The session's Python process died: %s; its state is lost\n", strings.ReplaceAll(c.LimitExceeded, "\n", "; "))
-	case c.KernelDied:
-		fmt.Fprintf(&b, "## 💥 The session's Python process died (%s); its state is lost\n", c.KernelExit)
-	case c.TimedOut:
-		fmt.Fprintf(&b, "## ⏱️ Interrupted after %s (timeout)\n", seconds(c.ElapsedSeconds))
-	case c.Error != nil:
-		fmt.Fprintf(&b, "## ❌ %s: %s\n", c.Error.Type, firstLine(c.Error.Message))
-	default:
-		fmt.Fprintf(&b, "## ✅ [%d] in %s\n", c.ExecutionCount, seconds(c.ElapsedSeconds))
-	}
-	if c.StateLost && !c.KernelDied {
-		b.WriteString("\n**The session's state was lost** (its Python process was restarted); re-run earlier cells as needed.\n")
-	}
-	if c.LimitExceeded != "" && !c.KernelDied {
-		b.WriteString("\n**Limit hit:** " + strings.ReplaceAll(c.LimitExceeded, "\n", "; ") + "\n")
-	}
-	writeStream(&b, "stdout", c.Stdout, 0)
-	writeStream(&b, "stderr", c.Stderr, 0)
-	if c.Value != "" {
-		b.WriteString("\n### value\n" + fence("text", c.Value))
-	}
-	if c.Error != nil && c.Error.Traceback != "" {
-		b.WriteString("\n### traceback\n" + fence("text", c.Error.Traceback))
-	}
-	if c.Images > 0 {
-		fmt.Fprintf(&b, "\n%d image(s) attached.\n", c.Images)
-	}
-	for _, n := range c.Notes {
-		b.WriteString("\n_" + n + "_\n")
-	}
-	return b.String()
-}
-
-func markdownInstall(o *InstallOutput) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "## 📦 Installed into session `%s`\n\n", o.SessionID)
-	for _, p := range o.Requested {
-		fmt.Fprintf(&b, "- %s → **%s==%s**\n", p.Requirement, p.Name, p.Version)
-	}
-	if len(o.Installed) > len(o.Requested) {
-		fmt.Fprintf(&b, "\n%d distribution(s) installed in total, dependencies included.\n", len(o.Installed))
-	}
-	for _, n := range o.Notes {
-		b.WriteString("\n_" + n + "_\n")
-	}
-	return b.String()
-}
-
 func (e extraGroups) workspaceDefs() []toolDef {
 	ws := e.workspace
 	readOnly := &mcp.ToolAnnotations{ReadOnlyHint: true, OpenWorldHint: ptr(false)}
@@ -433,17 +381,16 @@ func (e extraGroups) workspaceDefs() []toolDef {
 				return nil, nil, argError("path", "%q is %d bytes; read_file returns at most %d (responses must stay small): process it with execute_python instead", in.Path, len(data), MaxFileResponseBytes)
 			}
 			out := &FileOutput{Path: info.Path, Size: info.Size, MIME: info.MIME, IsText: info.IsText}
-			var r *mcp.CallToolResult
-			if info.IsText {
+			image := !info.IsText && info.IsImage()
+			switch {
+			case info.IsText:
 				out.Content = string(data)
-				r = textResult(fmt.Sprintf("`%s` (%d bytes)\n\n%s", info.Path, info.Size, fence("", out.Content)))
-			} else if info.IsImage() {
-				// The image content carries the bytes; not twice.
-				r = textResult(fmt.Sprintf("`%s` is an image (%s, %d bytes), attached.", info.Path, info.MIME, info.Size))
-				r.Content = append(r.Content, &mcp.ImageContent{MIMEType: info.MIME, Data: data})
-			} else {
+			case !image: // an image's bytes are the image content; not twice
 				out.ContentBase64 = base64.StdEncoding.EncodeToString(data)
-				r = textResult(fmt.Sprintf("`%s` is binary (%s, %d bytes); content_base64 holds it.", info.Path, info.MIME, info.Size))
+			}
+			r := textResult(markdownFile(out, image))
+			if image {
+				r.Content = append(r.Content, &mcp.ImageContent{MIMEType: info.MIME, Data: data})
 			}
 			return r, out, nil
 		}),
@@ -469,7 +416,7 @@ func (e extraGroups) workspaceDefs() []toolDef {
 				return nil, nil, workspaceError(err)
 			}
 			out := &FileOutput{Path: info.Path, Size: info.Size, MIME: info.MIME, IsText: info.IsText}
-			return textResult(fmt.Sprintf("Wrote `%s` (%d bytes).", info.Path, info.Size)), out, nil
+			return textResult(markdownWrote(out)), out, nil
 		}),
 		def(GroupWorkspace, &mcp.Tool{
 			Name:        "list_files",
@@ -482,18 +429,10 @@ func (e extraGroups) workspaceDefs() []toolDef {
 				return nil, nil, workspaceError(err)
 			}
 			out := &ListFilesOutput{Entries: []FileEntry{}, Truncated: l.Truncated}
-			var b strings.Builder
 			for _, f := range l.Entries {
 				out.Entries = append(out.Entries, FileEntry{Path: f.Path, Type: f.Type, Size: f.Size, Target: f.Target, Outside: f.Outside})
-				fmt.Fprintf(&b, "- `%s` (%s, %d bytes)\n", f.Path, f.Type, f.Size)
 			}
-			if len(out.Entries) == 0 {
-				b.WriteString("The directory is empty.\n")
-			}
-			if l.Truncated {
-				b.WriteString("\n(truncated: more entries exist)\n")
-			}
-			return textResult(b.String()), out, nil
+			return textResult(markdownFiles(out)), out, nil
 		}),
 	}
 }
