@@ -4,17 +4,37 @@
 // A SmartAsync is made once, like a river worker, and called with each
 // call's input:
 //
-//	r, err := smartasync.NewRunner(&smartasync.Options{Store: store}) // e.g. a *jobstore.Store
-//	if err != nil { ... }
-//	defer r.Close()
-//	train := smartasync.New(r, "train", func(ctx context.Context, job *smartasync.Job[Params]) (Model, error) {
-//		job.Progress(1, 10, "epoch 1") // to the Store, and to a caller still waiting
-//		return fit(ctx, job.Input)
-//	})
-//	out, err := train.Call(ctx, params, smartasync.Call{Label: "nightly", Async: asyncMode})
-//	if out.Done { ... out.Value ... } else { ... out.JobID, out.Status, out.Message ... }
+//	store, err := jobstore.Open(ctx, &jobstore.Options{Dir: dir})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	defer store.Close()
 //
-// (Example and the other examples in this package run these steps.)
+//	r, err := smartasync.NewRunner(&smartasync.Options{Store: store}) // budget: 20 s
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	defer r.Close() // cancels the live jobs and waits until they are recorded
+//
+//	type pair struct{ A, B int }
+//	sum := smartasync.New(r, "sum", func(ctx context.Context, job *smartasync.Job[pair]) (int, error) {
+//		job.Progress(1, 1, "adding") // to the Store, and to a caller still waiting
+//		return job.Input.A + job.Input.B, nil
+//	})
+//	for _, in := range []pair{{2, 3}, {40, 2}} {
+//		out, err := sum.Call(ctx, in, smartasync.Call{Label: "sum"})
+//		if err != nil {
+//			log.Fatal(err) // the work's own error, or the Store's
+//		}
+//		if out.Done {
+//			fmt.Println(out.Status, out.Value) // within the budget
+//		} else {
+//			fmt.Println(out.JobID, out.Status, out.Message) // the work goes on as a job
+//		}
+//	}
+//
+// (Example runs these steps; the other examples show a call that outlives
+// its budget, Call.Async and Runner.Cancel.)
 //
 // # Calls and jobs
 //

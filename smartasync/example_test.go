@@ -3,33 +3,52 @@ package smartasync_test
 import (
 	"context"
 	"fmt"
+	"log"
+	"os"
 	"time"
 
+	"github.com/pyexec-mcp/pyexec/jobstore"
 	"github.com/pyexec-mcp/pyexec/smartasync"
 )
 
-// A SmartAsync is made once and called with each call's input. A call that
-// finishes within its budget returns the value as if the function had been
-// called directly, and leaves no job record.
+// A SmartAsync is made once, like a river worker, and called with each
+// call's input. A call that finishes within its budget returns the value as
+// if the function had been called directly, and leaves no job record.
 func Example() {
-	store := newMemStore() // in a server: a *jobstore.Store
-	r, err := smartasync.NewRunner(&smartasync.Options{Store: store})
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "smartasync-example-")
+	defer os.RemoveAll(dir)
+	store, err := jobstore.Open(ctx, &jobstore.Options{Dir: dir})
 	if err != nil {
-		panic(err)
+		log.Fatal(err)
 	}
-	defer r.Close()
+	defer store.Close()
+
+	r, err := smartasync.NewRunner(&smartasync.Options{Store: store}) // budget: 20 s
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer r.Close() // cancels the live jobs and waits until they are recorded
 
 	type pair struct{ A, B int }
 	sum := smartasync.New(r, "sum", func(ctx context.Context, job *smartasync.Job[pair]) (int, error) {
+		job.Progress(1, 1, "adding") // to the Store, and to a caller still waiting
 		return job.Input.A + job.Input.B, nil
 	})
 	for _, in := range []pair{{2, 3}, {40, 2}} {
-		out, err := sum.Call(context.Background(), in, smartasync.Call{})
-		fmt.Println(out.Done, out.Status, out.Value, err)
+		out, err := sum.Call(ctx, in, smartasync.Call{Label: "sum"})
+		if err != nil {
+			log.Fatal(err) // the work's own error, or the Store's
+		}
+		if out.Done {
+			fmt.Println(out.Status, out.Value) // within the budget
+		} else {
+			fmt.Println(out.JobID, out.Status, out.Message) // the work goes on as a job
+		}
 	}
 	// Output:
-	// true completed 5 <nil>
-	// true completed 42 <nil>
+	// completed 5
+	// completed 42
 }
 
 // A call that outlives its budget returns a job id; the work continues in the
