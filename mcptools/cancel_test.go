@@ -28,10 +28,7 @@ func TestForeignCancelOfWaitingJob(t *testing.T) {
 	a := newHarness(t, &harnessOptions{options: one})
 	b := newHarness(t, &harnessOptions{dataDir: a.dataDir, options: one})
 
-	pidFile := filepath.Join(t.TempDir(), "pids")
-	var holder mcptools.AsyncStarted
-	a.callOK("run_script_in_dir_async", map[string]any{"directory": t.TempDir(), "use_uv": false, "script_content": treeScript, "args": []string{pidFile}}, &holder)
-	pids := readPIDs(t, pidFile, 2)
+	holderID, pids := a.startTreeJob()
 	marker := filepath.Join(t.TempDir(), "ran")
 	var waiting mcptools.AsyncStarted
 	a.callOK("run_script_in_dir_async", map[string]any{"directory": t.TempDir(), "use_uv": false, "script_content": markerScript, "args": []string{marker}}, &waiting)
@@ -42,7 +39,7 @@ func TestForeignCancelOfWaitingJob(t *testing.T) {
 	var c mcptools.CancelResult
 	b.callOK("py_cancel_job", map[string]any{"job_id": waiting.JobID}, &c)
 	require.Equal(t, "cancelled", c.Status, c.Message)
-	a.callOK("py_cancel_job", map[string]any{"job_id": holder.JobID}, nil) // frees the slot
+	a.callOK("py_cancel_job", map[string]any{"job_id": holderID}, nil) // frees the slot
 	testenv.RequireGone(t, pids...)
 	require.NoError(t, a.ts.Runner().Wait(context.Background(), waiting.JobID), "A is done with the job")
 
@@ -60,25 +57,22 @@ func TestForeignCancelStopsRunningJob(t *testing.T) {
 	t.Parallel()
 	a := newHarness(t, nil)
 	b := newHarness(t, &harnessOptions{dataDir: a.dataDir})
-	pidFile := filepath.Join(t.TempDir(), "pids")
-	var r mcptools.AsyncStarted
-	a.callOK("run_script_in_dir_async", map[string]any{"directory": t.TempDir(), "use_uv": false, "script_content": treeScript, "args": []string{pidFile}}, &r)
-	pids := readPIDs(t, pidFile, 2)
+	id, pids := a.startTreeJob()
 	testenv.PollUntil(t, "the job's process to be recorded", func() bool {
-		j, err := a.ts.Store().Get(context.Background(), r.JobID)
+		j, err := a.ts.Store().Get(context.Background(), id)
 		require.NoError(t, err)
 		return j.Process != nil
 	})
 	// A start time that is not the process's: no other process may kill it.
-	_, err := b.ts.Store().Update(context.Background(), r.JobID, func(j *jobstore.Job) error {
+	_, err := b.ts.Store().Update(context.Background(), id, func(j *jobstore.Job) error {
 		j.Process.StartTime++
 		return nil
 	})
 	require.NoError(t, err)
 
 	var c mcptools.CancelResult
-	b.callOK("py_cancel_job", map[string]any{"job_id": r.JobID}, &c)
+	b.callOK("py_cancel_job", map[string]any{"job_id": id}, &c)
 	require.Equal(t, "cancelled", c.Status, c.Message)
 	testenv.RequireGone(t, pids...)
-	require.Equal(t, "cancelled", a.jobStatus(r.JobID).Status)
+	require.Equal(t, "cancelled", a.jobStatus(id).Status)
 }

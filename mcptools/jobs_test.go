@@ -177,11 +177,8 @@ func TestKillAndCancel(t *testing.T) {
 	h := newHarness(t, nil)
 	for _, tc := range []struct{ tool, status string }{{"kill_job", "killed"}, {"py_cancel_job", "cancelled"}} {
 		t.Run(tc.tool, func(t *testing.T) {
-			pidFile := filepath.Join(t.TempDir(), "pids")
-			var r mcptools.AsyncStarted
-			h.callOK("run_script_in_dir_async", map[string]any{"directory": t.TempDir(), "use_uv": false, "script_content": treeScript, "args": []string{pidFile}}, &r)
-			pids := readPIDs(t, pidFile, 2)
-			res := h.callOK(tc.tool, map[string]any{"job_id": r.JobID}, nil)
+			id, pids := h.startTreeJob()
+			res := h.callOK(tc.tool, map[string]any{"job_id": id}, nil)
 			var st struct {
 				Status   string `json:"status"`
 				ExitCode *int   `json:"exit_code"`
@@ -189,7 +186,7 @@ func TestKillAndCancel(t *testing.T) {
 			decode(t, res, &st)
 			require.Equal(t, tc.status, st.Status, text(res))
 			testenv.RequireGone(t, pids...)
-			info := h.jobStatus(r.JobID)
+			info := h.jobStatus(id)
 			require.Equal(t, "cancelled", info.Status)
 			require.NotNil(t, info.ExitCode)
 			require.Negative(t, *info.ExitCode)
@@ -197,7 +194,7 @@ func TestKillAndCancel(t *testing.T) {
 				require.Equal(t, info.ExitCode, st.ExitCode)
 			}
 			// Again: nothing to stop, and it says so.
-			res = h.callOK(tc.tool, map[string]any{"job_id": r.JobID}, nil)
+			res = h.callOK(tc.tool, map[string]any{"job_id": id}, nil)
 			decode(t, res, &st)
 			require.Equal(t, "cancelled", st.Status)
 			require.Contains(t, text(res), "already ended")
@@ -211,16 +208,13 @@ func TestKillJobOfAnotherServer(t *testing.T) {
 	t.Parallel()
 	a := newHarness(t, nil)
 	b := newHarness(t, &harnessOptions{dataDir: a.dataDir})
-	pidFile := filepath.Join(t.TempDir(), "pids")
-	var r mcptools.AsyncStarted
-	a.callOK("run_script_in_dir_async", map[string]any{"directory": t.TempDir(), "use_uv": false, "script_content": treeScript, "args": []string{pidFile}}, &r)
-	pids := readPIDs(t, pidFile, 2)
+	id, pids := a.startTreeJob()
 	var k mcptools.KillResult
-	b.callOK("kill_job", map[string]any{"job_id": r.JobID}, &k)
+	b.callOK("kill_job", map[string]any{"job_id": id}, &k)
 	require.Equal(t, "killed", k.Status)
 	testenv.RequireGone(t, pids...)
-	require.Equal(t, "cancelled", a.jobStatus(r.JobID).Status)
-	testenv.PollUntil(t, "the owner to record the exit code", func() bool { return a.jobStatus(r.JobID).ExitCode != nil })
+	require.Equal(t, "cancelled", a.jobStatus(id).Status)
+	testenv.PollUntil(t, "the owner to record the exit code", func() bool { return a.jobStatus(id).ExitCode != nil })
 }
 
 // TestClientCancelKillsTree: notifications/cancelled for a synchronous call
@@ -253,18 +247,15 @@ func TestClientCancelKillsTree(t *testing.T) {
 func TestCloseCancelsRunningJobs(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, nil)
-	pidFile := filepath.Join(t.TempDir(), "pids")
-	var r mcptools.AsyncStarted
-	h.callOK("run_script_in_dir_async", map[string]any{"directory": t.TempDir(), "use_uv": false, "script_content": treeScript, "args": []string{pidFile}}, &r)
-	pids := readPIDs(t, pidFile, 2)
+	id, pids := h.startTreeJob()
 	require.NoError(t, h.ts.Close())
 	testenv.RequireGone(t, pids...)
-	j, err := h.ts.Store().Get(context.Background(), r.JobID)
+	j, err := h.ts.Store().Get(context.Background(), id)
 	if err == nil { // the store is the Toolset's own and is closed by now
 		require.Equal(t, "cancelled", string(j.State))
 	}
 	other := newHarness(t, &harnessOptions{dataDir: h.dataDir})
-	info := other.jobStatus(r.JobID)
+	info := other.jobStatus(id)
 	require.Equal(t, "cancelled", info.Status)
 	require.Contains(t, info.Error, "shutting down")
 }

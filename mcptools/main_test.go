@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -187,6 +188,16 @@ func readPIDs(t *testing.T, path string, n int) []int {
 		return true
 	})
 	return pids
+}
+
+// startTreeJob starts treeScript as a background job and returns its id
+// and the pids of the script and its grandchild, once both run.
+func (h *harness) startTreeJob() (jobID string, pids []int) {
+	h.t.Helper()
+	pidFile := filepath.Join(h.t.TempDir(), "pids")
+	var r mcptools.AsyncStarted
+	h.callOK("run_script_in_dir_async", map[string]any{"directory": h.t.TempDir(), "use_uv": false, "script_content": treeScript, "args": []string{pidFile}}, &r)
+	return r.JobID, readPIDs(h.t, pidFile, 2)
 }
 
 // writeWheel writes a pure-Python wheel of a module that holds its version.
