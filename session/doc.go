@@ -4,17 +4,19 @@
 // environment, and which all work in one workspace directory. It is the Go
 // library behind the execute_python and install_package tools.
 //
-//	m, err := session.NewManager(&session.Options{
-//		Python:       "/usr/bin/python3",
-//		WorkspaceDir: "./workspace",
-//	})
+//	m, err := session.NewManager(&session.Options{Python: "python3", WorkspaceDir: ws}) // uv from PATH, for Install
 //	if err != nil {
-//		return err
+//		log.Fatal(err)
 //	}
-//	defer m.Close()
-//	_, err = m.Execute(ctx, "default", "import math\nr = 2", 30*time.Second)
+//	defer m.Close() // stops every kernel
+//	if _, err := m.Execute(ctx, "default", "import math\nr = 2", 30*time.Second); err != nil {
+//		log.Fatal(err)
+//	}
 //	res, err := m.Execute(ctx, "default", "math.pi * r**2", 30*time.Second)
-//	// res.Value == "12.566370614359172"
+//	if err != nil {
+//		log.Fatal(err) // the session could not run the cell; a Python exception is in res.Error
+//	}
+//	fmt.Println(res.Value) // 12.566370614359172, the repr of the trailing expression
 //
 // # Why a package of its own
 //

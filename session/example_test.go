@@ -5,29 +5,35 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/pyexec-mcp/pyexec/session"
 )
 
 // Example runs cells in one session; variables survive between calls. It
-// needs python3 on PATH, so go test compiles it but does not run it.
+// needs python3 on PATH.
 func Example() {
-	m, err := session.NewManager(&session.Options{Python: "python3", WorkspaceDir: "./workspace"})
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "session-example-")
+	defer os.RemoveAll(dir)
+	ws := filepath.Join(dir, "workspace")
+
+	m, err := session.NewManager(&session.Options{Python: "python3", WorkspaceDir: ws}) // uv from PATH, for Install
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer m.Close()
-	ctx := context.Background()
+	defer m.Close() // stops every kernel
 	if _, err := m.Execute(ctx, "default", "import math\nr = 2", 30*time.Second); err != nil {
 		log.Fatal(err)
 	}
 	res, err := m.Execute(ctx, "default", "math.pi * r**2", 30*time.Second)
 	if err != nil {
-		log.Fatal(err)
+		log.Fatal(err) // the session could not run the cell; a Python exception is in res.Error
 	}
-	fmt.Println(res.Value)
-	// 12.566370614359172
+	fmt.Println(res.Value) // 12.566370614359172, the repr of the trailing expression
+	// Output: 12.566370614359172
 }
 
 // ExampleManager_Install installs a package into a live session and uses it
