@@ -4,14 +4,25 @@
 // session kernels run with the same directory as their working directory,
 // so code and tools see the same files.
 //
-//	ws, err := workspace.Open("./workspace", nil)
+//	ws, err := workspace.Open(filepath.Join(dir, "ws"), nil)
 //	if err != nil {
-//		return err
+//		log.Fatal(err)
 //	}
 //	defer ws.Close()
-//	_, err = ws.Write("data/in.csv", []byte("a,b\n1,2\n"), nil)
-//	data, info, err := ws.Read("data/in.csv") // info.IsText == true
-//	listing, err := ws.List("", &workspace.ListOptions{Recursive: true})
+//
+//	if _, err := ws.Write("data/in.csv", []byte("a,b\n1,2\n"), nil); err != nil {
+//		log.Fatal(err)
+//	}
+//	data, info, err := ws.Read("data/in.csv")
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	fmt.Printf("%s: %d bytes, text=%v\n", info.Path, len(data), info.IsText) // data/in.csv: 8 bytes, text=true
+//
+//	_, _, err = ws.Read("../secret")
+//	fmt.Println(errors.Is(err, workspace.ErrOutside)) // true: ".." climbs out
+//
+// [Workspace.List] lists a directory, recursively if asked.
 //
 // # Confinement
 //

@@ -30,10 +30,10 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Printf("%s: %d bytes, text=%v\n", info.Path, len(data), info.IsText)
+	fmt.Printf("%s: %d bytes, text=%v\n", info.Path, len(data), info.IsText) // data/in.csv: 8 bytes, text=true
 
 	_, _, err = ws.Read("../secret")
-	fmt.Println(errors.Is(err, workspace.ErrOutside))
+	fmt.Println(errors.Is(err, workspace.ErrOutside)) // true: ".." climbs out
 	fmt.Println(err)
 	// Output:
 	// data/in.csv: 8 bytes, text=true
