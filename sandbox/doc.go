@@ -4,24 +4,40 @@
 // allow-list. Every switch is opt-in, and a switch that cannot be enforced
 // is an error, never a silent run without it (issue 7).
 //
-//	box, err := sandbox.Prepare(ctx, cmd, &sandbox.Policy{
+//	python := "/usr/bin/python3" // a real interpreter, not a pyenv shim
+//	policy := &sandbox.Policy{
 //		MemoryBytes:  256 << 20,
 //		MaxProcesses: 64,
 //		NoNetwork:    true,
-//		ReadOnlyFS:   true, // cmd.Dir stays writable
+//		ReadOnlyFS:   true,
+//		WritableDirs: []string{"/srv/workspace"},
 //		PIDNamespace: true,
 //		EnvAllowList: sandbox.DefaultEnvAllowList(),
-//	}, &sandbox.Options{ExplicitEnv: namesTheUserPassed})
+//	}
+//	cmd := exec.Command(python, "job.py")
+//	cmd.Dir = "/srv/workspace" // writable: listed in WritableDirs
+//	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+//	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+//
+//	box, err := sandbox.Prepare(context.Background(), cmd, policy, nil)
 //	if err != nil {
-//		return err // *UnavailableError names the switch and the reason
+//		fmt.Println(err) // e.g. "sandbox: no_network needs ...": never run unconfined
+//		return
 //	}
 //	defer box.Close()
-//	p, err := proc.Start(cmd, grace) // as before: own process group
-//	...
-//	_ = p.Wait(ctx)                  // timeout: TERM, grace, KILL to the group
-//	_ = box.Kill()                   // and whatever left the group
-//	verdict := box.Verdict(exitCode) // "memory limit (256 MiB) exceeded: ..."
-//	peak, _ := box.PeakMemory()      // the cgroup's exact peak
+//	exitCode := 0 // the exit code, or -N for death by signal N
+//	if err := cmd.Run(); err != nil {
+//		// …
+//	}
+//	_ = box.Kill() // anything left, setsid or not
+//	if v := box.Verdict(exitCode); v != "" {
+//		fmt.Println(v) // "memory limit (256 MiB) exceeded: ..."
+//	}
+//	if peak, err := box.PeakMemory(); err == nil {
+//		fmt.Printf("peak memory: %d MiB\n", peak>>20)
+//	}
+//
+// (ExamplePrepare has the whole program.)
 //
 // # How a run is confined
 //
@@ -58,8 +74,8 @@
 //     outside as a relay: it exits exactly as the payload did (the same
 //     code or the same signal), and if it is killed, the init gets
 //     SIGKILL (PR_SET_PDEATHSIG) and the namespace goes with it.
-//  5. ReadOnlyFS: bind the writable directories (the command's Dir,
-//     WritableDirs, a private TMPDIR made by Prepare) and a few safe
+//  5. ReadOnlyFS: bind the writable directories (WritableDirs, a private
+//     TMPDIR made by Prepare) and a few safe
 //     device nodes (null, zero, full, random, urandom, tty, ptmx) onto
 //     themselves, mount a private tmpfs on /dev/shm, make the whole tree
 //     read-only with one recursive mount_setattr(2) and /dev nodev (a
@@ -121,8 +137,9 @@
 // being created, and do not run the server next to sockets that grant
 // power.
 //
-// ReadOnlyFS (mount namespace) stops writes outside the working
-// directory, WritableDirs, the private TMPDIR and the private /dev/shm:
+// ReadOnlyFS (mount namespace) stops writes outside WritableDirs, the
+// private TMPDIR and the private /dev/shm (the working directory is
+// writable only inside one of WritableDirs, issue 10):
 // no overwritten dotfiles, no planted ~/.bashrc, no edits to the server's
 // data directory, no changes to cgroup or /proc settings, no raw writes to
 // a disk (only the safe device nodes open). It does not stop reads: the

@@ -39,7 +39,7 @@ func ExamplePrepare() {
 		return
 	}
 	defer box.Close()
-	exitCode := 0
+	exitCode := 0 // the exit code, or -N for death by signal N
 	if err := cmd.Run(); err != nil {
 		var ee *exec.ExitError
 		if !errors.As(err, &ee) {
