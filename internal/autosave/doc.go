@@ -4,13 +4,27 @@
 // scripts. Every read is by plain file name, through os.Root, so neither
 // ".." nor a symlink leads out of the directory.
 //
+//	dataDir, err := os.MkdirTemp("", "autosave-example-")
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	defer os.RemoveAll(dataDir)
 //	s, err := autosave.New(&autosave.Options{Dir: filepath.Join(dataDir, "autosaved")})
 //	if err != nil {
-//		return err
+//		log.Fatal(err)
 //	}
-//	name, err := s.Save("run_script_in_dir", code, params) // params: redacted by the caller
-//	…
-//	sc, err := s.Read(name) // sc.Content, sc.Params (the sidecar)
+//	// The caller redacts secrets from the parameters first.
+//	name, err := s.Save("run_script_in_dir", "print(6*7)\n", map[string]any{"use_uv": false})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	sc, err := s.Read(name)
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	meta := sc.Params.(map[string]any) // the sidecar
+//	fmt.Print(sc.Content)
+//	fmt.Println(meta["tool"], meta["params"])
 //
 // # Layout
 //

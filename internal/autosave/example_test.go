@@ -2,6 +2,7 @@ package autosave_test
 
 import (
 	"fmt"
+	"log"
 	"os"
 	"path/filepath"
 
@@ -9,21 +10,25 @@ import (
 )
 
 func Example() {
-	dir, _ := os.MkdirTemp("", "autosave-example-")
-	defer os.RemoveAll(dir)
-	s, err := autosave.New(&autosave.Options{Dir: filepath.Join(dir, "autosaved"), Keep: 10})
+	dataDir, err := os.MkdirTemp("", "autosave-example-")
 	if err != nil {
-		panic(err)
+		log.Fatal(err)
 	}
+	defer os.RemoveAll(dataDir)
+	s, err := autosave.New(&autosave.Options{Dir: filepath.Join(dataDir, "autosaved")})
+	if err != nil {
+		log.Fatal(err)
+	}
+	// The caller redacts secrets from the parameters first.
 	name, err := s.Save("run_script_in_dir", "print(6*7)\n", map[string]any{"use_uv": false})
 	if err != nil {
-		panic(err)
+		log.Fatal(err)
 	}
 	sc, err := s.Read(name)
 	if err != nil {
-		panic(err)
+		log.Fatal(err)
 	}
-	meta := sc.Params.(map[string]any)
+	meta := sc.Params.(map[string]any) // the sidecar
 	fmt.Print(sc.Content)
 	fmt.Println(meta["tool"], meta["params"])
 	// Output:

@@ -2,14 +2,23 @@
 // scripts it runs: a script appends JSON lines to the file named by $Env,
 // and the server follows that file while the script runs.
 //
-//	f, err := progressfile.Create("", func(r progressfile.Report) {
-//		fmt.Println(r.Current, r.Total, r.Message) // from the follower
+//	pf, err := progressfile.Create("", func(r progressfile.Report) {
+//		fmt.Printf("%g of %g: %s\n", r.Current, r.Total, r.Message) // from the follower
 //	})
 //	if err != nil {
-//		return err
+//		log.Fatal(err)
 //	}
-//	defer f.Close() // reads what is left, stops following, removes the file
-//	cmd.Env = append(cmd.Env, progressfile.Env+"="+f.Path())
+//	// The script, which finds the path in $PYEXEC_PROGRESS_FILE:
+//	f, err := os.OpenFile(pf.Path(), os.O_APPEND|os.O_WRONLY, 0)
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	fmt.Fprintln(f, `{"current": 5, "total": 10, "message": "epoch 5/10"}`)
+//	f.Close()
+//	// After the run: read what the last poll missed, stop, remove the file.
+//	if err := pf.Close(); err != nil {
+//		log.Fatal(err)
+//	}
 //
 // # Format
 //

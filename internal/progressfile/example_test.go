@@ -2,26 +2,30 @@ package progressfile_test
 
 import (
 	"fmt"
+	"log"
 	"os"
 
 	"github.com/pyexec-mcp/pyexec/internal/progressfile"
 )
 
-// A script (here the test itself) appends reports; Close delivers the last
-// one even if the follower has not polled since.
+// A run's progress file; the test itself plays the script.
 func Example() {
 	pf, err := progressfile.Create("", func(r progressfile.Report) {
-		fmt.Printf("%g of %g: %s\n", r.Current, r.Total, r.Message)
+		fmt.Printf("%g of %g: %s\n", r.Current, r.Total, r.Message) // from the follower
 	})
 	if err != nil {
-		panic(err)
+		log.Fatal(err)
 	}
+	// The script, which finds the path in $PYEXEC_PROGRESS_FILE:
 	f, err := os.OpenFile(pf.Path(), os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
-		panic(err)
+		log.Fatal(err)
 	}
 	fmt.Fprintln(f, `{"current": 5, "total": 10, "message": "epoch 5/10"}`)
 	f.Close()
-	pf.Close()
+	// After the run: read what the last poll missed, stop, remove the file.
+	if err := pf.Close(); err != nil {
+		log.Fatal(err)
+	}
 	// Output: 5 of 10: epoch 5/10
 }
