@@ -5,12 +5,18 @@
 //
 //	ts, err := mcptools.New(ctx, nil) // data in ~/.python_mcp, python3 and uv from PATH
 //	if err != nil {
-//		return err
+//		log.Fatal(err)
 //	}
-//	defer ts.Close() // first: cancels running jobs and kills their process trees
+//	defer ts.Close() // cancels running jobs and kills their process trees
 //	server := mcp.NewServer(&mcp.Implementation{Name: "python", Version: "v1"}, ts.ServerOptions(nil))
 //	ts.Register(server)
-//	return server.Run(ctx, &mcp.StdioTransport{})
+//	if err := server.Run(ctx, &mcp.StdioTransport{}); err != nil {
+//		log.Print(err) // a stdio server logs to stderr, never to stdout
+//	}
+//
+// [AddSmartTool] adds an embedding server's own Go function as a tool that
+// turns into a job when it outlives the budget: see its example, and
+// examples/embed for a whole program.
 //
 // # Tools
 //

@@ -80,7 +80,11 @@ func ExampleAddSmartTool() {
 	ctx := context.Background()
 	dataDir, _ := os.MkdirTemp("", "pyexec-example-")
 	defer os.RemoveAll(dataDir)
-	ts, err := mcptools.New(ctx, &mcptools.Options{DataDir: dataDir, Budget: 50 * time.Millisecond, Groups: []mcptools.Group{mcptools.GroupJobs}})
+	ts, err := mcptools.New(ctx, &mcptools.Options{
+		DataDir: dataDir,
+		Budget:  50 * time.Millisecond,                // default 20 s
+		Groups:  []mcptools.Group{mcptools.GroupJobs}, // nil: every configured group
+	})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -138,4 +142,21 @@ func ExampleAddSmartTool() {
 	// slept 1 ms
 	// running
 	// long nap slept 300 ms
+}
+
+// Example_stdio is a whole MCP server over stdio with every pyexec tool.
+// Not run as a test: it serves the client on stdin and stdout until the
+// client goes away (examples/embed also closes the Toolset on a signal).
+func Example_stdio() {
+	ctx := context.Background()
+	ts, err := mcptools.New(ctx, nil) // data in ~/.python_mcp, python3 and uv from PATH
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer ts.Close() // cancels running jobs and kills their process trees
+	server := mcp.NewServer(&mcp.Implementation{Name: "python", Version: "v1"}, ts.ServerOptions(nil))
+	ts.Register(server)
+	if err := server.Run(ctx, &mcp.StdioTransport{}); err != nil {
+		log.Print(err) // a stdio server logs to stderr, never to stdout
+	}
 }

@@ -1,7 +1,8 @@
 // Command embed shows pyexec used as a library: an MCP server of your own
 // that serves the pyexec tools next to its own Go tool, count_primes, which
-// runs under smartasync.SmartAsync[T] with progress. The Go tool shares the
-// pyexec job system: a long count continues as a background job that
+// mcptools.AddSmartTool registers as a smart-async tool (a
+// smartasync.SmartAsync[In, Out] underneath) with progress. The Go tool
+// shares the pyexec job system: a long count continues as a background job that
 // py_job_status, py_list_jobs and py_cancel_job see like any other, and a
 // waiting client gets progress notifications.
 //
