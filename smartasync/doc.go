@@ -43,10 +43,9 @@
 // the job's logs at once. Then:
 //
 //   - the work finishes within the budget (Options.Budget, default 20 s;
-//     Call.Budget per call): Call returns the
-//     value and error exactly as the work returned them, and the record is
-//     discarded just after, off the call's path (a listing made at that
-//     instant may still show it);
+//     Call.Budget per call): Call returns the value and error exactly as
+//     the work returned them, and the record is discarded just after, off
+//     the call's path (a listing made at that instant may still show it);
 //   - the budget runs out first: Call returns {job_id, status running,
 //     message} and the work goes on; its value is stored as JSON with state
 //     completed, its error as failed;
