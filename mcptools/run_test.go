@@ -39,7 +39,7 @@ func TestRunScriptInDir(t *testing.T) {
 		{name: "env_vars over env_file", args: map[string]any{
 			"script_content": "import os; print(os.environ['FROM_FILE'], os.environ['BOTH'])",
 			"env_file":       envFile, "env_vars": map[string]string{"BOTH": "map"}}, stdout: "file map\n"},
-		{name: "timeout stops the run", args: map[string]any{"script_content": "import time; print('start', flush=True); time.sleep(60)", "timeout_seconds": 0.5},
+		{name: "timeout stops the run", args: map[string]any{"script_content": "import time; print('start', flush=True); time.sleep(60)", "timeout_seconds": 2},
 			check: func(t *testing.T, r *mcptools.RunResult) {
 				require.True(t, r.TimedOut)
 				require.Equal(t, "start\n", r.Stdout)
