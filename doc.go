@@ -23,7 +23,7 @@
 //   - mcptools: registers all of the above as tools and resources on any
 //     server of the official Go SDK (github.com/modelcontextprotocol/go-sdk).
 //
-// Only mcptools and the examples import the MCP SDK: a program that wants
+// Only mcptools, the examples and cmd/pyexec-bench import the MCP SDK: a program that wants
 // executor alone does not pull it in.
 //
 // A run through the system interpreter (a failing script is a result, not
