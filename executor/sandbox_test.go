@@ -12,11 +12,13 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/pyexec-mcp/pyexec/internal/testenv"
 	"github.com/pyexec-mcp/pyexec/sandbox"
 )
 
-// requireSandbox skips nothing: a machine that cannot enforce the policy
-// must say so clearly, and then the run must be refused, not run bare.
+// requireSandbox: a machine that cannot enforce the policy must say so
+// clearly, and then the run must be refused, not run bare; the test then
+// skips, or fails in CI, whose machines enforce every switch.
 func requireSandbox(t *testing.T, e *Executor, p *sandbox.Policy) bool {
 	t.Helper()
 	if err := sandbox.Check(p); err != nil {
@@ -25,7 +27,7 @@ func requireSandbox(t *testing.T, e *Executor, p *sandbox.Policy) bool {
 		var re *RequestError
 		require.ErrorAs(t, runErr, &re)
 		require.Equal(t, "Sandbox", re.Field)
-		t.Logf("sandbox unavailable here, run refused as it must be: %v", runErr)
+		testenv.RequireEnforceable(t, err) // the refusal was checked; fails in CI, skips elsewhere
 		return false
 	}
 	return true

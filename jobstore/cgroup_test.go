@@ -87,12 +87,7 @@ func helperSandboxOwner(ctx context.Context) error {
 // cgroup; in CI, whose machines can, that is a failure.
 func requireSandbox(t *testing.T, p *sandbox.Policy) {
 	t.Helper()
-	if err := sandbox.Check(p); err != nil {
-		if testenv.InCI() {
-			t.Fatalf("CI machines support every sandbox switch, but: %v", err)
-		}
-		t.Skipf("sandbox unavailable here: %v", err)
-	}
+	testenv.RequireEnforceable(t, sandbox.Check(p))
 }
 
 // TestRecoverKillsEscapeesThroughCgroups: a server running a sandboxed job

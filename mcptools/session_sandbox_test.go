@@ -19,12 +19,7 @@ import (
 // CI) where the machine cannot enforce it.
 func confinedSessions(t *testing.T, p *sandbox.Policy, mod func(*session.Options)) *session.Manager {
 	t.Helper()
-	if err := sandbox.Check(p); err != nil {
-		if testenv.InCI() {
-			t.Fatalf("CI machines support every switch, but: %v", err)
-		}
-		t.Skipf("not enforceable here: %v", err)
-	}
+	testenv.RequireEnforceable(t, sandbox.Check(p))
 	wheels := t.TempDir()
 	writeWheel(t, wheels, "pyexecdemo", "1.5.0")
 	o := &session.Options{
@@ -127,12 +122,7 @@ func TestNewRefusesSessionsLooserThanRuns(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			for _, p := range []*sandbox.Policy{tc.runs, tc.sessions} {
-				if err := sandbox.Check(p); err != nil {
-					if testenv.InCI() {
-						t.Fatalf("CI machines support every switch, but: %v", err)
-					}
-					t.Skipf("not enforceable here: %v", err)
-				}
+				testenv.RequireEnforceable(t, sandbox.Check(p))
 			}
 			m, err := session.NewManager(&session.Options{Python: testenv.Python(t), WorkspaceDir: t.TempDir(), DataDir: t.TempDir(), Sandbox: tc.sessions})
 			require.NoError(t, err)

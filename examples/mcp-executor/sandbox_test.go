@@ -19,12 +19,7 @@ import (
 // server's session kernels too.
 func TestSandboxFlags(t *testing.T) {
 	p := &sandbox.Policy{MemoryBytes: 512 << 20, NoNetwork: true, ReadOnlyFS: true, PIDNamespace: true}
-	if err := sandbox.Check(p); err != nil {
-		if testenv.InCI() {
-			t.Fatalf("CI machines support every switch, but: %v", err)
-		}
-		t.Skipf("not enforceable here: %v", err)
-	}
+	testenv.RequireEnforceable(t, sandbox.Check(p))
 	cfg, err := parseFlags([]string{"-data-dir", t.TempDir(), "-python", testenv.Python(t),
 		"-memory-limit-mb", "512", "-no-network", "-read-only-fs", "-pid-namespace"}, io.Discard)
 	require.NoError(t, err)

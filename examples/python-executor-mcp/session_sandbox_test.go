@@ -17,12 +17,7 @@ import (
 func TestSessionsFollowTheServersSandbox(t *testing.T) {
 	t.Parallel()
 	p := &sandbox.Policy{MemoryBytes: 512 << 20, NoNetwork: true, ReadOnlyFS: true, PIDNamespace: true, EnvAllowList: sandbox.DefaultEnvAllowList()}
-	if err := sandbox.Check(p); err != nil {
-		if testenv.InCI() {
-			t.Fatalf("CI machines support every switch, but: %v", err)
-		}
-		t.Skipf("not enforceable here: %v", err)
-	}
+	testenv.RequireEnforceable(t, sandbox.Check(p))
 	outside := t.TempDir()
 	cs, _ := stdioClient(t, "PYEXEC_MEMORY_LIMIT_MB=512", "PYEXEC_NO_NETWORK=1", "PYEXEC_READ_ONLY_FS=1",
 		"PYEXEC_PID_NAMESPACE=1", "PYEXEC_ENV_ALLOW_LIST=default")

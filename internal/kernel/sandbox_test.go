@@ -15,12 +15,7 @@ import (
 // CI, whose machines enforce every switch.
 func requireSandbox(t *testing.T, p *sandbox.Policy) {
 	t.Helper()
-	if err := sandbox.Check(p); err != nil {
-		if testenv.InCI() {
-			t.Fatalf("CI machines support every switch, but: %v", err)
-		}
-		t.Skipf("not enforceable here: %v", err)
-	}
+	testenv.RequireEnforceable(t, sandbox.Check(p))
 }
 
 // confined returns a policy with every switch on, dir writable.

@@ -103,3 +103,18 @@ func PythonVersions() map[string]string {
 	}
 	return out
 }
+
+// RequireEnforceable skips the test when err (from sandbox.Check) says a
+// sandbox switch cannot be enforced on this machine, and fails it in CI,
+// whose machines enforce every switch: a containment test must never pass
+// by not running.
+func RequireEnforceable(t testing.TB, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	if InCI() {
+		t.Fatalf("CI machines enforce every sandbox switch, but: %v", err)
+	}
+	t.Skipf("not enforceable here: %v", err)
+}
