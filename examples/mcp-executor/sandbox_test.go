@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"io"
-	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -20,22 +19,8 @@ import (
 func TestSandboxFlags(t *testing.T) {
 	p := &sandbox.Policy{MemoryBytes: 512 << 20, NoNetwork: true, ReadOnlyFS: true, PIDNamespace: true}
 	testenv.RequireEnforceable(t, sandbox.Check(p))
-	cfg, err := parseFlags([]string{"-data-dir", t.TempDir(), "-python", testenv.Python(t),
-		"-memory-limit-mb", "512", "-no-network", "-read-only-fs", "-pid-namespace"}, io.Discard)
-	require.NoError(t, err)
+	cs, cfg := connect(t, "-memory-limit-mb", "512", "-no-network", "-read-only-fs", "-pid-namespace")
 	require.Equal(t, *p, cfg.sandbox.Policy)
-	srv, closeAll, err := newServer(context.Background(), cfg, slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
-	st, ct := mcp.NewInMemoryTransports()
-	ss, err := srv.Connect(context.Background(), st, nil)
-	require.NoError(t, err)
-	cs, err := mcp.NewClient(&mcp.Implementation{Name: "t", Version: "v0"}, nil).Connect(context.Background(), ct, nil)
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		_ = cs.Close()
-		closeAll()
-		_ = ss.Close()
-	})
 	outside := filepath.Join(t.TempDir(), "x")
 	code := "import os, socket\nr = []\ntry:\n    socket.create_connection(('192.0.2.1', 80), timeout=5)\nexcept OSError as e:\n    r.append(e.strerror)\n" +
 		"try:\n    open('" + strings.ReplaceAll(outside, "'", `\'`) + "', 'w')\nexcept OSError as e:\n    r.append(e.strerror)\nopen('inside.txt', 'w').write('ok')\nr.append(os.getpid())\nr"
