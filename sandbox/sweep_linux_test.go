@@ -24,8 +24,15 @@ func TestSweepCgroups(t *testing.T) {
 	t.Parallel()
 	requireAvailable(t, &Policy{MaxProcesses: 10})
 	python := testenv.Python(t)
-	parent, _, err := currentHost().cgroupParent("pids")
+	top, _, err := currentHost().cgroupParent("pids")
 	require.NoError(t, err)
+	// The test's cgroups live in a private parent that no other sweep looks
+	// into: every test process that makes a Toolset sweeps this server
+	// cgroup's dead owners too, and could remove a test cgroup between its
+	// mkdir and its first member (that made this test flaky in CI).
+	parent := filepath.Join(top, "pyexec-sweep-test-"+strconv.Itoa(os.Getpid()))
+	require.NoError(t, os.Mkdir(parent, 0o755))
+	t.Cleanup(func() { _ = cgroup.Remove(parent) })
 
 	// A server that died: a process we started, then killed and reaped.
 	dead := exec.Command(python, "-c", "import time; time.sleep(300)")
@@ -63,6 +70,11 @@ func TestSweepCgroups(t *testing.T) {
 		members[i] = m
 	}
 
+	removed, err := cgroup.Sweep(parent)
+	require.NoError(t, err)
+	require.Len(t, removed, 2)
+	// SweepCgroups sweeps this server's own cgroups the same way (it must
+	// not fail because other sweepers race it).
 	_, err = SweepCgroups()
 	require.NoError(t, err)
 	for i, tc := range cases {
