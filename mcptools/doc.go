@@ -10,7 +10,7 @@
 //	defer ts.Close() // cancels running jobs and kills their process trees
 //	server := mcp.NewServer(&mcp.Implementation{Name: "python", Version: "v1"}, ts.ServerOptions(nil))
 //	ts.Register(server)
-//	if err := server.Run(ctx, &mcp.StdioTransport{}); err != nil {
+//	if err := server.Run(ctx, mcptools.StdioTransport(os.Stdin, os.Stdout, nil)); err != nil { // a bad line never ends it
 //		log.Print(err) // a stdio server logs to stderr, never to stdout
 //	}
 //

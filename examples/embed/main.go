@@ -38,7 +38,7 @@ func main() {
 	// On a signal, cancel running work (and kill its processes) first, then
 	// end the session.
 	context.AfterFunc(ctx, func() { _ = ts.Close(); cancelRun() })
-	err = server.Run(runCtx, &mcp.StdioTransport{})
+	err = server.Run(runCtx, mcptools.StdioTransport(os.Stdin, os.Stdout, nil))
 	_ = ts.Close()
 	if err != nil && runCtx.Err() == nil {
 		log.Fatal(err)

@@ -139,7 +139,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	defer cancelRun()
 	stopAfter := context.AfterFunc(ctx, func() { closeAll(); cancelRun() }) // work first, then the session
 	defer stopAfter()
-	err = srv.Run(runCtx, &mcp.IOTransport{Reader: io.NopCloser(stdin), Writer: nopWriteCloser{stdout}})
+	err = srv.Run(runCtx, mcptools.StdioTransport(stdin, stdout, log))
 	closeAll()
 	if err != nil && runCtx.Err() == nil && !errors.Is(err, io.EOF) {
 		log.Error("server stopped", "err", err)
@@ -147,10 +147,6 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	return 0
 }
-
-type nopWriteCloser struct{ io.Writer }
-
-func (nopWriteCloser) Close() error { return nil }
 
 // newServer builds the server; closeAll cancels running work (the
 // Toolset), then ends the sessions and releases the workspace. It is

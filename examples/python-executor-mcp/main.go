@@ -166,7 +166,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdin io.Reader, 
 		cancelRun()
 	})
 	defer stopAfter()
-	err = s.mcp.Run(runCtx, &mcp.IOTransport{Reader: io.NopCloser(stdin), Writer: nopWriteCloser{stdout}})
+	err = s.mcp.Run(runCtx, mcptools.StdioTransport(stdin, stdout, log))
 	if cerr := s.Close(); cerr != nil {
 		log.Warn("closing", "err", cerr)
 	}
@@ -176,7 +176,3 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdin io.Reader, 
 	}
 	return err
 }
-
-type nopWriteCloser struct{ io.Writer }
-
-func (nopWriteCloser) Close() error { return nil }
