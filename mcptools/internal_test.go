@@ -97,3 +97,15 @@ func TestToolWords(t *testing.T) {
 		require.Equal(t, want, toolWords(in))
 	}
 }
+
+// BenchmarkCheckFrame is what StdioTransport adds to every inbound line of
+// a stdio session: the checks of a typical tools/call request.
+func BenchmarkCheckFrame(b *testing.B) {
+	line := []byte(`{"jsonrpc":"2.0","id":42,"method":"tools/call","params":{"name":"run_script_in_dir","arguments":{"directory":"/tmp","script_content":"print(1)","markdown_output":false},"_meta":{"progressToken":7}}}`)
+	b.SetBytes(int64(len(line)))
+	for b.Loop() {
+		if code, why := checkFrame(line, len(line)); code != 0 {
+			b.Fatal(why)
+		}
+	}
+}

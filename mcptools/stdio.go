@@ -138,27 +138,36 @@ func checkFrame(line []byte, size int) (int, string) {
 	if d := jsonDepth(line); d > MaxFrameDepth {
 		return jsonrpc.CodeInvalidRequest, fmt.Sprintf("the message nests deeper than %d levels", MaxFrameDepth)
 	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(line, &fields); err != nil {
+	// Only the members that decide validity are captured; params is
+	// scanned, not copied.
+	var m struct {
+		JSONRPC json.RawMessage `json:"jsonrpc"`
+		ID      json.RawMessage `json:"id"`
+		Method  json.RawMessage `json:"method"`
+		Result  json.RawMessage `json:"result"`
+		Error   json.RawMessage `json:"error"`
+	}
+	if err := json.Unmarshal(line, &m); err != nil {
 		var te *json.UnmarshalTypeError
 		switch {
 		case !json.Valid(line):
 			return jsonrpc.CodeParseError, "Parse error: the line is not JSON; send one JSON-RPC message per line"
 		case bytes.HasPrefix(bytes.TrimSpace(line), []byte("[")):
 			return jsonrpc.CodeInvalidRequest, "batches (JSON arrays) are not accepted: MCP removed JSON-RPC batching; send one message per line"
-		case errors.As(err, &te):
+		case errors.As(err, &te) && te.Field == "":
 			return jsonrpc.CodeInvalidRequest, "a JSON-RPC message must be a JSON object"
 		}
 		return jsonrpc.CodeInvalidRequest, "invalid message: " + err.Error()
 	}
-	if v, ok := fields["jsonrpc"]; !ok || string(bytes.TrimSpace(v)) != `"2.0"` {
+	switch {
+	case string(m.JSONRPC) != `"2.0"`:
 		return jsonrpc.CodeInvalidRequest, `the message lacks "jsonrpc": "2.0"`
-	}
-	if id, ok := fields["id"]; ok && !validID(id) {
-		return jsonrpc.CodeInvalidRequest, fmt.Sprintf("id %s is not a string or an integer", clipText(string(id), 40))
-	}
-	if _, err := jsonrpc.DecodeMessage(line); err != nil {
-		return jsonrpc.CodeInvalidRequest, "invalid message: " + err.Error()
+	case m.ID != nil && !validID(m.ID):
+		return jsonrpc.CodeInvalidRequest, fmt.Sprintf("id %s is not a string or an integer", clipText(string(m.ID), 40))
+	case m.Method != nil && (len(m.Method) == 0 || m.Method[0] != '"'):
+		return jsonrpc.CodeInvalidRequest, "method must be a string"
+	case m.Method == nil && (m.ID == nil || (m.Result == nil && m.Error == nil)):
+		return jsonrpc.CodeInvalidRequest, "the message is neither a request (method) nor a response (id with result or error)"
 	}
 	return 0, ""
 }
