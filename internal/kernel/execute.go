@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"syscall"
 	"time"
+
+	"github.com/pyexec-mcp/pyexec/internal/procfs"
 )
 
 // ExecOptions limits what one cell returns. A nil *ExecOptions or a zero
@@ -162,7 +164,7 @@ func (k *Kernel) await(ctx context.Context, id int64, res *Result) *reply {
 		case <-tick:
 			if !escalated {
 				escalated = true
-				_ = k.proc.Signal(syscall.SIGINT)
+				k.interruptGroup()
 				timer.Reset(k.grace - k.grace/2)
 				continue
 			}
@@ -246,5 +248,30 @@ func (k *Kernel) call(ctx context.Context, req *request) (*reply, error) {
 		case <-ctx.Done():
 			return nil, context.Cause(ctx)
 		}
+	}
+}
+
+// interruptGroup sends SIGINT to every process of the kernel's group once.
+// In a PID namespace the leader is the sandbox's relay and its child the
+// namespace's init; both pass SIGINT on to the kernel, so a signal to the
+// whole group reached the kernel up to three times, and a late copy raised
+// KeyboardInterrupt after os.system had returned (TestConfinedInterrupt
+// failed so in CI). There the two are left out: the kernel and what it
+// started get the signal directly, once.
+func (k *Kernel) interruptGroup() {
+	if k.box == nil || !k.box.PIDNamespace() {
+		_ = k.proc.Signal(syscall.SIGINT)
+		return
+	}
+	members, err := procfs.Group(k.PID)
+	if err != nil {
+		_ = k.proc.Signal(syscall.SIGINT)
+		return
+	}
+	for _, m := range members {
+		if m.PID == k.PID || m.PPID == k.PID {
+			continue // the relay and the init
+		}
+		_ = syscall.Kill(m.PID, syscall.SIGINT)
 	}
 }

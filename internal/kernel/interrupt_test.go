@@ -2,6 +2,8 @@ package kernel
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -20,6 +22,29 @@ func executeWithin(t *testing.T, k *Kernel, code string, d time.Duration) *Resul
 	return res
 }
 
+// executeUntil runs code and interrupts it once marker exists: for a cell
+// that must be inside a call (os.system) when the interrupt comes, which a
+// fixed deadline cannot promise on a loaded machine (an interrupt during
+// the cell's first lines is an ordinary KeyboardInterrupt).
+func executeUntil(t *testing.T, k *Kernel, code, marker string) *Result {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		deadline := time.Now().Add(time.Minute) // a hang bound, not a measurement
+		for time.Now().Before(deadline) && ctx.Err() == nil {
+			if _, err := os.Stat(marker); err == nil {
+				cancel()
+				return
+			}
+			time.Sleep(5 * time.Millisecond) // a polling interval
+		}
+	}()
+	res, err := k.Execute(ctx, code, nil)
+	require.NoError(t, err)
+	return res
+}
+
 func TestInterrupt(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -31,14 +56,20 @@ func TestInterrupt(t *testing.T) {
 		{name: "subprocess.run", code: "import subprocess\nsubprocess.run(['sleep', '60'])", errType: "KeyboardInterrupt"},
 		// os.system ignores SIGINT while it waits: the group-wide SIGINT
 		// after half the grace period ends the child, and the cell goes on.
-		{name: "os.system", code: "import os\nos.system('sleep 60')\ndone = True"},
+		{name: "os.system", code: "import os\nos.system('touch started; sleep 60')\ndone = True"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			k := start(t, &Config{Grace: 2 * time.Second})
+			dir := t.TempDir()
+			k := start(t, &Config{Dir: dir, Grace: 2 * time.Second})
 			run(t, k, "state = 'kept'")
-			res := executeWithin(t, k, tc.code, 200*time.Millisecond)
+			var res *Result
+			if strings.Contains(tc.code, "touch started") {
+				res = executeUntil(t, k, tc.code, filepath.Join(dir, "started"))
+			} else {
+				res = executeWithin(t, k, tc.code, 200*time.Millisecond)
+			}
 			require.True(t, res.Interrupted)
 			require.False(t, res.Killed)
 			require.False(t, res.Died)

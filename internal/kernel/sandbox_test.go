@@ -2,6 +2,8 @@ package kernel
 
 import (
 	"context"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,7 +68,7 @@ func TestConfinedInterrupt(t *testing.T) {
 			{name: "busy loop", code: "while True:\n    pass", errType: "KeyboardInterrupt", survives: true},
 			{name: "sleep", code: "import time\ntime.sleep(60)", errType: "KeyboardInterrupt", survives: true},
 			{name: "subprocess.run", code: "import subprocess\nsubprocess.run(['sleep', '60'])", errType: "KeyboardInterrupt", survives: true},
-			{name: "os.system", code: "import os\nos.system('sleep 60')\ndone = True"},
+			{name: "os.system", code: "import os\nos.system('touch started; sleep 60')\ndone = True"},
 		} {
 			t.Run(pol.name+"/"+tc.name, func(t *testing.T) {
 				t.Parallel()
@@ -76,7 +78,12 @@ func TestConfinedInterrupt(t *testing.T) {
 				k := start(t, &Config{Dir: dir, Grace: 2 * time.Second, Sandbox: p})
 				run(t, k, "state = 'kept'\nimport subprocess\nbg = subprocess.Popen(['sleep', '60'])")
 				t.Cleanup(func() { run(t, k, "bg.kill()") })
-				res := executeWithin(t, k, tc.code, 300*time.Millisecond)
+				var res *Result
+				if strings.Contains(tc.code, "touch started") {
+					res = executeUntil(t, k, tc.code, filepath.Join(dir, "started"))
+				} else {
+					res = executeWithin(t, k, tc.code, 300*time.Millisecond)
+				}
 				require.True(t, res.Interrupted)
 				require.False(t, res.Killed, "exit: %s", res.Exit)
 				require.False(t, res.Died, "exit: %s", res.Exit)
