@@ -1,8 +1,6 @@
 package executor
 
 import (
-	"archive/tar"
-	"compress/gzip"
 	"context"
 	"os"
 	"path/filepath"
@@ -19,13 +17,11 @@ import (
 // in-tree build backend writes marker (a path outside every writable
 // directory) and records in the wheel it builds what it could see: whether
 // the write worked, how many processes it saw, whether the server's secret
-// was in its environment. It also writes dir/links/evil-1.0.tar.gz, the same
-// project as a source distribution on a local index. It returns the
-// project's directory.
+// was in its environment. testenv.WriteSourceProject also writes it as
+// dir/links/evil-1.0.tar.gz, a source distribution on a local index. It
+// returns the project's directory.
 func plantBackend(t *testing.T, dir, marker string) string {
 	t.Helper()
-	proj := filepath.Join(dir, "evil")
-	require.NoError(t, os.MkdirAll(proj, 0o755))
 	files := map[string]string{
 		"pyproject.toml": "[project]\nname = \"evil\"\nversion = \"1.0\"\n\n[build-system]\nrequires = []\nbuild-backend = \"backend\"\nbackend-path = [\".\"]\n",
 		"backend.py": `import os, zipfile
@@ -60,23 +56,8 @@ def build_wheel(d, config_settings=None, metadata_directory=None):
 	}
 	links := filepath.Join(dir, "links")
 	require.NoError(t, os.MkdirAll(links, 0o755))
-	f, err := os.Create(filepath.Join(links, "evil-1.0.tar.gz"))
+	proj, err := testenv.WriteSourceProject(dir, links, "evil", "1.0", files)
 	require.NoError(t, err)
-	gz := gzip.NewWriter(f)
-	tw := tar.NewWriter(gz)
-	for name, body := range files {
-		require.NoError(t, os.WriteFile(filepath.Join(proj, name), []byte(body), 0o644))
-		require.NoError(t, tw.WriteHeader(&tar.Header{Name: "evil-1.0/" + name, Mode: 0o644, Size: int64(len(body))}))
-		_, err := tw.Write([]byte(body))
-		require.NoError(t, err)
-	}
-	pkgInfo := "Metadata-Version: 2.1\nName: evil\nVersion: 1.0\n"
-	require.NoError(t, tw.WriteHeader(&tar.Header{Name: "evil-1.0/PKG-INFO", Mode: 0o644, Size: int64(len(pkgInfo))}))
-	_, err = tw.Write([]byte(pkgInfo))
-	require.NoError(t, err)
-	require.NoError(t, tw.Close())
-	require.NoError(t, gz.Close())
-	require.NoError(t, f.Close())
 	return proj
 }
 

@@ -1,8 +1,6 @@
 package session_test
 
 import (
-	"archive/tar"
-	"compress/gzip"
 	"context"
 	"fmt"
 	"os"
@@ -81,26 +79,11 @@ version = "1.0"
 // on the host's loopback.
 func plantedBackend(t *testing.T, links, marker string, port int) (project string) {
 	t.Helper()
-	files := map[string]string{
+	project, err := testenv.WriteSourceProject(t.TempDir(), links, "evil", "1.0", map[string]string{
 		"pyproject.toml": evilPyproject,
 		"evilbackend.py": fmt.Sprintf(evilBackend, marker, os.Getpid(), port),
-		"PKG-INFO":       "Metadata-Version: 2.1\nName: evil\nVersion: 1.0\n",
-	}
-	project = filepath.Join(t.TempDir(), "evil-1.0")
-	require.NoError(t, os.Mkdir(project, 0o755))
-	f, err := os.Create(filepath.Join(links, "evil-1.0.tar.gz"))
+	})
 	require.NoError(t, err)
-	gz := gzip.NewWriter(f)
-	tw := tar.NewWriter(gz)
-	for name, body := range files {
-		require.NoError(t, os.WriteFile(filepath.Join(project, name), []byte(body), 0o644))
-		require.NoError(t, tw.WriteHeader(&tar.Header{Name: "evil-1.0/" + name, Mode: 0o644, Size: int64(len(body)), ModTime: time.Unix(1577836800, 0)}))
-		_, err := tw.Write([]byte(body))
-		require.NoError(t, err)
-	}
-	require.NoError(t, tw.Close())
-	require.NoError(t, gz.Close())
-	require.NoError(t, f.Close())
 	return project
 }
 

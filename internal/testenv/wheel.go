@@ -1,7 +1,9 @@
 package testenv
 
 import (
+	"archive/tar"
 	"archive/zip"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
@@ -79,4 +81,56 @@ func WriteWheel(dir string, w Wheel) (string, error) {
 		return "", err
 	}
 	return path, f.Close()
+}
+
+// WriteSourceProject writes a source project, for tests of source builds:
+// files (relative paths → content, a pyproject.toml and its build backend
+// at least) as the directory dir/<name>-<version>, and the same files with
+// a PKG-INFO as the source distribution links/<name>-<version>.tar.gz, a
+// local index entry. It returns the project's directory.
+func WriteSourceProject(dir, links, name, version string, files map[string]string) (string, error) {
+	base := name + "-" + version
+	project := filepath.Join(dir, base)
+	if err := os.MkdirAll(project, 0o755); err != nil {
+		return "", err
+	}
+	all := map[string]string{"PKG-INFO": fmt.Sprintf("Metadata-Version: 2.1\nName: %s\nVersion: %s\n", name, version)}
+	for p, body := range files {
+		all[p] = body
+	}
+	paths := make([]string, 0, len(all))
+	for p := range all {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths) // reproducible bytes
+	f, err := os.Create(filepath.Join(links, base+".tar.gz"))
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	gz := gzip.NewWriter(f)
+	tw := tar.NewWriter(gz)
+	for _, p := range paths {
+		body := all[p]
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(project, p)), 0o755); err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(filepath.Join(project, p), []byte(body), 0o644); err != nil {
+			return "", err
+		}
+		hdr := &tar.Header{Name: base + "/" + p, Mode: 0o644, Size: int64(len(body)), ModTime: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return "", err
+		}
+		if _, err := tw.Write([]byte(body)); err != nil {
+			return "", err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return "", err
+	}
+	if err := gz.Close(); err != nil {
+		return "", err
+	}
+	return project, f.Close()
 }
