@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+
+	"github.com/pyexec-mcp/pyexec/internal/procfs"
 )
 
 // ExitSetupFailed is the exit code of a run whose wrapper could not
@@ -181,6 +183,31 @@ func (b *Box) stats() stats {
 		return b.final
 	}
 	return b.cg.stats()
+}
+
+// SignalGroup sends sig once to every process of the command's process
+// group pgid (the group the caller started it in). Under PIDNamespace the
+// group's leader is the wrapper's relay and its child the namespace's init;
+// both pass SIGINT and SIGTERM on to the payload, so a signal to the whole
+// group would reach the payload up to three times (a late copy of SIGINT
+// raised KeyboardInterrupt after the payload had dealt with the first).
+// There they are left out and every other member gets sig directly. A
+// group that is gone is not an error.
+func (b *Box) SignalGroup(pgid int, sig syscall.Signal) error {
+	if b.enabled && b.policy.PIDNamespace {
+		if members, err := procfs.Group(pgid); err == nil {
+			for _, m := range members {
+				if m.PID != pgid && m.PPID != pgid { // not the relay, not the init
+					_ = syscall.Kill(m.PID, sig) // ESRCH: gone since the scan
+				}
+			}
+			return nil
+		}
+	}
+	if err := syscall.Kill(-pgid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
+		return fmt.Errorf("sandbox: signal group %d: %w", pgid, err)
+	}
+	return nil
 }
 
 // Kill ends every process of the run that the Box can reach: all members

@@ -48,3 +48,34 @@ child.kill()
 		})
 	}
 }
+
+// TestSignalGroupOncePerProcess: under a PID namespace a group-wide signal
+// reached the payload directly and through the relay and the init; with
+// SignalGroup it gets the signal once.
+func TestSignalGroupOncePerProcess(t *testing.T) {
+	t.Parallel()
+	p := &Policy{PIDNamespace: true}
+	requireAvailable(t, p)
+	ready := filepath.Join(t.TempDir(), "ready")
+	code := `
+import signal, sys, time
+n = 0
+def on_int(*_):
+    global n
+    n += 1
+signal.signal(signal.SIGINT, on_int)
+open(sys.argv[1], "w").close()
+deadline = time.time() + 60
+while n == 0 and time.time() < deadline:
+    time.sleep(0.01)
+time.sleep(0.5)  # time for duplicates to arrive
+print(n)
+`
+	res := runSandboxed(t, runSpec{policy: p, code: code, args: []string{ready},
+		during: func(b *Box, _ context.CancelFunc) {
+			testenv.PollUntil(t, "the payload's handler", func() bool { _, err := os.Stat(ready); return err == nil })
+			require.NoError(t, b.SignalGroup(b.cmd.Process.Pid, syscall.SIGINT))
+		}})
+	require.Equal(t, 0, res.exit, res.stderr)
+	require.Equal(t, "1\n", res.stdout)
+}

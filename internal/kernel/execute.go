@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"syscall"
 	"time"
-
-	"github.com/pyexec-mcp/pyexec/internal/procfs"
 )
 
 // ExecOptions limits what one cell returns. A nil *ExecOptions or a zero
@@ -251,27 +249,12 @@ func (k *Kernel) call(ctx context.Context, req *request) (*reply, error) {
 	}
 }
 
-// interruptGroup sends SIGINT to every process of the kernel's group once.
-// In a PID namespace the leader is the sandbox's relay and its child the
-// namespace's init; both pass SIGINT on to the kernel, so a signal to the
-// whole group reached the kernel up to three times, and a late copy raised
-// KeyboardInterrupt after os.system had returned (TestConfinedInterrupt
-// failed so in CI). There the two are left out: the kernel and what it
-// started get the signal directly, once.
+// interruptGroup sends SIGINT to every process of the kernel's group once
+// (a confined kernel's Box knows which members are its own wrapper).
 func (k *Kernel) interruptGroup() {
-	if k.box == nil || !k.box.PIDNamespace() {
-		_ = k.proc.Signal(syscall.SIGINT)
+	if k.box != nil {
+		_ = k.box.SignalGroup(k.PID, syscall.SIGINT)
 		return
 	}
-	members, err := procfs.Group(k.PID)
-	if err != nil {
-		_ = k.proc.Signal(syscall.SIGINT)
-		return
-	}
-	for _, m := range members {
-		if m.PID == k.PID || m.PPID == k.PID {
-			continue // the relay and the init
-		}
-		_ = syscall.Kill(m.PID, syscall.SIGINT)
-	}
+	_ = k.proc.Signal(syscall.SIGINT)
 }
