@@ -2,10 +2,12 @@ package mcptools
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/pyexec-mcp/pyexec/jobstore"
@@ -26,6 +28,69 @@ func JobStreamURI(jobID string) string { return jobStreamScheme + jobID }
 func parseJobStreamURI(uri string) (string, bool) {
 	id, ok := strings.CutPrefix(uri, jobStreamScheme)
 	return id, ok && jobstore.ValidID(id)
+}
+
+// isJobStreamURI reports whether uri has the job-stream scheme, whatever
+// follows it: the scheme is the Toolset's, so a bad job id in it is the
+// Toolset's to report, not an embedder's subscribe handler's.
+func isJobStreamURI(uri string) bool { return strings.HasPrefix(uri, jobStreamScheme) }
+
+// notSubscribableError answers resources/subscribe and resources/unsubscribe
+// for a URI that is not a job stream. It is a *jsonrpc.Error because the SDK
+// puts code 0 on the wire for any other error.
+func notSubscribableError(uri string) error {
+	return &jsonrpc.Error{
+		Code: jsonrpc.CodeInvalidParams,
+		Message: fmt.Sprintf("mcptools: %q is not subscribable: only %s resources are; "+
+			"use the job_id an *_async tool or py_list_jobs returns", uri, jobStreamTemplate),
+	}
+}
+
+// jobNotFoundError answers resources/subscribe for a job-stream URI whose
+// job does not exist. It keeps the code and data of the SDK's
+// mcp.ResourceNotFoundError, so that subscribe and resources/read agree on
+// the same URI: -32602 with data {"uri": …} since SEP-2164 (the pre-1.7 SDK
+// code -32002 under MCPGODEBUG=customresnotfounderrcode=1), and replaces
+// its message with one that names the job and how to find jobs.
+func jobNotFoundError(uri, id string) error {
+	msg := fmt.Sprintf("mcptools: cannot subscribe to %q: job %q not found; py_list_jobs lists the jobs and their ids", uri, id)
+	if !jobstore.ValidID(id) {
+		msg = fmt.Sprintf("mcptools: cannot subscribe to %q: %q is not a job id (ids are the job_id an *_async tool returns); "+
+			"py_list_jobs lists the jobs and their ids", uri, id)
+	}
+	var nf *jsonrpc.Error
+	if !errors.As(mcp.ResourceNotFoundError(uri), &nf) {
+		data, _ := json.Marshal(map[string]string{"uri": uri})
+		nf = &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Data: data}
+	}
+	return &jsonrpc.Error{Code: nf.Code, Message: msg, Data: nf.Data}
+}
+
+// subscribeJobStream serves resources/subscribe for a job-stream URI.
+func (t *Toolset) subscribeJobStream(ctx context.Context, uri string) error {
+	id, ok := parseJobStreamURI(uri)
+	if !ok {
+		return jobNotFoundError(uri, strings.TrimPrefix(uri, jobStreamScheme))
+	}
+	err := t.watch.subscribe(ctx, id)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, jobstore.ErrNotFound) || errors.Is(err, jobstore.ErrInvalidID):
+		return jobNotFoundError(uri, id)
+	default:
+		return &jsonrpc.Error{Code: jsonrpc.CodeInternalError,
+			Message: fmt.Sprintf("mcptools: cannot subscribe to %q: %v; check the server's data directory and retry", uri, err)}
+	}
+}
+
+// unsubscribeJobStream serves resources/unsubscribe for a job-stream URI.
+// Unsubscribing from a job that no longer exists is no error: a pruned
+// job's subscription must still be removable.
+func (t *Toolset) unsubscribeJobStream(uri string) {
+	if id, ok := parseJobStreamURI(uri); ok {
+		t.watch.unsubscribe(id)
+	}
 }
 
 // readJobStream serves job-stream://{job_id}: the tail of both logs, each at

@@ -4,9 +4,11 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/stretchr/testify/require"
 
@@ -103,4 +105,54 @@ while not os.path.exists(` + pyQuote(gate+"2") + `):
 		require.ErrorContains(t, err, "not found")
 	}
 	require.NoError(t, h.cs.Unsubscribe(ctx, &mcp.UnsubscribeParams{URI: uri}))
+}
+
+// TestJobStreamSubscribeErrors: a client sees JSON-RPC codes, not code 0, for
+// a URI that cannot be subscribed to, and a message that says what to do.
+func TestJobStreamSubscribeErrors(t *testing.T) {
+	t.Parallel()
+	// The legacy protocol answers resources/subscribe; the latest one's
+	// subscriptions/listen runs in the client's background.
+	h := newHarness(t, &harnessOptions{protocol: "2025-11-25"})
+	ctx := context.Background()
+	wireError := func(t *testing.T, err error) *jsonrpc.Error {
+		t.Helper()
+		var we *jsonrpc.Error
+		require.ErrorAs(t, err, &we)
+		return we
+	}
+	t.Run("not a job stream", func(t *testing.T) {
+		const uri = "file:///etc/hosts"
+		for name, err := range map[string]error{
+			"subscribe":   h.cs.Subscribe(ctx, &mcp.SubscribeParams{URI: uri}),
+			"unsubscribe": h.cs.Unsubscribe(ctx, &mcp.UnsubscribeParams{URI: uri}),
+		} {
+			we := wireError(t, err)
+			require.EqualValues(t, jsonrpc.CodeInvalidParams, we.Code, name)
+			require.Contains(t, we.Message, uri, name)
+			require.Contains(t, we.Message, "job-stream://{job_id}", name)
+		}
+	})
+	// A job stream's subscribe answers a missing job as resources/read does
+	// (mcp.ResourceNotFoundError's code and data), with its own message.
+	notFound := func(t *testing.T, uri string) *jsonrpc.Error {
+		t.Helper()
+		_, readErr := h.cs.ReadResource(ctx, &mcp.ReadResourceParams{URI: uri})
+		read := wireError(t, readErr)
+		we := wireError(t, h.cs.Subscribe(ctx, &mcp.SubscribeParams{URI: uri}))
+		require.Equal(t, read.Code, we.Code)
+		require.NotZero(t, we.Code)
+		require.JSONEq(t, `{"uri":`+strconv.Quote(uri)+`}`, string(we.Data))
+		require.Contains(t, we.Message, "py_list_jobs")
+		require.NoError(t, h.cs.Unsubscribe(ctx, &mcp.UnsubscribeParams{URI: uri}), "unsubscribing from a gone job is harmless")
+		return we
+	}
+	t.Run("unknown job", func(t *testing.T) {
+		we := notFound(t, mcptools.JobStreamURI("0123456789abcdef"))
+		require.Contains(t, we.Message, `job "0123456789abcdef" not found`)
+	})
+	t.Run("not a job id", func(t *testing.T) {
+		we := notFound(t, "job-stream://../x")
+		require.Contains(t, we.Message, `"../x" is not a job id`)
+	})
 }

@@ -2,11 +2,13 @@ package mcptools
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/pyexec-mcp/pyexec/jobstore"
 	"github.com/pyexec-mcp/pyexec/smartasync"
 )
 
@@ -46,8 +48,12 @@ type SmartTool[In, Out any] struct {
 	// notifications, when it sent a progress token) and the job record.
 	Work smartasync.Func[In, Out]
 	// Text renders a finished value as the result's text content. Nil: the
-	// JSON of the structured result.
-	Text func(in In, out Out) string
+	// JSON of the structured result. It sees the value alone, as the
+	// stored result of a background job holds it: a task's result (Tasks
+	// extension) is rendered from the job's record, in whichever server
+	// process the client asks, also after a restart. A value the text
+	// needs belongs in Out.
+	Text func(out Out) string
 }
 
 // AddSmartTool registers t on s as a smart-async tool of ts: a call that
@@ -62,6 +68,23 @@ func AddSmartTool[In, Out any](ts *Toolset, s *mcp.Server, t SmartTool[In, Out])
 		panic("mcptools: AddSmartTool needs SmartTool.Tool and SmartTool.Work")
 	}
 	sa := smartasync.New(ts.runner, t.Tool.Name, t.Work)
+	text := func(res *SmartResult[Out]) *mcp.CallToolResult {
+		if t.Text != nil {
+			return textResult(t.Text(*res.Result))
+		}
+		return render(false, res, func() string { return res.Message })
+	}
+	ts.setRenderer(t.Tool.Name, func(j *jobstore.Job) (*mcp.CallToolResult, error) {
+		var out Out
+		if err := json.Unmarshal(j.Result, &out); err != nil {
+			return nil, err
+		}
+		res := &SmartResult[Out]{Status: string(jobstore.StateCompleted), JobID: j.ID, Result: &out}
+		r := text(res)
+		r.StructuredContent = res
+		return r, nil
+	})
+	ts.installTasks(s)
 	AddTool(s, t.Tool, func(ctx context.Context, req *mcp.CallToolRequest, in In) (*mcp.CallToolResult, *SmartResult[Out], error) {
 		if t.Check != nil {
 			if err := t.Check(in); err != nil {
@@ -92,7 +115,7 @@ func AddSmartTool[In, Out any](ts *Toolset, s *mcp.Server, t SmartTool[In, Out])
 		case out.Done:
 			res.Result = &out.Value
 			if t.Text != nil {
-				return textResult(t.Text(in, out.Value)), res, nil
+				return text(res), res, nil
 			}
 			return nil, res, nil
 		case ctx.Err() != nil && !sargs.AsyncMode:
@@ -102,6 +125,7 @@ func AddSmartTool[In, Out any](ts *Toolset, s *mcp.Server, t SmartTool[In, Out])
 			ts.log.Info("mcptools: job cancelled by its client", "job_id", out.JobID, "tool", t.Tool.Name, "err", cerr)
 			return nil, nil, context.Cause(ctx)
 		}
+		becameTask(ctx, out.JobID)
 		res.Message += "; " + followHint
 		return textResult(res.Message), res, nil
 	})

@@ -2,12 +2,15 @@ package mcptools
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/pyexec-mcp/pyexec/executor"
+	"github.com/pyexec-mcp/pyexec/jobstore"
 )
 
 // Tool names of the run group.
@@ -18,10 +21,6 @@ const (
 	toolRunInDirAsync = "run_script_in_dir_async"
 	toolRunDepsAsync  = "run_script_with_dependencies_async"
 )
-
-// bufferedKind marks the job kind of an *_async run with stream=false (the
-// job record has no other place for it).
-const bufferedKind = "+buffered"
 
 const asyncHint = "Follow it with get_job_output (byte offsets) or py_job_status, read the job-stream resource, and stop it with kill_job."
 
@@ -42,12 +41,13 @@ func (t *Toolset) runDefs() []toolDef {
 				return nil, nil, err
 			}
 			spec.async, spec.stream = in.AsyncMode, true
+			spec.taskable, spec.markdown = true, in.Markdown
 			o, err := t.execute(ctx, req, spec)
 			if err != nil {
 				return nil, nil, err
 			}
 			r := t.runResult(o, spec)
-			return render(in.Markdown, r, func() string { return markdownRun(&r, nil, nil) }), &r, nil
+			return runText(in.Markdown, &r), &r, nil
 		}),
 		def(GroupRun, &mcp.Tool{
 			Name:  toolRunDeps,
@@ -62,12 +62,13 @@ func (t *Toolset) runDefs() []toolDef {
 				return nil, nil, err
 			}
 			spec.async, spec.stream = in.AsyncMode, true
+			spec.taskable, spec.markdown = true, in.Markdown
 			o, err := t.execute(ctx, req, spec)
 			if err != nil {
 				return nil, nil, err
 			}
 			r := t.depsResult(o, spec)
-			return render(in.Markdown, r, func() string { return markdownRun(&r.RunResult, r.ResolvedDependencies, nil) }), &r, nil
+			return depsText(in.Markdown, &r), &r, nil
 		}),
 		def(GroupRun, &mcp.Tool{
 			Name:  toolBenchmark,
@@ -84,6 +85,7 @@ func (t *Toolset) runDefs() []toolDef {
 				return nil, nil, err
 			}
 			spec.async, spec.stream = in.AsyncMode, true
+			spec.taskable, spec.markdown = true, in.Markdown
 			spec.req.Measure = true
 			spec.req.SampleInterval = secondsDuration(in.SampleInterval)
 			o, err := t.execute(ctx, req, spec)
@@ -91,13 +93,7 @@ func (t *Toolset) runDefs() []toolDef {
 				return nil, nil, err
 			}
 			r := t.benchResult(o, spec)
-			return render(in.Markdown, r, func() string {
-				var b *BenchmarkResult
-				if r.ExitCode != nil {
-					b = &r
-				}
-				return markdownRun(&r.RunResult, r.ResolvedDependencies, b)
-			}), &r, nil
+			return benchText(in.Markdown, &r), &r, nil
 		}),
 		def(GroupRun, &mcp.Tool{
 			Name:  toolRunInDirAsync,
@@ -196,8 +192,96 @@ func (t *Toolset) startAsync(ctx context.Context, req *mcp.CallToolRequest, spec
 
 // jobKind is the job store kind of a run.
 func jobKind(spec *runSpec) string {
-	if spec.async && !spec.stream {
-		return spec.tool + bufferedKind
+	return kind{tool: spec.tool, buffered: spec.async && !spec.stream, json: spec.taskable && !spec.markdown}.String()
+}
+
+// kind is a job's kind: its tool's name, then the flags of the call that
+// the record has no other place for, each "+flag": "+buffered" (an *_async
+// run with stream=false) and "+json" (markdown_output=false, so that a
+// task's result is rendered as the tool would have rendered it).
+type kind struct {
+	tool           string
+	buffered, json bool
+}
+
+func parseKind(s string) kind {
+	tool, flags, _ := strings.Cut(s, "+")
+	k := kind{tool: tool}
+	for f := range strings.SplitSeq(flags, "+") {
+		switch f {
+		case "buffered":
+			k.buffered = true
+		case "json":
+			k.json = true
+		}
 	}
-	return spec.tool
+	return k
+}
+
+func (k kind) String() string {
+	s := k.tool
+	if k.buffered {
+		s += "+buffered"
+	}
+	if k.json {
+		s += "+json"
+	}
+	return s
+}
+
+// setRunRenderers registers how a completed run of each tool that can
+// become a task is rendered: by the same functions as a result within the
+// budget.
+func (t *Toolset) setRunRenderers() {
+	for _, tool := range []string{toolRunInDir, toolRunDeps, toolBenchmark} {
+		t.setRenderer(tool, func(j *jobstore.Job) (*mcp.CallToolResult, error) {
+			md := !parseKind(j.Kind).json
+			var res *mcp.CallToolResult
+			var v any
+			switch tool {
+			case toolRunInDir:
+				var r RunResult
+				if err := json.Unmarshal(j.Result, &r); err != nil {
+					return nil, err
+				}
+				r.JobID = j.ID
+				res, v = runText(md, &r), &r
+			case toolRunDeps:
+				var r DepsResult
+				if err := json.Unmarshal(j.Result, &r); err != nil {
+					return nil, err
+				}
+				r.JobID = j.ID
+				res, v = depsText(md, &r), &r
+			default:
+				var r BenchmarkResult
+				if err := json.Unmarshal(j.Result, &r); err != nil {
+					return nil, err
+				}
+				r.JobID = j.ID
+				res, v = benchText(md, &r), &r
+			}
+			res.StructuredContent = v
+			return res, nil
+		})
+	}
+}
+
+// runText, depsText and benchText are the text results of the run tools.
+func runText(md bool, r *RunResult) *mcp.CallToolResult {
+	return render(md, r, func() string { return markdownRun(r, nil, nil) })
+}
+
+func depsText(md bool, r *DepsResult) *mcp.CallToolResult {
+	return render(md, r, func() string { return markdownRun(&r.RunResult, r.ResolvedDependencies, nil) })
+}
+
+func benchText(md bool, r *BenchmarkResult) *mcp.CallToolResult {
+	return render(md, r, func() string {
+		var b *BenchmarkResult
+		if r.ExitCode != nil {
+			b = r
+		}
+		return markdownRun(&r.RunResult, r.ResolvedDependencies, b)
+	})
 }

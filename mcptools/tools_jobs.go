@@ -161,9 +161,9 @@ func (t *Toolset) getJob(ctx context.Context, id string) (*jobstore.Job, error) 
 
 func jobRow(j *jobstore.Job) JobRow {
 	r := JobRow{
-		JobID: j.ID, Label: j.Label, Kind: strings.TrimSuffix(j.Kind, bufferedKind), State: string(j.State),
+		JobID: j.ID, Label: j.Label, Kind: parseKind(j.Kind).tool, State: string(j.State),
 		Running: j.State == jobstore.StateRunning, ExitCode: jobExitCode(j), ElapsedSeconds: elapsed(j).Seconds(),
-		Stream: !strings.HasSuffix(j.Kind, bufferedKind), CreatedAt: j.CreatedAt,
+		Stream: !parseKind(j.Kind).buffered, CreatedAt: j.CreatedAt,
 	}
 	if j.Process != nil {
 		r.PID = j.Process.PID
@@ -173,7 +173,7 @@ func jobRow(j *jobstore.Job) JobRow {
 
 func jobInfo(j *jobstore.Job) JobInfo {
 	info := JobInfo{
-		ID: j.ID, Label: j.Label, Kind: strings.TrimSuffix(j.Kind, bufferedKind), Status: string(j.State),
+		ID: j.ID, Label: j.Label, Kind: parseKind(j.Kind).tool, Status: string(j.State),
 		Progress:  Progress{Current: j.Progress.Current, Total: j.Progress.Total, Message: j.Progress.Message},
 		CreatedAt: j.CreatedAt, Error: j.Error, ExitCode: jobExitCode(j),
 	}

@@ -22,12 +22,16 @@ import (
 
 // runSpec is one validated execution request.
 type runSpec struct {
-	tool      string           // the tool name, also the job kind
-	req       executor.Request // without writers and hooks
-	label     string
-	async     bool // async_mode, or an *_async tool
-	stream    bool // output reaches the job logs as it arrives
-	autosaved string
+	tool   string           // the tool name, also the job kind
+	req    executor.Request // without writers and hooks
+	label  string
+	async  bool // async_mode, or an *_async tool
+	stream bool // output reaches the job logs as it arrives
+	// taskable: a call that continues as a job answers a client of the
+	// Tasks extension with the task (the tools that wait for a result);
+	// markdown is its markdown_output, for the task's result.
+	taskable, markdown bool
+	autosaved          string
 	// started, if set, receives what runs once the child has started
 	// (buffer 1: the run never waits for a reader); ended is closed when
 	// the run returns, started or not.
@@ -214,6 +218,9 @@ func (t *Toolset) execute(ctx context.Context, req *mcp.CallToolRequest, spec *r
 		_, cerr := t.runner.Cancel(cctx, out.JobID)
 		t.log.Info("mcptools: job cancelled by its client", "job_id", out.JobID, "tool", spec.tool, "err", cerr)
 		return nil, context.Cause(ctx)
+	}
+	if spec.taskable {
+		becameTask(ctx, out.JobID)
 	}
 	return &outcome{status: out.Status, jobID: out.JobID, message: out.Message + "; " + followHint}, nil
 }

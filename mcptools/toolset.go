@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"sync"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -35,6 +36,11 @@ type Toolset struct {
 	scripts  *scripts
 	watch    *watcher
 	extra    extraGroups
+	// renderers rebuilds a completed job's tool result for tasks/get, by
+	// tool name (taskRenderer); tasked holds the servers with the tasks
+	// layer installed.
+	renderers sync.Map
+	tasked    sync.Map
 
 	ctx    context.Context // lifetime: cancelled by Close
 	cancel context.CancelFunc
@@ -97,6 +103,7 @@ func New(ctx context.Context, opts *Options) (*Toolset, error) {
 		t.slots = semaphore.NewWeighted(int64(cfg.maxConcurrent))
 	}
 	t.extra = opts.extraGroups()
+	t.setRunRenderers()
 	t.ctx, t.cancel = context.WithCancel(context.Background())
 	t.watch = newWatcher(t)
 	t.owned = newOwned(t.store)
@@ -175,6 +182,7 @@ func (t *Toolset) Register(s *mcp.Server) {
 		names[i] = d.name
 	}
 	claimNames(s, t, names...)
+	t.installTasks(s)
 	installRecovery(s, t.log)
 	for _, d := range defs {
 		d.add(s)
@@ -195,32 +203,43 @@ func (t *Toolset) Register(s *mcp.Server) {
 
 // ServerOptions returns a copy of base (nil: empty options) whose subscribe
 // and unsubscribe handlers serve job-stream:// subscriptions and delegate
-// every other URI to base's handlers. Pass it to mcp.NewServer: the SDK takes
+// every other URI to base's handlers (without them, such a URI is an
+// invalid-params error). Pass it to mcp.NewServer: the SDK takes
 // these handlers only at construction.
 func (t *Toolset) ServerOptions(base *mcp.ServerOptions) *mcp.ServerOptions {
 	var o mcp.ServerOptions
 	if base != nil {
 		o = *base
 	}
+	// Announce the Tasks extension (TasksExtension).
+	if o.Capabilities == nil {
+		// The SDK's default when none are given, which setting any drops.
+		o.Capabilities = &mcp.ServerCapabilities{Logging: &mcp.LoggingCapabilities{}}
+	} else {
+		c := *o.Capabilities
+		c.Extensions = maps.Clone(c.Extensions)
+		o.Capabilities = &c
+	}
+	o.Capabilities.AddExtension(TasksExtension, map[string]any{})
 	nextSub, nextUnsub := o.SubscribeHandler, o.UnsubscribeHandler
 	o.SubscribeHandler = func(ctx context.Context, req *mcp.SubscribeRequest) error {
-		if id, ok := parseJobStreamURI(req.Params.URI); ok {
-			return t.watch.subscribe(ctx, id)
+		if isJobStreamURI(req.Params.URI) {
+			return t.subscribeJobStream(ctx, req.Params.URI)
 		}
 		if nextSub != nil {
 			return nextSub(ctx, req)
 		}
-		return fmt.Errorf("mcptools: cannot subscribe to %q: only job-stream://{job_id} resources are subscribable", req.Params.URI)
+		return notSubscribableError(req.Params.URI)
 	}
 	o.UnsubscribeHandler = func(ctx context.Context, req *mcp.UnsubscribeRequest) error {
-		if id, ok := parseJobStreamURI(req.Params.URI); ok {
-			t.watch.unsubscribe(id)
+		if isJobStreamURI(req.Params.URI) {
+			t.unsubscribeJobStream(req.Params.URI)
 			return nil
 		}
 		if nextUnsub != nil {
 			return nextUnsub(ctx, req)
 		}
-		return nil
+		return notSubscribableError(req.Params.URI)
 	}
 	return &o
 }

@@ -69,8 +69,8 @@ func newServer(ctx context.Context, opts *mcptools.Options) (*mcp.Server, *mcpto
 		Work: func(ctx context.Context, job *smartasync.Job[PrimesArgs]) (Primes, error) {
 			return countPrimes(ctx, job.Input.Limit, job.Progress)
 		},
-		Text: func(in PrimesArgs, p Primes) string {
-			return fmt.Sprintf("%d primes below %d; the largest is %d.", p.Count, in.Limit, p.Largest)
+		Text: func(p Primes) string {
+			return fmt.Sprintf("%d primes below %d; the largest is %d.", p.Count, p.Limit, p.Largest)
 		},
 	})
 	return server, ts, nil

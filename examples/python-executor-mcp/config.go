@@ -36,6 +36,7 @@ type config struct {
 	allowedOrigins []string
 	allowedHosts   []string
 	sessionTimeout time.Duration
+	maxRequest     int64 // largest HTTP request body (0: mcptools.DefaultMaxRequestBytes)
 	// readHeaderTimeout and idleTimeout override the HTTP server's
 	// connection timeouts (zero: readHeaderTimeout, idleTimeout); no flags,
 	// tests set them.
@@ -90,7 +91,8 @@ func parseConfig(name string, args []string, stderr io.Writer) (*config, *flag.F
 	fs.StringVar(&c.workspace, "workspace", envOr("PYEXEC_WORKSPACE", ""), "workspace directory of the session and workspace tools, the sessions' working directory (env PYEXEC_WORKSPACE; default DATA_DIR/workspace)")
 	fs.StringVar(&packages, "session-packages", envOr("PYEXEC_SESSION_PACKAGES", ""), "comma-separated packages every new Python session starts with (env PYEXEC_SESSION_PACKAGES)")
 	fs.StringVar(&maxSessions, "max-sessions", envOr("PYEXEC_MAX_SESSIONS", ""), "maximum live Python sessions (env PYEXEC_MAX_SESSIONS)")
-	var outMB string
+	var outMB, reqMB string
+	fs.StringVar(&reqMB, "max-request-mb", envOr("PYEXEC_MAX_REQUEST_MB", ""), "largest HTTP request body in MiB (env PYEXEC_MAX_REQUEST_MB; default 4)")
 	fs.StringVar(&outMB, "max-output-mb", envOr("PYEXEC_MAX_OUTPUT_MB", ""), "stop a script once its output passes this many MiB (env PYEXEC_MAX_OUTPUT_MB)")
 	// The confinement flags are mcp-executor's too: one definition.
 	sb := sandboxflag.Register(fs, "script runs and session kernels")
@@ -109,6 +111,9 @@ func parseConfig(name string, args []string, stderr io.Writer) (*config, *flag.F
 	var out int
 	out, errs = atoiInto(outMB, "max-output-mb", errs)
 	c.maxOutput = int64(out) << 20
+	var req int
+	req, errs = atoiInto(reqMB, "max-request-mb", errs)
+	c.maxRequest = int64(req) << 20
 	st, err := sb.Settings()
 	errs = append(errs, err)
 	c.sandbox, c.allowDirectRefs, c.allowBuilds = st.Policy, st.AllowDirectReferences, st.AllowSourceBuilds

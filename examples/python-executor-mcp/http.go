@@ -16,7 +16,7 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/pyexec-mcp/pyexec/mcptools"
 )
 
 // shutdownGrace bounds the wait for HTTP connections to finish on shutdown
@@ -173,11 +173,14 @@ func (g *guard) originAllowed(origin string) bool {
 	return g.origins[strings.ToLower(u.Scheme+"://"+u.Host)]
 }
 
-// httpHandler is the protected streamable HTTP handler of s.
+// httpHandler is the protected streamable HTTP handler of s: clients of
+// 2026-07-28 (stateless) and of earlier revisions (sessions) on one
+// endpoint.
 func httpHandler(cfg *config, s *server, boundHost string, log *slog.Logger) http.Handler {
-	h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s.mcp }, &mcp.StreamableHTTPOptions{
-		SessionTimeout: cfg.sessionTimeout,
-		Logger:         log,
+	h := mcptools.HTTPHandler(s.mcp, &mcptools.HTTPOptions{
+		SessionTimeout:  cfg.sessionTimeout,
+		MaxRequestBytes: cfg.maxRequest,
+		Logger:          log,
 	})
 	return newGuard(h, cfg, boundHost)
 }
