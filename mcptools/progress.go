@@ -3,6 +3,7 @@ package mcptools
 import (
 	"bytes"
 	"context"
+	"math"
 	"strings"
 	"sync"
 	"time"
@@ -46,6 +47,11 @@ const notifyTimeout = 5 * time.Second
 // Report does nothing. Create it with StartCallProgress; the handler must
 // call Stop before it returns (after Stop, Report does nothing).
 //
+// The values it sends increase with each notification, as MCP requires,
+// even when the reported ones do not: a report that does not raise the
+// value is sent just above the last value sent if its message or total is
+// new, and not at all otherwise.
+//
 // An embedding server's SmartAsync tool combines it with the job's
 // ProgressFunc, so the client sees progress while it waits and the job
 // record keeps it afterwards:
@@ -66,7 +72,7 @@ type CallProgress struct {
 	cur     float64
 	total   float64
 	msg     string
-	sent    float64 // the last progress value sent: values never decrease
+	last    *mcp.ProgressNotificationParams // the last notification sent (nil: none yet)
 	stopped bool
 }
 
@@ -168,14 +174,42 @@ func (p *CallProgress) flush() {
 
 func (p *CallProgress) notify() {
 	p.mu.Lock()
-	cur, total, msg := max(p.cur, p.sent), p.total, p.msg
-	p.sent = cur
+	n := p.next()
 	p.mu.Unlock()
+	if n == nil {
+		return
+	}
 	ctx, cancel := context.WithTimeout(p.ctx, notifyTimeout)
-	_ = p.session.NotifyProgress(ctx, &mcp.ProgressNotificationParams{
-		ProgressToken: p.token, Progress: cur, Total: total, Message: msg,
-	}) // a client gone away is not the call's failure
+	_ = p.session.NotifyProgress(ctx, n) // a client gone away is not the call's failure
 	cancel()
+}
+
+// next returns the notification of the latest report and records it as
+// sent, or returns nil when the report has nothing new to say. p.mu must be
+// held.
+//
+// "The progress value MUST increase with each notification, even if the
+// total is unknown" (MCP, basic/utilities/progress). A report whose value
+// does not exceed the last one sent (a script reporting 5, 3, 3, 8; new
+// output lines while the script's value stands still; a line count
+// followed by the script's first "1 of 4") still carries news in its
+// message or total, so it is sent with the smallest float64 above the last
+// value: strictly increasing as the spec requires, no visible movement,
+// and the script's next higher value resumes the scale exactly (5,
+// 5.000000000000001, 8). Dropping it instead would freeze the live output
+// lines for as long as the value stands still; repeating the value breaks
+// the spec. A report with neither a higher value nor a new message or
+// total is not sent at all.
+func (p *CallProgress) next() *mcp.ProgressNotificationParams {
+	n := &mcp.ProgressNotificationParams{ProgressToken: p.token, Progress: p.cur, Total: p.total, Message: p.msg}
+	if last := p.last; last != nil && n.Progress <= last.Progress {
+		if n.Total == last.Total && n.Message == last.Message {
+			return nil
+		}
+		n.Progress = math.Nextafter(last.Progress, math.Inf(1))
+	}
+	p.last = n
+	return n
 }
 
 // Combine returns a ProgressFunc that reports to every non-nil f.
@@ -285,7 +319,9 @@ func (l *liveRun) setNote(msg string) {
 
 // push reports the current state to the client: the script's progress if
 // it reported any, else the count of output lines (which only grows); the
-// message is the script's, a server note, or the last output lines.
+// message is the script's, a server note, or the last output lines. The
+// value may stand still or go back (a script's own values are its
+// business): CallProgress keeps what reaches the client increasing.
 func (l *liveRun) push() {
 	if l.report == nil {
 		return

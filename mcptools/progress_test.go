@@ -54,7 +54,9 @@ func TestProgressNotifications(t *testing.T) {
 	}()
 	testenv.PollUntil(t, "a progress notification with the script's last step", func() bool {
 		for _, p := range h.progressSnapshot() {
-			if p.Progress == 3 && p.Total == 3 && p.Message == "step 3 of 3" {
+			// 3 of 3, or just above 3 when the count of output lines
+			// reached 3 before the script's report did (values increase).
+			if p.Progress >= 3 && p.Progress < 3.001 && p.Total == 3 && p.Message == "step 3 of 3" {
 				return true
 			}
 		}
@@ -67,7 +69,79 @@ func TestProgressNotifications(t *testing.T) {
 	last := -1.0
 	for _, p := range h.progressSnapshot() {
 		require.Equal(t, "tok-1", p.ProgressToken)
-		require.GreaterOrEqual(t, p.Progress, last, "progress never decreases")
+		require.Greater(t, p.Progress, last, "progress increases with each notification")
+		last = p.Progress
+	}
+}
+
+// TestProgressStrictlyIncreases: a script whose values go 5, 3, 3, 8 gives
+// a client progress values that increase with each notification (MCP,
+// basic/utilities/progress) while its messages, and its output lines when it
+// has no message, still come through.
+func TestProgressStrictlyIncreases(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	gates := t.TempDir()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		res, err := h.cs.CallTool(context.Background(), &mcp.CallToolParams{
+			Name: "run_script_in_dir",
+			Meta: mcp.Meta{"progressToken": "tok-2"},
+			Arguments: map[string]any{"directory": t.TempDir(), "use_uv": false, "script_content": mcptools.PythonProgressHelper + `import os, time
+def wait(gate):
+    while not os.path.exists(os.path.join(` + pyQuote(gates) + `, gate)):
+        time.sleep(0.01)
+progress(5, 10, "five")
+wait("1")
+progress(3, 10, "three")
+wait("2")
+progress(3, 10)
+print("line c", flush=True)
+wait("3")
+progress(8, 10, "eight")
+wait("4")
+`},
+		})
+		if err != nil {
+			t.Error(err)
+		} else if res.IsError {
+			t.Error(text(res))
+		}
+	}()
+	seen := func(what string, match func(*mcp.ProgressNotificationParams) bool) *mcp.ProgressNotificationParams {
+		t.Helper()
+		var got *mcp.ProgressNotificationParams
+		testenv.PollUntil(t, what, func() bool {
+			for _, p := range h.progressSnapshot() {
+				if match(p) {
+					got = p
+					return true
+				}
+			}
+			return false
+		})
+		return got
+	}
+	open := func(gate string) { require.NoError(t, os.WriteFile(filepath.Join(gates, gate), nil, 0o600)) }
+	seen(`5 "five"`, func(p *mcp.ProgressNotificationParams) bool { return p.Message == "five" && p.Progress == 5 })
+	open("1")
+	three := seen(`"three"`, func(p *mcp.ProgressNotificationParams) bool { return p.Message == "three" })
+	require.Greater(t, three.Progress, 5.0, "3 after 5 is sent above 5")
+	require.Less(t, three.Progress, 5.001, "and shows no movement")
+	open("2")
+	seen(`the output line as the message`, func(p *mcp.ProgressNotificationParams) bool { return p.Message == "line c" })
+	open("3")
+	seen(`8 "eight"`, func(p *mcp.ProgressNotificationParams) bool { return p.Message == "eight" && p.Progress == 8 })
+	open("4")
+	<-done
+	last := -1.0
+	for _, p := range h.progressSnapshot() {
+		if p.ProgressToken != "tok-2" {
+			continue
+		}
+		require.Greater(t, p.Progress, last, "progress increases with each notification: %+v", p)
+		require.EqualValues(t, 10, p.Total)
 		last = p.Progress
 	}
 }
