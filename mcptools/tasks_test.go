@@ -331,6 +331,10 @@ func TestHTTPBothEras(t *testing.T) {
 	modern, legacy := connect("2026-07-28"), connect("2025-11-25")
 	require.Contains(t, modern.cs.InitializeResult().Capabilities.Extensions, mcptools.TasksExtension, "server/discover announces the Tasks extension")
 	require.Contains(t, legacy.cs.InitializeResult().Capabilities.Extensions, mcptools.TasksExtension)
+	tools, err := modern.cs.ListTools(context.Background(), nil)
+	require.NoError(t, err)
+	require.Equal(t, 300_000, tools.TTLMs, "the tool list is fixed for the process: cacheable")
+	require.Equal(t, "public", tools.CacheScope)
 
 	for _, c := range []*client{modern, legacy} {
 		res, err := c.cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "run_script_in_dir", Arguments: map[string]any{
@@ -366,6 +370,8 @@ func TestHTTPBothEras(t *testing.T) {
 	rr, err := modern.cs.ReadResource(context.Background(), &mcp.ReadResourceParams{URI: uri})
 	require.NoError(t, err)
 	require.Contains(t, rr.Contents[0].Text, "released")
+	require.Equal(t, 0, rr.TTLMs, "a job stream changes: never cached")
+	require.Equal(t, "private", rr.CacheScope)
 }
 
 func writeFile(path string) error { return os.WriteFile(path, nil, 0o600) }

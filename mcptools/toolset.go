@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"maps"
 	"sync"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"golang.org/x/sync/semaphore"
@@ -204,8 +205,11 @@ func (t *Toolset) Register(s *mcp.Server) {
 // ServerOptions returns a copy of base (nil: empty options) whose subscribe
 // and unsubscribe handlers serve job-stream:// subscriptions and delegate
 // every other URI to base's handlers (without them, such a URI is an
-// invalid-params error). Pass it to mcp.NewServer: the SDK takes
-// these handlers only at construction.
+// invalid-params error), whose capabilities announce the Tasks extension
+// (TasksExtension), and whose caching hints (unless base sets
+// SetCacheable) let clients of 2026-07-28 cache the lists for five minutes
+// and never a job stream. Pass it to mcp.NewServer: the SDK takes these
+// only at construction.
 func (t *Toolset) ServerOptions(base *mcp.ServerOptions) *mcp.ServerOptions {
 	var o mcp.ServerOptions
 	if base != nil {
@@ -221,6 +225,9 @@ func (t *Toolset) ServerOptions(base *mcp.ServerOptions) *mcp.ServerOptions {
 		o.Capabilities = &c
 	}
 	o.Capabilities.AddExtension(TasksExtension, map[string]any{})
+	if o.SetCacheable == nil {
+		o.SetCacheable = cacheHints
+	}
 	nextSub, nextUnsub := o.SubscribeHandler, o.UnsubscribeHandler
 	o.SubscribeHandler = func(ctx context.Context, req *mcp.SubscribeRequest) error {
 		if isJobStreamURI(req.Params.URI) {
@@ -286,4 +293,20 @@ func def[In, Out any](g Group, tool *mcp.Tool, h mcp.ToolHandlerFor[In, Out]) to
 		tt.InputSchema = inputSchema[In]()
 		mcp.AddTool(s, &tt, h)
 	}}
+}
+
+// listTTL is how long a client may cache the server's lists and its
+// server/discover answer: they are fixed for the life of the process.
+const listTTL = 5 * time.Minute
+
+// cacheHints sets the caching hints (ttlMs, cacheScope) of protocol
+// 2026-07-28: the lists and server/discover may be cached by anyone, as they
+// are the same for every client; a job stream changes while its job runs
+// and holds a user's output, so it is never cached and never shared.
+func cacheHints(_ context.Context, req mcp.Request, c *mcp.Cacheable) {
+	if _, ok := req.(*mcp.ReadResourceRequest); ok {
+		c.TTLMs, c.CacheScope = 0, "private"
+		return
+	}
+	c.TTLMs, c.CacheScope = int(listTTL.Milliseconds()), "public"
 }
