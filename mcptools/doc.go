@@ -73,6 +73,23 @@
 // of ServerOptions) brings notifications/resources/updated when the output
 // grows, at most once per interval, and when the job ends.
 //
+// # Tasks
+//
+// For a client that declares the Tasks extension (TasksExtension), the
+// tools that wait for a result (run_script_in_dir,
+// run_script_with_dependencies, benchmark_script, every AddSmartTool tool)
+// answer resultType "task" where they would return a job: past the budget,
+// or at once under async_mode. tasks/get, tasks/update and tasks/cancel
+// serve them. A task id is a job id, so a task is as durable and as shared
+// as a job, and its completed result is rebuilt from the job's record (see
+// docs/design.md §6). ServerOptions announces the extension.
+//
+// # HTTP
+//
+// HTTPHandler serves a server on one streamable-HTTP endpoint to the
+// clients of both protocol eras: 2026-07-28 statelessly, earlier revisions
+// with sessions. StdioTransport is stdio that no malformed line can end.
+//
 // # Robustness
 //
 // Register installs a recovery middleware: a panicking handler becomes an

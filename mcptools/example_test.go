@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"net/http"
 	"os"
 	"time"
 
@@ -159,4 +160,20 @@ func Example_stdio() {
 	if err := server.Run(ctx, mcptools.StdioTransport(os.Stdin, os.Stdout, nil)); err != nil { // a bad line never ends it
 		log.Print(err) // a stdio server logs to stderr, never to stdout
 	}
+}
+
+// ExampleHTTPHandler serves every pyexec tool over streamable HTTP on
+// loopback, to clients of 2026-07-28 (stateless) and of earlier revisions
+// (sessions) alike. Not run as a test: it serves until the process ends.
+func ExampleHTTPHandler() {
+	ctx := context.Background()
+	ts, err := mcptools.New(ctx, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer ts.Close()
+	server := mcp.NewServer(&mcp.Implementation{Name: "python", Version: "v1"}, ts.ServerOptions(nil))
+	ts.Register(server)
+	http.Handle("/mcp", mcptools.HTTPHandler(server, &mcptools.HTTPOptions{SessionTimeout: 30 * time.Minute}))
+	log.Fatal(http.ListenAndServe("127.0.0.1:8765", nil)) // anyone who reaches it runs code: loopback, or a token in front
 }
