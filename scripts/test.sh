@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The README's test command: installs what the tests need (uv), checks
-# formatting and vet, then runs every test with the race detector.
+# The README's test command: installs what the tests need (uv; Node 22 and
+# the MCP conformance suite), checks formatting and vet, then runs every
+# test with the race detector.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,45 @@ if ! command -v uv >/dev/null 2>&1; then
   python3 -m pip install --user --quiet --disable-pip-version-check uv
 fi
 uv --version
+
+# The MCP conformance suite (internal/conformance): Node 22 and the suite,
+# pinned by internal/conformance/package-lock.json, installed with npm ci
+# into a cache directory, again only when the lock file changes. A failed
+# install stops CI; elsewhere the conformance test then skips and says why.
+export PYEXEC_CONFORMANCE_DIR="${PYEXEC_CONFORMANCE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/pyexec/conformance}"
+conformance_installed() {
+  cmp -s internal/conformance/package-lock.json "$PYEXEC_CONFORMANCE_DIR/package-lock.json" &&
+    [ -x "$PYEXEC_CONFORMANCE_DIR/node_modules/.bin/node" ] &&
+    [ -f "$PYEXEC_CONFORMANCE_DIR/node_modules/@modelcontextprotocol/conformance/package.json" ]
+}
+install_conformance() {
+  conformance_installed && return 0
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "npm not found: cannot install the MCP conformance suite" >&2
+    return 1
+  fi
+  mkdir -p "$(dirname "$PYEXEC_CONFORMANCE_DIR")"
+  # One installer at a time (flock, where there is one); a second one
+  # finds the first one's result.
+  (
+    command -v flock >/dev/null 2>&1 && flock 9
+    conformance_installed && exit 0
+    echo "installing Node 22 and the MCP conformance suite (npm ci) into $PYEXEC_CONFORMANCE_DIR…"
+    tmp=$(mktemp -d "$PYEXEC_CONFORMANCE_DIR.XXXXXX")
+    cp internal/conformance/package.json internal/conformance/package-lock.json "$tmp/"
+    if ! (cd "$tmp" && npm ci --no-audit --no-fund --loglevel=error >&2) ||
+      ! "$tmp/node_modules/.bin/node" --version >/dev/null; then
+      rm -rf "$tmp"
+      exit 1
+    fi
+    rm -rf "$PYEXEC_CONFORMANCE_DIR"
+    mv "$tmp" "$PYEXEC_CONFORMANCE_DIR"
+  ) 9>"$PYEXEC_CONFORMANCE_DIR.lock"
+}
+if ! install_conformance; then
+  echo "installing the MCP conformance suite failed" >&2
+  if [ "${CI:-}" = true ] || [ "${CI:-}" = 1 ]; then exit 1; fi
+fi
 
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then
