@@ -67,6 +67,96 @@ func TestDependenciesOffline(t *testing.T) {
 	})
 }
 
+// closedIndex is a package index nobody serves: a closed loopback port,
+// refused at once and without the network.
+const closedIndex = "http://127.0.0.1:1/simple"
+
+// TestResolutionFailureBlame: a requirement the index does not have is the
+// requirement's fault (ErrResolution, naming it); an index uv cannot reach
+// is the server's (an *IndexError naming the index), whatever the
+// requirement.
+func TestResolutionFailureBlame(t *testing.T) {
+	t.Parallel()
+	code := "import pyexecdemo"
+	// UV_HTTP_RETRIES=0: a refused connection fails at once, not after
+	// uv's retries.
+	noRetries := append(os.Environ(), "UV_HTTP_RETRIES=0")
+	requireIndexError := func(t *testing.T, err error, index string) *IndexError {
+		t.Helper()
+		require.ErrorIs(t, err, ErrIndexUnreachable)
+		require.NotErrorIs(t, err, ErrResolution, "not the requirements' fault")
+		require.NotErrorIs(t, err, ErrInvalidRequest)
+		var ie *IndexError
+		require.ErrorAs(t, err, &ie)
+		require.Equal(t, index, ie.Index)
+		require.Contains(t, ie.Cause, "Connection refused")
+		require.Contains(t, err.Error(), "could not reach the package index "+index+" (fetching "+index+"/pyexecdemo/")
+		require.Contains(t, err.Error(), "UV_INDEX_URL")
+		return ie
+	}
+	t.Run("unreachable index from the environment", func(t *testing.T) {
+		t.Parallel()
+		e := newExecutor(t, true, func(o *Options) {
+			o.BaseEnv = append(noRetries, "UV_INDEX_URL="+closedIndex)
+			o.UVCacheDir = t.TempDir()
+		})
+		_, err := e.Run(context.Background(), &Request{UseUV: true, Code: code, Dependencies: []string{"pyexecdemo>=1"}})
+		requireIndexError(t, err, closedIndex)
+	})
+	t.Run("unreachable index from UVArgs", func(t *testing.T) {
+		t.Parallel()
+		e := newExecutor(t, true, func(o *Options) {
+			o.BaseEnv = noRetries
+			o.UVArgs = []string{"--index-url", closedIndex + "/"}
+			o.UVCacheDir = t.TempDir()
+		})
+		_, err := e.Run(context.Background(), &Request{UseUV: true, Code: code, Dependencies: []string{"pyexecdemo==1.0.0"}})
+		requireIndexError(t, err, closedIndex)
+	})
+	t.Run("a requirement's own unreachable URL is the requirement's", func(t *testing.T) {
+		t.Parallel()
+		e := newExecutor(t, true, func(o *Options) {
+			o.BaseEnv = noRetries
+			o.UVArgs = []string{"--no-index"}
+			o.UVCacheDir = t.TempDir()
+		})
+		req := "pyexecdemo @ http://127.0.0.1:1/pyexecdemo-1.0.0-py3-none-any.whl"
+		_, err := e.Run(context.Background(), &Request{UseUV: true, Code: code, Dependencies: []string{req}})
+		require.ErrorIs(t, err, ErrResolution)
+		require.NotErrorIs(t, err, ErrIndexUnreachable)
+		require.Contains(t, err.Error(), "Connection refused", "uv did try the URL")
+	})
+	t.Run("offline without the package cached", func(t *testing.T) {
+		t.Parallel()
+		e := newExecutor(t, true, func(o *Options) {
+			o.UVArgs = []string{"--offline"}
+			o.UVCacheDir = t.TempDir()
+		})
+		_, err := e.Run(context.Background(), &Request{UseUV: true, Code: code, Dependencies: []string{"pyexecdemo"}})
+		require.ErrorIs(t, err, ErrIndexUnreachable)
+		require.NotErrorIs(t, err, ErrResolution)
+		var ie *IndexError
+		require.ErrorAs(t, err, &ie)
+		require.True(t, ie.Offline)
+		require.Contains(t, err.Error(), "drop --offline")
+	})
+	t.Run("no such package", func(t *testing.T) {
+		t.Parallel()
+		_, err := offlineExecutor(t).Run(context.Background(), &Request{UseUV: true, Code: code, Dependencies: []string{"pyexecnosuch>=1"}})
+		require.ErrorIs(t, err, ErrResolution)
+		require.NotErrorIs(t, err, ErrIndexUnreachable)
+		require.Contains(t, err.Error(), "pyexecnosuch")
+		require.Contains(t, err.Error(), "fix or drop the requirement")
+	})
+	t.Run("no such version", func(t *testing.T) {
+		t.Parallel()
+		_, err := offlineExecutor(t).Run(context.Background(), &Request{UseUV: true, Code: code, Dependencies: []string{"pyexecdemo>=3"}})
+		require.ErrorIs(t, err, ErrResolution)
+		require.NotErrorIs(t, err, ErrIndexUnreachable)
+		require.Contains(t, err.Error(), "pyexecdemo>=3")
+	})
+}
+
 func TestDependenciesRealIndex(t *testing.T) {
 	t.Parallel()
 	if !testenv.InCI() && os.Getenv("PYEXEC_NETWORK_TESTS") == "" {

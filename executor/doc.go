@@ -20,6 +20,11 @@
 //
 // A failing script (a non-zero exit, an exception, a timeout) is a [Result],
 // not an error; bad input is a [*RequestError] naming the Request field.
+// Dependencies that cannot be resolved are [ErrResolution] when the
+// requirements are at fault (no such package or version) and an
+// [*IndexError] ([ErrIndexUnreachable]) when uv cannot reach the package
+// index: the network or the index settings are then at fault, not the
+// Request.
 //
 // # Interpreters
 //

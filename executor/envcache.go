@@ -202,6 +202,9 @@ func (c *envCache) build(ctx context.Context, plan *installPlan, in Interpreter,
 			if re := refusal(err); re != nil {
 				return re
 			}
+			if ie := c.e.unreachable(err, plan, reqs); ie != nil {
+				return ie
+			}
 			return fmt.Errorf("%w: %v", ErrResolution, err)
 		}
 		if err := relocatableScripts(filepath.Join(tmp, "bin"), in.Path); err != nil {

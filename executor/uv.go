@@ -158,9 +158,12 @@ func (e *Executor) resolve(ctx context.Context, p *installPlan, reqs []string) (
 		if re := refusal(err); re != nil {
 			return nil, re
 		}
+		if ie := e.unreachable(err, p, norm); ie != nil {
+			return nil, ie
+		}
 		var ue *uvcmd.Error
 		if errors.As(err, &ue) {
-			return nil, fmt.Errorf("%w: %s", ErrResolution, ue.Message)
+			return nil, fmt.Errorf("%w: %s\n%s", ErrResolution, ue.Message, resolutionFix)
 		}
 		return nil, fmt.Errorf("%w: %v", ErrResolution, err)
 	}
@@ -182,6 +185,32 @@ func (e *Executor) resolve(ctx context.Context, p *installPlan, reqs []string) (
 	e.resolved[key] = resolution{pins: pins, at: time.Now()}
 	e.mu.Unlock()
 	return pins, nil
+}
+
+// resolutionFix follows uv's explanation of requirements it cannot satisfy,
+// which names them.
+const resolutionFix = "(fix or drop the requirement uv names: its package name, version specifier or URL)"
+
+// unreachable returns err as the *IndexError it is when uv could not reach
+// a package index, or nil when uv reached it (the requirements are then at
+// fault) or err is no uv failure. A URL that one of reqs names itself
+// ("name @ url") is that requirement's, not the index's.
+func (e *Executor) unreachable(err error, p *installPlan, reqs []string) error {
+	var ue *uvcmd.Error
+	if !errors.As(err, &ue) {
+		return nil
+	}
+	url, cause, ok := uvcmd.Unreachable(ue.Message)
+	if !ok {
+		return nil
+	}
+	for _, r := range reqs {
+		if _, ref, found := strings.Cut(r, "@"); found && url != "" && strings.HasPrefix(url, strings.TrimSpace(ref)) {
+			return nil
+		}
+	}
+	return &IndexError{URL: url, Index: uvcmd.IndexOf(url, uvcmd.IndexURLs(e.opts.UVArgs, p.env)),
+		Offline: uvcmd.Offline(e.opts.UVArgs, p.env), Cause: cause, Message: ue.Message}
 }
 
 // refusal returns err as the *RequestError for "dependencies" a refused

@@ -3,6 +3,8 @@ package mcptools
 import (
 	"errors"
 	"fmt"
+
+	"github.com/pyexec-mcp/pyexec/executor"
 )
 
 var (
@@ -32,4 +34,23 @@ func (e *ArgumentError) Is(target error) bool { return target == ErrInvalidArgum
 
 func argError(arg, format string, a ...any) error {
 	return &ArgumentError{Argument: arg, Message: fmt.Sprintf(format, a...)}
+}
+
+// unreachableIndex is the tool error of a run whose dependencies could not
+// be resolved or installed because the package index could not be reached:
+// a server-side error, not an *ArgumentError, since no change to
+// dependencies fixes it. nil when err is no such failure.
+func unreachableIndex(err error) error {
+	var ie *executor.IndexError
+	if !errors.As(err, &ie) {
+		return nil
+	}
+	fix := "check the server's network connection, or the index it uses (UV_INDEX_URL, UV_DEFAULT_INDEX or UV_INDEX " +
+		"in its environment; --index-url or --find-links in an embedding server's executor.Options.UVArgs)"
+	if ie.Offline {
+		fix = "let the server's uv use the network (UV_OFFLINE in its environment, --offline in an embedding server's " +
+			"executor.Options.UVArgs), or give it a local package directory (--find-links)"
+	}
+	return fmt.Errorf("the server cannot install dependencies: it %s. This is the server's network or package index "+
+		"configuration, not the dependencies argument: %s", ie.Problem(), fix)
 }

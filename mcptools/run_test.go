@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/pyexec-mcp/pyexec/executor"
+	"github.com/pyexec-mcp/pyexec/internal/testenv"
 	"github.com/pyexec-mcp/pyexec/mcptools"
 )
 
@@ -178,8 +180,14 @@ func TestRunWithDependencies(t *testing.T) {
 	})
 	t.Run("unsatisfiable is a tool error about dependencies", func(t *testing.T) {
 		msg := h.callErr("run_script_with_dependencies", map[string]any{"script_content": code, "dependencies": []string{"pyexecdemo>=9"}})
-		require.Contains(t, msg, "dependencies")
-		require.Contains(t, msg, "pyexecdemo")
+		require.Contains(t, msg, "invalid argument dependencies")
+		require.Contains(t, msg, "pyexecdemo>=9")
+		require.Contains(t, msg, "fix or drop the requirement")
+	})
+	t.Run("a package the index does not have is the argument's fault", func(t *testing.T) {
+		msg := h.callErr("run_script_with_dependencies", map[string]any{"script_content": code, "dependencies": []string{"pyexecnosuch"}})
+		require.Contains(t, msg, "invalid argument dependencies")
+		require.Contains(t, msg, "pyexecnosuch")
 	})
 	t.Run("benchmark", func(t *testing.T) {
 		var r mcptools.BenchmarkResult
@@ -187,6 +195,39 @@ func TestRunWithDependencies(t *testing.T) {
 		require.Equal(t, "52428800\n", r.Stdout, r.Stderr)
 		require.Positive(t, r.WallTimeSeconds)
 		require.Contains(t, text(res), "peak RSS")
+	})
+}
+
+// TestRunDependenciesIndexUnreachable: when the server's package index
+// cannot be reached, the error says so, names the index and the server's
+// settings, and does not blame the dependencies argument.
+func TestRunDependenciesIndexUnreachable(t *testing.T) {
+	t.Parallel()
+	const index = "http://127.0.0.1:1/simple" // a closed loopback port
+	h := newHarness(t, &harnessOptions{uv: true, options: func(o *mcptools.Options) {
+		ex, err := executor.New(&executor.Options{Python: testenv.Python(t), UV: testenv.UV(t), UVCacheDir: t.TempDir(),
+			TempDir: t.TempDir(), DataDir: t.TempDir(), UVArgs: []string{"--index-url", index},
+			BaseEnv: append(os.Environ(), "UV_HTTP_RETRIES=0")}) // refused at once, not after retries
+		require.NoError(t, err)
+		o.Executor = ex
+	}})
+	args := map[string]any{"script_content": "import six", "dependencies": []string{"six>=1"}}
+	t.Run("a call", func(t *testing.T) {
+		msg := h.callErr("run_script_with_dependencies", args)
+		require.NotContains(t, msg, "invalid argument")
+		require.Contains(t, msg, "could not reach the package index "+index)
+		require.Contains(t, msg, "Connection refused")
+		require.Contains(t, msg, "not the dependencies argument")
+		require.Contains(t, msg, "UV_INDEX_URL")
+		require.NotContains(t, msg, "executor: ")
+	})
+	t.Run("a job", func(t *testing.T) {
+		var r mcptools.AsyncDepsStarted
+		h.callOK("run_script_with_dependencies_async", args, &r)
+		job := h.waitJob(r.JobID)
+		require.Equal(t, "failed", job.Status)
+		require.Contains(t, job.Error, "could not reach the package index "+index)
+		require.NotContains(t, job.Error, "dependencies could not be resolved")
 	})
 }
 

@@ -238,6 +238,9 @@ func toolError(err error) error {
 	if ae := refusedInstall(err); ae != nil {
 		return ae
 	}
+	if ie := unreachableIndex(err); ie != nil {
+		return ie
+	}
 	var re *executor.RequestError
 	if errors.As(err, &re) && re.Field != "" {
 		return argError(toolParam(re.Field), "%s", toolWords(re.Reason))
