@@ -3,8 +3,10 @@ package testenv
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -33,6 +35,14 @@ func missing(t testing.TB, what string) {
 		t.Fatalf("%s is required in CI but was not found; run the README's test command, which installs it", what)
 	}
 	t.Skipf("%s not found; skipping (this test fails instead when CI=true)", what)
+}
+
+// Missing skips the test outside CI and fails it in CI, naming what is
+// missing: for a test's own requirement that the finders here do not cover
+// (a package from the index, an interpreter of a given version).
+func Missing(t testing.TB, what string) {
+	t.Helper()
+	missing(t, what)
 }
 
 // Python returns the absolute path of a real CPython 3 interpreter (never a
@@ -77,6 +87,41 @@ func findUV() string {
 		return ""
 	}
 	return p
+}
+
+// PythonAtLeast returns the absolute path of a real CPython interpreter of
+// version least ("3.10") or newer: Python's when it is new enough, else the
+// newest of PythonVersions. Like Python, it skips the test outside CI and
+// fails it in CI when there is none.
+func PythonAtLeast(t testing.TB, least string) string {
+	t.Helper()
+	if v, err := exec.Command(Python(t), "-I", "-S", "-c", "import sys; print('%d.%d' % sys.version_info[:2])").Output(); err == nil &&
+		minorAtLeast(strings.TrimSpace(string(v)), least) {
+		return Python(t)
+	}
+	best, path := "", ""
+	for minor, p := range PythonVersions() {
+		if minorAtLeast(minor, least) && (best == "" || minorAtLeast(minor, best)) {
+			best, path = minor, p
+		}
+	}
+	if path == "" {
+		missing(t, "a Python "+least+" or newer interpreter")
+	}
+	return path
+}
+
+// minorAtLeast reports whether the version v ("3.12") is at least least.
+func minorAtLeast(v, least string) bool {
+	parse := func(s string) (int, int) {
+		major, minor, _ := strings.Cut(s, ".")
+		a, _ := strconv.Atoi(major)
+		b, _ := strconv.Atoi(minor)
+		return a, b
+	}
+	va, vb := parse(v)
+	ma, mb := parse(least)
+	return va > ma || (va == ma && vb >= mb)
 }
 
 // PythonVersions lists the installed pyenv interpreters as minor version →
