@@ -98,10 +98,10 @@ func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = r.Body.Close()
 	switch {
 	case err != nil:
-		writeRPCError(w, http.StatusBadRequest, jsonrpc.CodeParseError, fmt.Sprintf("reading the request body: %v", err))
+		writeRPCError(w, http.StatusBadRequest, nil, jsonrpc.CodeParseError, fmt.Sprintf("reading the request body: %v", err))
 		return
 	case int64(len(body)) > h.max:
-		writeRPCError(w, http.StatusRequestEntityTooLarge, jsonrpc.CodeInvalidRequest,
+		writeRPCError(w, http.StatusRequestEntityTooLarge, nil, jsonrpc.CodeInvalidRequest,
 			fmt.Sprintf("request body larger than the server's limit of %d bytes; send less (large scripts belong in a file: script_path), or raise the limit (HTTPOptions.MaxRequestBytes; the example servers: --max-request-mb)", h.max))
 		return
 	}
@@ -111,8 +111,8 @@ func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Header.Get("Mcp-Session-Id") != "":
 		h.stateful.ServeHTTP(w, r)
 	case modern || modernBody(body):
-		if msg := taskNameMismatch(r.Header, body); msg != "" {
-			writeRPCError(w, http.StatusBadRequest, mcp.CodeHeaderMismatch, msg)
+		if id, msg := taskNameMismatch(r.Header, body); msg != "" {
+			writeRPCError(w, http.StatusBadRequest, id, mcp.CodeHeaderMismatch, msg)
 			return
 		}
 		h.stateless.ServeHTTP(w, r)
@@ -123,7 +123,8 @@ func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // rpcFrame is what routing reads of a JSON-RPC message.
 type rpcFrame struct {
-	Method string `json:"method"`
+	ID     json.RawMessage `json:"id"`
+	Method string          `json:"method"`
 	Params struct {
 		Meta   map[string]json.RawMessage `json:"_meta"`
 		TaskID string                     `json:"taskId"`
@@ -167,12 +168,14 @@ func modernBody(body []byte) bool {
 // taskNameMismatch checks the routing header the Tasks extension has
 // clients set on tasks/get, tasks/update and tasks/cancel over HTTP:
 // Mcp-Name is the task id, so that a load balancer can route the call to
-// the task's server. The SDK checks Mcp-Name only for its own methods.
-func taskNameMismatch(h http.Header, body []byte) string {
+// the task's server. The SDK checks Mcp-Name only for its own methods. A
+// mismatch is reported with the request's id, as the SDK's own header
+// errors are (the 2026-07-28 schema's HeaderMismatchError has one).
+func taskNameMismatch(h http.Header, body []byte) (id json.RawMessage, msg string) {
 	// The SDK holds Mcp-Method to the body's method: only a tasks method
 	// needs the body decoded here.
 	if h.Get("MCP-Protocol-Version") < modernVersion || !strings.HasPrefix(h.Get("Mcp-Method"), "tasks/") {
-		return ""
+		return nil, ""
 	}
 	for _, f := range frames(body) {
 		if !strings.HasPrefix(f.Method, "tasks/") {
@@ -182,18 +185,22 @@ func taskNameMismatch(h http.Header, body []byte) string {
 		// holds every task), so it is served; a wrong one means a confused
 		// client or intermediary, and is refused.
 		if name := h.Get("Mcp-Name"); name != "" && name != f.Params.TaskID {
-			return fmt.Sprintf("header mismatch: Mcp-Name %q does not match params.taskId %q of %s; set Mcp-Name to the task id", name, f.Params.TaskID, f.Method)
+			return f.ID, fmt.Sprintf("header mismatch: Mcp-Name %q does not match params.taskId %q of %s; set Mcp-Name to the task id", name, f.Params.TaskID, f.Method)
 		}
 	}
-	return ""
+	return nil, ""
 }
 
-// writeRPCError answers with a JSON-RPC error of id null: the clients read
-// the error body, which a plain-text body would hide from them.
-func writeRPCError(w http.ResponseWriter, status int, code int64, msg string) {
+// writeRPCError answers with a JSON-RPC error: the clients read the error
+// body, which a plain-text body would hide from them. id is the request's,
+// or nil (null) where none could be read.
+func writeRPCError(w http.ResponseWriter, status int, id json.RawMessage, code int64, msg string) {
+	if len(id) == 0 || !json.Valid(id) {
+		id = json.RawMessage("null")
+	}
 	b, _ := json.Marshal(map[string]any{
 		"jsonrpc": "2.0",
-		"id":      nil,
+		"id":      id,
 		"error":   map[string]any{"code": code, "message": msg},
 	})
 	w.Header().Set("Content-Type", "application/json")

@@ -14,6 +14,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/pyexec-mcp/pyexec/jobstore"
+	"github.com/pyexec-mcp/pyexec/smartasync"
 )
 
 // TasksExtension is the identifier of the MCP Tasks extension
@@ -274,11 +275,21 @@ func (t *Toolset) taskOf(ctx context.Context, j *jobstore.Job) Task {
 			task.StatusMessage = fmt.Sprintf("completed: exit code %d", *c)
 		}
 	case jobstore.StateFailed:
-		// The work ended with an error instead of a result (the server
-		// died under it, or it could not start): no tool result exists.
+		if !serverFault(j) {
+			// The work's own error: within the budget the call would
+			// have returned it as the tool's error, so the task is
+			// completed with that error as its result (SEP-2663 keeps
+			// "failed" for protocol-level errors).
+			task.Status = taskCompleted
+			task.Result = &mcp.CallToolResult{IsError: true, Content: []mcp.Content{&mcp.TextContent{Text: j.Error}}}
+			task.StatusMessage = "completed with a tool error: " + clipLine(j.Error)
+			break
+		}
+		// A fault of the server (it died under the job, or the work
+		// panicked): no tool result exists.
 		task.Status = taskFailed
 		task.Error = &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: j.Error}
-		task.StatusMessage = "failed: " + j.Error
+		task.StatusMessage = "failed: " + clipLine(j.Error)
 	case jobstore.StateCancelled:
 		task.Status = taskCancelled
 		task.StatusMessage = "cancelled"
@@ -290,6 +301,13 @@ func (t *Toolset) taskOf(ctx context.Context, j *jobstore.Job) Task {
 		task.StatusMessage = t.workingMessage(ctx, j)
 	}
 	return task
+}
+
+// serverFault reports whether failed job j ended by a fault of its server
+// (the server died under it, the work panicked or its value could not be
+// stored) rather than by the error its work returned.
+func serverFault(j *jobstore.Job) bool {
+	return j.Error == jobstore.OwnerDiedMessage || smartasync.Fault(j.Error)
 }
 
 // workingMessage describes a live job: its state, the script's progress

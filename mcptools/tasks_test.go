@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/pyexec-mcp/pyexec/internal/testenv"
 	"github.com/pyexec-mcp/pyexec/mcptools"
+	"github.com/pyexec-mcp/pyexec/smartasync"
 )
 
 // serveHTTP serves h's server through mcptools.HTTPHandler on loopback and
@@ -273,6 +275,7 @@ func TestTaskErrors(t *testing.T) {
 	require.NotNil(t, r.Error)
 	require.EqualValues(t, mcp.CodeHeaderMismatch, r.Error.Code)
 	require.Contains(t, r.Error.Message, "Mcp-Name")
+	require.Equal(t, fmt.Sprint(c.id.Load()), string(r.ID), "the error answers the request: its id")
 
 	// A tool error is the tool's result, never a task.
 	r = c.call("tools/call", map[string]any{"name": "run_script_in_dir", "arguments": map[string]any{
@@ -375,3 +378,54 @@ func TestHTTPBothEras(t *testing.T) {
 }
 
 func writeFile(path string) error { return os.WriteFile(path, nil, 0o600) }
+
+// TestTaskOutcomesOfSmartTool: a task of a custom smart tool ends as SEP-2663
+// says — the work's own error is a completed task whose result is the tool
+// error, a panic is a failed task with a JSON-RPC error and no result.
+func TestTaskOutcomesOfSmartTool(t *testing.T) {
+	h := newHarness(t, nil)
+	type args struct {
+		Outcome string `json:"outcome"`
+		mcptools.SmartArgs
+	}
+	mcptools.AddSmartTool(h.ts, h.server, mcptools.SmartTool[args, string]{
+		Tool: &mcp.Tool{Name: "outcome"},
+		Work: func(_ context.Context, job *smartasync.Job[args]) (string, error) {
+			switch job.Input.Outcome {
+			case "error":
+				return "", errors.New("the input was wrong")
+			case "panic":
+				panic("a bug")
+			}
+			return "fine", nil
+		},
+	})
+	c := &rpcClient{t: t, url: h.serveHTTP(nil), tasks: true}
+	start := func(outcome string) task {
+		created := c.task(c.call("tools/call", map[string]any{"name": "outcome", "arguments": map[string]any{"outcome": outcome, "async_mode": true}}))
+		require.Equal(t, "task", created.ResultType)
+		return c.pollTask(created.TaskID, nil)
+	}
+
+	tk := start("error")
+	require.Equal(t, "completed", tk.Status, "a tool error is a completed task")
+	require.Nil(t, tk.Error)
+	var res mcp.CallToolResult
+	require.NoError(t, json.Unmarshal(tk.Result, &res))
+	require.True(t, res.IsError)
+	require.Equal(t, "the input was wrong", text(&res))
+	require.Contains(t, tk.StatusMessage, "the input was wrong")
+	require.Equal(t, "failed", h.jobStatus(tk.TaskID).Status, "the job tools still say failed")
+
+	tk = start("panic")
+	require.Equal(t, "failed", tk.Status, "a panic is a protocol-level failure")
+	require.Nil(t, tk.Result)
+	require.NotNil(t, tk.Error)
+	require.EqualValues(t, -32603, tk.Error.Code)
+	require.Contains(t, tk.Error.Message, "panic: a bug")
+
+	tk = start("ok")
+	require.Equal(t, "completed", tk.Status)
+	require.NoError(t, json.Unmarshal(tk.Result, &res))
+	require.False(t, res.IsError)
+}

@@ -3,6 +3,7 @@ package smartasync
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 var (
@@ -51,5 +52,22 @@ func (e *PanicError) Is(target error) bool { return target == ErrPanic }
 // record is the text stored as the failed job's error: the panic value and the
 // stack, as the spec asks ("panic: ...\n<stack>").
 func (e *PanicError) record() string {
-	return fmt.Sprintf("panic: %v\n\n%s", e.Value, e.Stack)
+	return fmt.Sprintf("%s%v\n\n%s", panicPrefix, e.Value, e.Stack)
+}
+
+// The beginnings of the errors smartasync records for faults of its own: a
+// panic, and a value that cannot be stored.
+const (
+	panicPrefix      = "panic: "
+	unstorablePrefix = "smartasync: the value cannot be stored as JSON: "
+)
+
+// Fault reports whether errMsg, the error of a failed job, is one smartasync
+// recorded for a fault (the work panicked, or its value could not be stored
+// as JSON) rather than the error the work returned. The Tasks extension of
+// MCP tells them apart: a work's error is the tool's error, a completed task
+// whose result is an error; a fault is a failed task. A work whose own error
+// begins "panic: " is taken for a panic.
+func Fault(errMsg string) bool {
+	return strings.HasPrefix(errMsg, panicPrefix) || strings.HasPrefix(errMsg, unstorablePrefix)
 }

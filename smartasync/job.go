@@ -195,7 +195,7 @@ func (r *Runner) end(j *job, t task, err error, perr *PanicError) {
 		res, merr := t.marshal()
 		j.mu.Lock()
 		if merr != nil {
-			j.state, j.errMsg = jobstore.StateFailed, fmt.Sprintf("smartasync: the value cannot be stored as JSON: %v", merr)
+			j.state, j.errMsg = jobstore.StateFailed, unstorablePrefix+merr.Error()
 		} else {
 			j.result = res
 		}

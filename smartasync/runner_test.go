@@ -297,6 +297,7 @@ func TestPanic(t *testing.T) {
 				require.True(t, strings.HasPrefix(rec.Err, "panic: boom\n"), rec.Err)
 				require.Contains(t, rec.Err, "panickyHelper", "the stack is recorded")
 				require.Contains(t, rec.Err, "goroutine ")
+				require.True(t, smartasync.Fault(rec.Err), "a panic is a fault")
 			})
 		})
 	}

@@ -271,4 +271,6 @@ func TestMarshalFailure(t *testing.T) {
 	rec, _ := store.get(out.JobID)
 	require.Equal(t, jobstore.StateFailed, rec.State)
 	require.Contains(t, rec.Err, "cannot be stored as JSON")
+	require.True(t, smartasync.Fault(rec.Err), "an unstorable value is a fault")
+	require.False(t, smartasync.Fault("the input was wrong"), "the work's own error is not")
 }

@@ -65,34 +65,6 @@ var generic = []string{
 	"http-header-validation",
 }
 
-// A pendingEntry is a scenario (Scenario "*": every scenario) of one server
-// and wire that fails until work under way lands. A failing pending
-// scenario skips with its reason and the suite's output; one that passes
-// says that its entry can go.
-type pendingEntry struct {
-	Server, Wire, Scenario, Reason string
-}
-
-// pending are the known failures that wait for work under way: defects of
-// pyexec found by the suite and reported.
-var pending = []pendingEntry{
-	{serverFixtures, wireStateless, "tasks-lifecycle",
-		"defect: the tasks layer reports a smart tool's error (a tool error, isError, within the budget) as a failed task; SEP-2663 wants completed with result.isError"},
-	{serverFixtures, wireStateless, "tasks-request-headers",
-		"defect: mcptools.HTTPHandler answers a wrong Mcp-Name on tasks/* with id null; the 2026-07-28 schema (HeaderMismatchError) wants the request's id, as the SDK's own header errors carry"},
-}
-
-// pendingReason returns the reason a scenario of server and wire is
-// pending, or "".
-func pendingReason(server, wire, scenario string) string {
-	for _, p := range pending {
-		if p.Server == server && p.Wire == wire && (p.Scenario == "*" || p.Scenario == scenario) {
-			return p.Reason
-		}
-	}
-	return ""
-}
-
 // TestREADMEListsExclusions holds the README's table of excluded scenarios
 // to excluded.
 func TestREADMEListsExclusions(t *testing.T) {

@@ -20,7 +20,7 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// The servers under test, as named in subtests and pendingEntry.
+// The servers under test, as named in subtests.
 const (
 	serverExample  = "python-executor-mcp" // examples/python-executor-mcp: the real server
 	serverFixtures = "fixtures"            // ./server: the suite's fixtures on mcptools
