@@ -17,7 +17,13 @@ type ScriptArgs struct {
 	EnvFile       string            `json:"env_file,omitempty" jsonschema:"Path of a .env file whose variables are set for the script (env_vars override it)."`
 	JobLabel      string            `json:"job_label,omitempty" jsonschema:"A label for the job if the run becomes a background job (shown by list_jobs and py_list_jobs)."`
 	Markdown      bool              `json:"markdown_output,omitempty" default:"true" jsonschema:"true: the text result is readable markdown; false: it is the JSON of the structured result. The structured result is returned either way."`
+	ResponseArgs
 	LimitArgs
+}
+
+// ResponseArgs size a response for its reader.
+type ResponseArgs struct {
+	MaxResponseTokens int `json:"max_response_tokens,omitempty" minimum:"0" jsonschema:"Largest output this response shows, in tokens (about 4 bytes each); 0: the server's budget. Output beyond it is cut on line boundaries from the middle and stays readable with get_job_output from the given offsets."`
 }
 
 // LimitArgs confine one run, within the server's own limits (see
@@ -98,6 +104,14 @@ type RunDepsAsyncArgs struct {
 	ScriptArgs
 	Dependencies []string `json:"dependencies,omitempty" jsonschema:"PEP 508 requirements such as \"requests>=2.31\", merged with the script's PEP 723 block, resolved to exact versions."`
 	AsyncArgs
+}
+
+// JobStatusArgs are the arguments of py_job_status.
+type JobStatusArgs struct {
+	JobID        string `json:"job_id" jsonschema:"The job's id, as returned when it started (list_jobs and py_list_jobs show every id)."`
+	Incremental  bool   `json:"incremental,omitempty" jsonschema:"true: also return the output written since the previous incremental poll of this job (new_stdout, new_stderr), within the response budget: polling this way returns every byte once."`
+	StdoutOffset *int64 `json:"stdout_offset,omitempty" minimum:"0" jsonschema:"With incremental: read stdout from this byte offset (next_stdout_offset of an earlier poll) instead of where the previous poll ended."`
+	StderrOffset *int64 `json:"stderr_offset,omitempty" minimum:"0" jsonschema:"With incremental: read stderr from this byte offset instead of where the previous poll ended."`
 }
 
 // JobIDArgs names one job.

@@ -18,8 +18,10 @@ import (
 // assistants see the defaults in tools/list. The rules match the SDK's: a
 // field without omitempty is required, and unknown arguments are rejected.
 //
-// Supported field types: string, bool, integers, float64, []string and
-// map[string]string; embedded structs are flattened. Tags:
+// Supported field types: string, bool, integers, float64 (or a pointer to
+// one of them, for an argument whose absence means something else than its
+// zero value), []string and map[string]string; embedded structs are
+// flattened. Tags:
 //
 //	json:"name,omitempty"   the property name; omitempty = optional
 //	jsonschema:"..."        the description
@@ -71,7 +73,7 @@ func inputSchema[T any]() json.RawMessage {
 
 func propertySchema(t reflect.Type, f reflect.StructField) map[string]any {
 	p := map[string]any{}
-	switch k := f.Type.Kind(); {
+	switch k := scalarKind(f.Type); {
 	case k == reflect.String:
 		p["type"] = "string"
 	case k == reflect.Bool:
@@ -106,7 +108,7 @@ func parseTagValue(t reflect.Type, f reflect.StructField, s string) any {
 		v   any
 		err error
 	)
-	switch k := f.Type.Kind(); {
+	switch k := scalarKind(f.Type); {
 	case k == reflect.String:
 		v = s
 	case k == reflect.Bool:
@@ -122,4 +124,15 @@ func parseTagValue(t reflect.Type, f reflect.StructField, s string) any {
 		panic(fmt.Sprintf("mcptools: tag value %q of %v.%s: %v", s, t, f.Name, err))
 	}
 	return v
+}
+
+// scalarKind is the kind of a field's type, or of the type it points to.
+func scalarKind(t reflect.Type) reflect.Kind {
+	if t.Kind() == reflect.Pointer {
+		switch k := t.Elem().Kind(); {
+		case k == reflect.String, k == reflect.Bool, k >= reflect.Int && k <= reflect.Int64, k == reflect.Float64:
+			return k
+		}
+	}
+	return t.Kind()
 }

@@ -78,7 +78,7 @@ func (t *Toolset) jobDefs() []toolDef {
 			Title:       "Job status",
 			Description: "Show one job: state (pending, running, completed, failed, cancelled), progress {current, total, message}, timestamps, and its result (completed) or error (failed).",
 			Annotations: readOnly,
-		}, func(ctx context.Context, req *mcp.CallToolRequest, in JobIDArgs) (*mcp.CallToolResult, *JobStatusResult, error) {
+		}, func(ctx context.Context, req *mcp.CallToolRequest, in JobStatusArgs) (*mcp.CallToolResult, *JobStatusResult, error) {
 			j, err := t.getJob(ctx, in.JobID)
 			if err != nil {
 				return nil, nil, err

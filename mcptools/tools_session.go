@@ -76,6 +76,7 @@ type ExecutePythonArgs struct {
 	SessionID      string  `json:"session_id,omitempty" default:"default" jsonschema:"The session to run in; each has its own interpreter state, and all share the workspace directory as working directory."`
 	TimeoutSeconds float64 `json:"timeout_seconds,omitempty" default:"300" minimum:"0" jsonschema:"Interrupt the cell (KeyboardInterrupt) after this many seconds; the session keeps its state. 0 means no timeout."`
 	Markdown       bool    `json:"markdown_output,omitempty" default:"true" jsonschema:"true: readable markdown; false: the JSON of the structured result. Images are returned as image content either way."`
+	ResponseArgs
 }
 
 // CellOutput is the result of execute_python.
@@ -122,7 +123,9 @@ type InstallOutput struct {
 
 // ReadFileArgs are the arguments of read_file.
 type ReadFileArgs struct {
-	Path string `json:"path" jsonschema:"A path relative to the workspace, e.g. \"data/in.csv\". Absolute paths, \"..\" and symlinks that lead out are refused."`
+	Path     string `json:"path" jsonschema:"A path relative to the workspace, e.g. \"data/in.csv\". Absolute paths, \"..\" and symlinks that lead out are refused."`
+	Offset   int64  `json:"offset,omitempty" minimum:"0" jsonschema:"Byte offset to start reading at (next_offset of the previous call for the next page)."`
+	MaxBytes int    `json:"max_bytes,omitempty" minimum:"0" jsonschema:"Read at most this many bytes; 0: the server's response budget."`
 }
 
 // FileOutput describes a file that was read or written.
