@@ -88,7 +88,7 @@
 // # Output
 //
 // Both streams are drained concurrently. Each keeps at most Options.OutputCap
-// bytes in memory, as the head and the tail around a "… N bytes omitted …"
+// bytes in memory, as the head and the tail around a "… N bytes omitted (bytes A–B) …"
 // marker, with the count in Result; invalid UTF-8 is replaced. Request.Stdout
 // and Request.Stderr see every byte, each on its own goroutine behind a
 // DefaultForwardBuffer queue: a writer slower than the child loses what does

@@ -108,6 +108,11 @@ type Result struct {
 	Python        string      `json:"python_path"`
 	Usage         bench.Usage `json:"usage"`
 	PID           int         `json:"pid"`
+	// Notes are the executor's own lines at the end of Stderr, written after
+	// the script's streams ended (a start failure, "[TIMEOUT] …", "[LIMIT]
+	// …", "[CANCELLED] …"): Request.Stderr does not get them, so a caller
+	// that keeps the stream itself appends them.
+	Notes string `json:"notes,omitempty"`
 	// Dropped counts bytes a too-slow Stdout/Stderr writer did not get.
 	Dropped int64 `json:"dropped_bytes,omitempty"`
 	// LimitExceeded says which limit ended the run, e.g. "memory limit

@@ -257,20 +257,26 @@ func (e *Executor) execute(ctx context.Context, req *Request, argv, env []string
 		lost, _ := f.close() // a failing caller writer does not fail the run
 		res.Dropped += lost
 	}
+	// The executor's own notes follow the script's stderr (Result.Notes).
+	note := func(format string, args ...any) {
+		n := fmt.Sprintf(format, args...)
+		res.Notes += n
+		_, _ = errCap.Write([]byte(n))
+	}
 	if startErr != nil {
-		fmt.Fprintf(errCap, "[pyexec] could not start %s: %v\n", argv[0], startErr)
+		note("[pyexec] could not start %s: %v\n", argv[0], startErr)
 		exitCode = -1
 	}
 	switch {
 	case errors.Is(context.Cause(runCtx), errOutputLimit) && ctx.Err() == nil:
 		res.LimitExceeded = fmt.Sprintf("output limit (%d bytes of stdout and stderr) exceeded: the process tree was stopped", req.MaxOutputBytes)
-		fmt.Fprintf(errCap, "\n[LIMIT] %s\n", res.LimitExceeded)
+		note("\n[LIMIT] %s\n", res.LimitExceeded)
 	case errors.Is(context.Cause(runCtx), errTimeout) && ctx.Err() == nil:
 		res.TimedOut = true
-		fmt.Fprintf(errCap, "\n[TIMEOUT] the run exceeded its timeout of %v; the process tree was stopped\n", req.Timeout)
+		note("\n[TIMEOUT] the run exceeded its timeout of %v; the process tree was stopped\n", req.Timeout)
 	case ctx.Err() != nil:
 		res.Cancelled = true
-		fmt.Fprintf(errCap, "\n[CANCELLED] %v\n", context.Cause(ctx))
+		note("\n[CANCELLED] %v\n", context.Cause(ctx))
 	}
 	if reportPath != "" {
 		// The reaper measured the script itself: its figures replace the
@@ -293,10 +299,10 @@ func (e *Executor) execute(ctx context.Context, req *Request, argv, env []string
 	if box != nil {
 		if v := box.Verdict(exitCode); v != "" && res.LimitExceeded == "" {
 			res.LimitExceeded = v
-			fmt.Fprintf(errCap, "\n[LIMIT] %s\n", v)
+			note("\n[LIMIT] %s\n", v)
 		}
 		if err := box.Close(); err != nil {
-			fmt.Fprintf(errCap, "\n[pyexec] sandbox clean-up: %v\n", err)
+			note("\n[pyexec] sandbox clean-up: %v\n", err)
 		}
 	}
 	res.ExitCode = exitCode

@@ -25,8 +25,12 @@ const (
 	// DefaultMaxJobs is how many finished jobs are kept; older ones are
 	// removed, with their logs, as new jobs are created.
 	DefaultMaxJobs = 1000
-	// DefaultMaxLogBytes caps each stdout or stderr log (64 MiB).
-	DefaultMaxLogBytes = 64 << 20
+	// DefaultMaxLogBytes caps each stdout or stderr log (256 MiB): a
+	// response shows a run's output within a budget of tokens and points
+	// to the logs for the rest, so the logs must hold what a script
+	// prints — a 64 MiB flood whole — while one runaway job cannot fill
+	// the disk.
+	DefaultMaxLogBytes = 256 << 20
 )
 
 // OwnerDiedMessage is the error recorded on a pending or running job whose

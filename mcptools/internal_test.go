@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/pyexec-mcp/pyexec/internal/headtail"
 )
 
 func TestInputSchema(t *testing.T) {
@@ -65,17 +67,23 @@ func TestIncompleteTail(t *testing.T) {
 	}
 }
 
-func TestClip(t *testing.T) {
+// TestFitOutput: output is cut to its budget as it is sent, JSON-escaped,
+// however odd its bytes; what fits is left whole.
+func TestFitOutput(t *testing.T) {
 	t.Parallel()
-	s, omitted := clip("short", 3, 100)
-	require.Equal(t, "short", s)
-	require.Equal(t, int64(3), omitted)
-	long := strings.Repeat("é", 1000) // 2000 bytes
-	s, omitted = clip(long, 0, 101)
-	require.True(t, utf8.ValidString(s))
-	require.Contains(t, s, "bytes omitted")
-	require.Greater(t, omitted, int64(len(long)-101-4))
-	require.LessOrEqual(t, len(s), 101+len("\n… 2000 bytes omitted …\n"))
+	o, e := fitOutput(headtail.SpanOf("short"), headtail.SpanOf(""), 100)
+	require.Equal(t, "short", o.Text())
+	require.Empty(t, e.Text())
+	for _, flood := range []string{strings.Repeat("é", 1000), strings.Repeat("\x01", 5000), strings.Repeat("<a>\n", 2000), strings.Repeat("\xff", 3000)} {
+		o, e = fitOutput(headtail.SpanOf(flood), headtail.SpanOf(flood[:100]), 1000)
+		require.LessOrEqual(t, escapedLen(o)+escapedLen(e), 1000)
+		b, err := json.Marshal(o.Text() + e.Text())
+		require.NoError(t, err)
+		require.LessOrEqual(t, len(b), 1000+2*100, "the escaped text stays within the budget, markers aside")
+		require.True(t, utf8.ValidString(o.Text()))
+		_, n := o.Omitted()
+		require.Positive(t, n)
+	}
 }
 
 func TestFence(t *testing.T) {

@@ -112,8 +112,8 @@ func markdownRun(r *RunResult, deps []string, bench *BenchmarkResult) string {
 		table(&b, []string{"wall time", "CPU time", "peak RSS"},
 			[][]string{{seconds(bench.WallTimeSeconds), seconds(bench.CPUTimeSeconds), peakRSS(bench)}})
 	}
-	writeStream(&b, "stdout", r.Stdout, r.StdoutOmittedBytes)
-	writeStream(&b, "stderr", r.Stderr, r.StderrOmittedBytes)
+	writeStream(&b, "stdout", r.Stdout, r.StdoutOmittedBytes, r.StdoutOmittedFrom, r.JobID)
+	writeStream(&b, "stderr", r.Stderr, r.StderrOmittedBytes, r.StderrOmittedFrom, r.JobID)
 	if r.Stdout == "" && r.Stderr == "" {
 		b.WriteString("\n_(no output)_\n")
 	}
@@ -131,13 +131,18 @@ func peakRSS(r *BenchmarkResult) string {
 	return s
 }
 
-func writeStream(b *strings.Builder, name, text string, omitted int64) {
+// writeStream renders one output stream; omitted bytes from offset from
+// are named with how to read them from job id's logs.
+func writeStream(b *strings.Builder, name, text string, omitted, from int64, id string) {
 	if text == "" {
 		return
 	}
 	fmt.Fprintf(b, "\n### %s\n", name)
-	if omitted > 0 {
-		fmt.Fprintf(b, "_(%d bytes omitted from the middle)_\n", omitted)
+	switch {
+	case omitted > 0 && id != "":
+		fmt.Fprintf(b, "_(bytes %d–%d left out to fit the response budget: `get_job_output` job_id `%s`, %s_offset %d reads them)_\n", from, from+omitted, id, name, from)
+	case omitted > 0:
+		fmt.Fprintf(b, "_(bytes %d–%d left out to fit the response budget)_\n", from, from+omitted)
 	}
 	b.WriteString(fence("text", text))
 }
@@ -168,8 +173,8 @@ func markdownJobOutput(o *JobOutput) string {
 	if o.Error != "" {
 		fmt.Fprintf(&b, "\n**Error:** %s\n", firstLine(o.Error))
 	}
-	writeStream(&b, "stdout", o.Stdout, 0)
-	writeStream(&b, "stderr", o.Stderr, 0)
+	writeStream(&b, "stdout", o.Stdout, 0, 0, "")
+	writeStream(&b, "stderr", o.Stderr, 0, 0, "")
 	if o.Stdout == "" && o.Stderr == "" {
 		b.WriteString("\n_(no new output)_\n")
 	}
@@ -247,6 +252,31 @@ func markdownJobInfo(j *JobInfo) string {
 	return b.String()
 }
 
+// markdownJobStatus renders py_job_status: the job, and an incremental
+// poll's new output.
+func markdownJobStatus(r *JobStatusResult) string {
+	s := markdownJobInfo(&r.Job)
+	if r.NextStdoutOffset == nil {
+		return s
+	}
+	var b strings.Builder
+	b.WriteString(s)
+	for _, st := range []struct{ name, text string }{{"new stdout", r.NewStdout}, {"new stderr", r.NewStderr}} {
+		if st.text != "" {
+			fmt.Fprintf(&b, "\n### %s\n%s", st.name, fence("text", st.text))
+		}
+	}
+	if r.NewStdout == "" && r.NewStderr == "" {
+		b.WriteString("\n_(no new output)_\n")
+	}
+	fmt.Fprintf(&b, "\nNext offsets: stdout %d, stderr %d.", *r.NextStdoutOffset, *r.NextStderrOffset)
+	if r.More {
+		b.WriteString(" More output is waiting: poll again.")
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
 func markdownPyJobs(r *PyListJobsResult) string {
 	rows := make([][]string, 0, len(r.Jobs))
 	for _, j := range r.Jobs {
@@ -310,8 +340,8 @@ func markdownCell(c *CellOutput) string {
 	if c.LimitExceeded != "" && !c.KernelDied {
 		b.WriteString("\n**Limit hit:** " + strings.ReplaceAll(c.LimitExceeded, "\n", "; ") + "\n")
 	}
-	writeStream(&b, "stdout", c.Stdout, 0)
-	writeStream(&b, "stderr", c.Stderr, 0)
+	writeStream(&b, "stdout", c.Stdout, 0, 0, "")
+	writeStream(&b, "stderr", c.Stderr, 0, 0, "")
 	if c.Value != "" {
 		b.WriteString("\n### value\n" + fence("text", c.Value))
 	}

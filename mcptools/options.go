@@ -41,13 +41,23 @@ const (
 	// DefaultMaxConcurrent bounds the script runs executing at once; more
 	// wait for a slot, and say so in their progress.
 	DefaultMaxConcurrent = 8
-	// DefaultOutputCap is the bytes of each stream a response carries (head
-	// and tail). It keeps every response far below the SDK's 16 MiB stdio
-	// message limit: two streams of 1 MiB plus JSON escaping (at worst 6×
-	// for control bytes) stay under 13 MiB, and markdown text repeats them
-	// only when markdown_output is true, in which case the structured copy
-	// is the same size again — so the cap is 1 MiB, not more.
-	DefaultOutputCap = 1 << 20
+	// DefaultResponseTokens is the response budget: the output (stdout and
+	// stderr of a run, a cell, a page of a job's log or of a file) one tool
+	// result shows, in tokens of about BytesPerToken bytes. 8000 tokens
+	// leave a model room for many calls in its context and stay far below
+	// the clients' limits (Claude Code refuses results over 25,000 tokens;
+	// the Python SDK's HTTP client fails on events over 1 MiB). Output
+	// beyond it is cut from the middle on line boundaries and stays
+	// readable from the job's logs (get_job_output).
+	DefaultResponseTokens = 8000
+	// MaxResponseTokens bounds Options.ResponseTokens and the per-call
+	// max_response_tokens: the output shown, JSON-escaped, is then at most
+	// 128,000 bytes, so a whole response — the text and the structured
+	// content that repeats it — stays below 300 KiB.
+	MaxResponseTokens = 32000
+	// BytesPerToken is the bytes of output counted as one token: about
+	// what tokenizers make of English text and code.
+	BytesPerToken = 4
 	// DefaultResultOutputCap is the bytes of each stream kept in a
 	// background job's stored result; the logs hold everything.
 	DefaultResultOutputCap = 16 << 10
@@ -81,9 +91,11 @@ type Options struct {
 	// reporting that they wait). Default DefaultMaxConcurrent; negative
 	// means no limit.
 	MaxConcurrent int
-	// OutputCap is the bytes of each output stream in a response. Default
-	// DefaultOutputCap.
-	OutputCap int
+	// ResponseTokens is the response budget (see DefaultResponseTokens):
+	// the output one tool result shows, unless a call asks for another
+	// (max_response_tokens). Default DefaultResponseTokens; at most
+	// MaxResponseTokens.
+	ResponseTokens int
 	// ProgressInterval throttles notifications. Default
 	// DefaultProgressInterval.
 	ProgressInterval time.Duration
@@ -123,7 +135,7 @@ type config struct {
 	dataDir, scriptsDir, autosaveDir string
 	budget                           time.Duration
 	maxConcurrent                    int
-	outputCap                        int
+	responseTokens                   int
 	progressEvery                    time.Duration
 	autosaveKeep                     int
 	groups                           []Group
@@ -140,8 +152,11 @@ func (o *Options) config() (config, error) {
 	if o == nil {
 		o = &Options{}
 	}
-	if o.Budget < 0 || o.OutputCap < 0 || o.ProgressInterval < 0 {
-		return c, fmt.Errorf("%w: Budget, OutputCap and ProgressInterval must not be negative", ErrInvalidOptions)
+	if o.Budget < 0 || o.ResponseTokens < 0 || o.ProgressInterval < 0 {
+		return c, fmt.Errorf("%w: Budget, ResponseTokens and ProgressInterval must not be negative", ErrInvalidOptions)
+	}
+	if o.ResponseTokens > MaxResponseTokens {
+		return c, fmt.Errorf("%w: ResponseTokens %d is above MaxResponseTokens (%d): larger responses fail in clients; page through long output instead (get_job_output)", ErrInvalidOptions, o.ResponseTokens, MaxResponseTokens)
 	}
 	c.dataDir = o.DataDir
 	if c.dataDir == "" {
@@ -158,7 +173,7 @@ func (o *Options) config() (config, error) {
 	c.autosaveDir = filepath.Join(c.dataDir, "autosaved")
 	c.budget = cmpOr(o.Budget, smartasync.DefaultBudget)
 	c.maxConcurrent = cmpOr(o.MaxConcurrent, DefaultMaxConcurrent)
-	c.outputCap = cmpOr(o.OutputCap, DefaultOutputCap)
+	c.responseTokens = cmpOr(o.ResponseTokens, DefaultResponseTokens)
 	c.progressEvery = cmpOr(o.ProgressInterval, DefaultProgressInterval)
 	c.autosaveKeep = cmpOr(o.AutosaveKeep, DefaultAutosaveKeep)
 	if err := sandbox.Check(o.Sandbox); err != nil {

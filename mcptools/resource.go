@@ -112,7 +112,7 @@ func (t *Toolset) readJobStream(ctx context.Context, req *mcp.ReadResourceReques
 		header string
 		stream jobstore.Stream
 	}{{streamStdoutHeader, jobstore.Stdout}, {streamStderrHeader, jobstore.Stderr}} {
-		text, err := t.logTail(ctx, id, st.stream, t.cfg.outputCap/2)
+		text, err := t.logTail(ctx, id, st.stream, t.defaultShow()/2)
 		if err != nil {
 			return nil, err
 		}

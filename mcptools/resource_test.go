@@ -18,7 +18,7 @@ import (
 
 func TestJobStreamResource(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, &harnessOptions{options: func(o *mcptools.Options) { o.OutputCap = 4096 }})
+	h := newHarness(t, &harnessOptions{options: func(o *mcptools.Options) { o.ResponseTokens = 1500 }}) // 4000 bytes of output
 	ctx := context.Background()
 	var r mcptools.AsyncStarted
 	h.callOK("run_script_in_dir_async", map[string]any{"directory": t.TempDir(), "use_uv": false,

@@ -23,7 +23,7 @@ const followHint = "poll it with py_job_status and cancel it with py_cancel_job"
 // autosaved_script are set.
 type RunResult struct {
 	Status  string `json:"status" jsonschema:"completed: the run ended (see exit_code); running or pending: it continues as background job job_id; cancelled."`
-	JobID   string `json:"job_id,omitempty" jsonschema:"The background job that continues the run (status running or pending)."`
+	JobID   string `json:"job_id,omitempty" jsonschema:"The background job that continues the run (status running or pending), or that keeps the output a completed run's response left out."`
 	Message string `json:"message,omitempty"`
 
 	Stdout   string `json:"stdout"`
@@ -35,10 +35,13 @@ type RunResult struct {
 	TimedOut          bool    `json:"timed_out"`
 	LimitExceeded     string  `json:"limit_exceeded,omitempty" jsonschema:"Which limit ended the run (memory, CPU time, processes, file size, output), if one did."`
 	// StdoutOmittedBytes and StderrOmittedBytes count bytes cut from the
-	// middle of the output to keep the response small; the job logs of a
-	// background run hold everything.
+	// middle of the output to keep the response within its budget, from
+	// byte StdoutOmittedFrom (StderrOmittedFrom) on; the job (JobID) keeps
+	// them in its logs.
 	StdoutOmittedBytes int64  `json:"stdout_omitted_bytes,omitempty"`
+	StdoutOmittedFrom  int64  `json:"stdout_omitted_from,omitempty" jsonschema:"Offset of the first stdout byte left out: get_job_output(job_id, stdout_offset=this) reads on."`
 	StderrOmittedBytes int64  `json:"stderr_omitted_bytes,omitempty"`
+	StderrOmittedFrom  int64  `json:"stderr_omitted_from,omitempty" jsonschema:"Offset of the first stderr byte left out (stderr_offset of get_job_output)."`
 	PythonVersionUsed  string `json:"python_version_used,omitempty"`
 	AutosavedScript    string `json:"autosaved_script,omitempty" jsonschema:"Name of the autosaved copy of script_content (py_view_script with autosaved=true)."`
 }
@@ -146,9 +149,15 @@ type JobInfo struct {
 	ExitCode    *int       `json:"exit_code,omitempty"`
 }
 
-// JobStatusResult is the result of py_job_status.
+// JobStatusResult is the result of py_job_status. With incremental, it
+// also holds the output written since the previous incremental poll.
 type JobStatusResult struct {
-	Job JobInfo `json:"job"`
+	Job              JobInfo `json:"job"`
+	NewStdout        string  `json:"new_stdout,omitempty" jsonschema:"incremental: stdout since the previous poll."`
+	NewStderr        string  `json:"new_stderr,omitempty" jsonschema:"incremental: stderr since the previous poll."`
+	NextStdoutOffset *int64  `json:"next_stdout_offset,omitempty" jsonschema:"incremental: where the next poll starts (stdout_offset)."`
+	NextStderrOffset *int64  `json:"next_stderr_offset,omitempty" jsonschema:"incremental: where the next poll starts (stderr_offset)."`
+	More             bool    `json:"more,omitempty" jsonschema:"incremental: more output is already written; poll again."`
 }
 
 // PyListJobsResult is the result of py_list_jobs.

@@ -2,16 +2,18 @@ package mcptools_test
 
 import (
 	"encoding/json"
-	"github.com/pyexec-mcp/pyexec/jobstore"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/stretchr/testify/require"
 
 	"github.com/pyexec-mcp/pyexec/executor"
 	"github.com/pyexec-mcp/pyexec/internal/testenv"
+	"github.com/pyexec-mcp/pyexec/jobstore"
 	"github.com/pyexec-mcp/pyexec/mcptools"
 )
 
@@ -231,33 +233,122 @@ func TestRunDependenciesIndexUnreachable(t *testing.T) {
 	})
 }
 
-// TestOutputCap: a flood of output is cut to the cap (head and tail) in the
-// response, with the count of omitted bytes; the job logs keep all of it.
-func TestOutputCap(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t, &harnessOptions{options: func(o *mcptools.Options) { o.OutputCap = 64 << 10 }})
-	script := "import sys\nsys.stdout.write('A' * 1000 + 'x' * 3_000_000 + 'Z' * 1000)"
-	var r mcptools.RunResult
-	res := h.callOK("run_script_in_dir", map[string]any{"directory": t.TempDir(), "use_uv": false, "script_content": script}, &r)
-	require.LessOrEqual(t, len(r.Stdout), 64<<10+100)
-	require.True(t, strings.HasPrefix(r.Stdout, strings.Repeat("A", 1000)))
-	require.True(t, strings.HasSuffix(r.Stdout, strings.Repeat("Z", 1000)))
-	require.Positive(t, r.StdoutOmittedBytes)
-	require.Less(t, len(text(res)), 2*(64<<10)+4096, "the markdown carries the capped output only")
+// floodScript prints lines "000000000\n", "000000001\n", … to stdout: n
+// bytes in all (n a multiple of 10), so byte k of the output is known.
+const floodScript = `import sys
+n = int(sys.argv[1]) // 10
+w = sys.stdout.write
+for start in range(0, n, 100000):
+    w("".join(f"{i:09d}\n" for i in range(start, min(n, start + 100000))))
+print("the end", file=sys.stderr)
+`
 
+// floodAt is byte offset k onwards of floodScript's output, for m bytes.
+func floodAt(k, m int64) string {
+	var b strings.Builder
+	for line := k / 10; int64(b.Len()) < (k%10)+m; line++ {
+		fmt.Fprintf(&b, "%09d\n", line)
+	}
+	return b.String()[k%10 : k%10+m]
+}
+
+// TestFloodWithinBudget: a 64 MiB flood from a synchronous run comes back
+// within the response budget, cut on line boundaries, and nothing is lost:
+// the response names the job, the omitted range and a resource link, and
+// get_job_output pages from there give every byte of it (issue 16).
+func TestFloodWithinBudget(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	const size = 64 << 20 / 10 * 10
+	var r mcptools.RunResult
+	res := h.callOK("run_script_in_dir", map[string]any{"directory": t.TempDir(), "use_uv": false,
+		"script_content": floodScript, "args": []string{fmt.Sprint(size)}}, &r)
+	require.Equal(t, "completed", r.Status)
+	require.Equal(t, 0, *r.ExitCode)
+
+	// Within the budget: the text a model reads and the whole response.
+	budget := mcptools.DefaultResponseTokens * mcptools.BytesPerToken
+	require.LessOrEqual(t, len(text(res)), budget, "the text is within the default budget")
+	whole, err := json.Marshal(res)
+	require.NoError(t, err)
+	require.Less(t, len(whole), 3*budget, "text and structured content together")
+	t.Logf("64 MiB flood: response %d bytes (text %d)", len(whole), len(text(res)))
+
+	// Cut on line boundaries, head and tail exact.
+	require.True(t, strings.HasPrefix(r.Stdout, "000000000\n000000001\n"))
+	require.True(t, strings.HasSuffix(r.Stdout, fmt.Sprintf("%09d\n", size/10-1)))
+	head, _, ok := strings.Cut(r.Stdout, "\n… ")
+	require.True(t, ok, "a marker where the middle was cut")
+	require.True(t, floodAt(0, int64(len(head))) == head && strings.HasSuffix(head, "\n"), "the head is the output's start and ends with a whole line")
+	require.Equal(t, int64(len(head)), r.StdoutOmittedFrom)
+	require.Greater(t, r.StdoutOmittedBytes, int64(size-budget))
+	require.Contains(t, r.Stderr, "the end")
+
+	// Nothing lost: the job, the offsets and the link reach every byte.
+	require.NotEmpty(t, r.JobID, "a cut response names the job that keeps the output")
+	require.Contains(t, r.Message, fmt.Sprintf("stdout_offset=%d", r.StdoutOmittedFrom))
+	var link *mcp.ResourceLink
+	for _, c := range res.Content {
+		if l, ok := c.(*mcp.ResourceLink); ok {
+			link = l
+		}
+	}
+	require.NotNil(t, link, "a resource_link to the job's stream")
+	require.Equal(t, mcptools.JobStreamURI(r.JobID), link.URI)
+	for _, k := range []int64{r.StdoutOmittedFrom, size / 2, size - 25} {
+		var o mcptools.JobOutput
+		out := h.callOK("get_job_output", map[string]any{"job_id": r.JobID, "stdout_offset": k}, &o)
+		require.NotEmpty(t, o.Stdout)
+		require.True(t, floodAt(k, int64(len(o.Stdout))) == o.Stdout, "byte %d on", k)
+		require.Equal(t, k+int64(len(o.Stdout)), o.NextStdoutOffset)
+		require.LessOrEqual(t, len(text(out)), budget, "a page is within the budget")
+		require.Equal(t, o.NextStdoutOffset < size, o.More)
+	}
+
+	// The largest budget still makes a response far below 1 MiB.
+	res = h.callOK("run_script_in_dir", map[string]any{"directory": t.TempDir(), "use_uv": false,
+		"script_content": floodScript, "args": []string{"10000000"}, "max_response_tokens": mcptools.MaxResponseTokens}, &r)
+	whole, err = json.Marshal(res)
+	require.NoError(t, err)
+	require.Less(t, len(whole), 300<<10)
+	require.Greater(t, len(r.Stdout), 100_000, "the larger budget is used")
+	msg := h.callErr("run_script_in_dir", map[string]any{"directory": t.TempDir(), "use_uv": false,
+		"script_content": "pass", "max_response_tokens": mcptools.MaxResponseTokens + 1})
+	require.Contains(t, msg, "max_response_tokens")
+}
+
+// TestSmallOutputIsNotKept: a run whose whole output fits leaves no job
+// behind.
+func TestSmallOutputIsNotKept(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	var r mcptools.RunResult
+	h.callOK("run_script_in_dir", map[string]any{"directory": t.TempDir(), "use_uv": false, "script_content": "print('hi')"}, &r)
+	require.Empty(t, r.JobID)
+	require.Equal(t, "hi\n", r.Stdout)
+	require.Zero(t, r.StdoutOmittedBytes)
+}
+
+// TestBufferedJobKeepsAll: a job with stream=false writes its whole output
+// to the logs when it ends, not only what a response would show.
+func TestBufferedJobKeepsAll(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
 	var a mcptools.AsyncStarted
-	h.callOK("run_script_in_dir_async", map[string]any{"directory": t.TempDir(), "use_uv": false, "script_content": script}, &a)
+	h.callOK("run_script_in_dir_async", map[string]any{"directory": t.TempDir(), "use_uv": false, "stream": false,
+		"script_content": floodScript, "args": []string{"3000000"}}, &a)
 	h.waitJob(a.JobID)
-	total, off := 0, int64(0)
+	var got strings.Builder
+	off := int64(0)
 	for {
 		var o mcptools.JobOutput
 		h.callOK("get_job_output", map[string]any{"job_id": a.JobID, "stdout_offset": off}, &o)
-		require.LessOrEqual(t, len(o.Stdout), 64<<10, "each read is capped")
-		total += len(o.Stdout)
+		got.WriteString(o.Stdout)
 		off = o.NextStdoutOffset
-		if o.Stdout == "" {
+		if !o.More {
 			break
 		}
 	}
-	require.Equal(t, 3_002_000, total)
+	require.Equal(t, 3_000_000, got.Len())
+	require.True(t, floodAt(0, 3_000_000) == got.String(), "every byte, in order")
 }

@@ -245,6 +245,7 @@ func (t *Toolset) setRunRenderers() {
 					return nil, err
 				}
 				r.JobID = j.ID
+				r.noteOmitted()
 				res, v = runText(md, &r), &r
 			case toolRunDeps:
 				var r DepsResult
@@ -252,6 +253,7 @@ func (t *Toolset) setRunRenderers() {
 					return nil, err
 				}
 				r.JobID = j.ID
+				r.noteOmitted()
 				res, v = depsText(md, &r), &r
 			default:
 				var r BenchmarkResult
@@ -259,6 +261,7 @@ func (t *Toolset) setRunRenderers() {
 					return nil, err
 				}
 				r.JobID = j.ID
+				r.noteOmitted()
 				res, v = benchText(md, &r), &r
 			}
 			res.StructuredContent = v
@@ -267,21 +270,51 @@ func (t *Toolset) setRunRenderers() {
 	}
 }
 
-// runText, depsText and benchText are the text results of the run tools.
+// runText, depsText and benchText are the results of the run tools: the
+// text, and a link to the job's output stream when the text leaves part of
+// it out.
 func runText(md bool, r *RunResult) *mcp.CallToolResult {
-	return render(md, r, func() string { return markdownRun(r, nil, nil) })
+	return r.linked(render(md, r, func() string { return markdownRun(r, nil, nil) }))
 }
 
 func depsText(md bool, r *DepsResult) *mcp.CallToolResult {
-	return render(md, r, func() string { return markdownRun(&r.RunResult, r.ResolvedDependencies, nil) })
+	return r.linked(render(md, r, func() string { return markdownRun(&r.RunResult, r.ResolvedDependencies, nil) }))
 }
 
 func benchText(md bool, r *BenchmarkResult) *mcp.CallToolResult {
-	return render(md, r, func() string {
+	return r.linked(render(md, r, func() string {
 		var b *BenchmarkResult
 		if r.ExitCode != nil {
 			b = r
 		}
 		return markdownRun(&r.RunResult, r.ResolvedDependencies, b)
-	})
+	}))
+}
+
+// omitted reports whether the result leaves out output its job keeps.
+func (r *RunResult) omitted() bool {
+	return r.JobID != "" && r.StdoutOmittedBytes+r.StderrOmittedBytes > 0
+}
+
+// noteOmitted adds to a stored result, rendered again for its job, how to
+// read what it leaves out.
+func (r *RunResult) noteOmitted() {
+	if r.omitted() && !strings.Contains(r.Message, "get_job_output") {
+		r.Message = joinSentences(r.Message, omittedHint(r.JobID, r))
+	}
+}
+
+// linked adds a resource_link to the job's output stream to res when r
+// leaves output out.
+func (r *RunResult) linked(res *mcp.CallToolResult) *mcp.CallToolResult {
+	if r.omitted() {
+		res.Content = append(res.Content, &mcp.ResourceLink{
+			URI:         JobStreamURI(r.JobID),
+			Name:        "job-stream-" + r.JobID,
+			Title:       "All output of job " + r.JobID,
+			Description: "The run's whole stdout and stderr (the response shows part of it).",
+			MIMEType:    "text/plain",
+		})
+	}
+	return res
 }

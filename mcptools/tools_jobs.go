@@ -1,12 +1,15 @@
 package mcptools
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -79,12 +82,11 @@ func (t *Toolset) jobDefs() []toolDef {
 			Description: "Show one job: state (pending, running, completed, failed, cancelled), progress {current, total, message}, timestamps, and its result (completed) or error (failed).",
 			Annotations: readOnly,
 		}, func(ctx context.Context, req *mcp.CallToolRequest, in JobStatusArgs) (*mcp.CallToolResult, *JobStatusResult, error) {
-			j, err := t.getJob(ctx, in.JobID)
+			out, err := t.jobStatus(ctx, in)
 			if err != nil {
 				return nil, nil, err
 			}
-			out := &JobStatusResult{Job: jobInfo(j)}
-			return textResult(markdownJobInfo(&out.Job)), out, nil
+			return textResult(markdownJobStatus(out)), out, nil
 		}),
 		def(GroupJobs, &mcp.Tool{
 			Name:        "py_list_jobs",
@@ -232,50 +234,183 @@ func (t *Toolset) jobOutput(ctx context.Context, in GetJobOutputArgs) (*JobOutpu
 	if err != nil {
 		return nil, err
 	}
-	max := t.cfg.outputCap
+	limit := t.defaultShow()
 	if in.MaxBytes > 0 {
-		max = min(in.MaxBytes, max)
+		limit = min(in.MaxBytes, maxShowBytes)
 	}
 	out := &JobOutput{JobID: j.ID, State: string(j.State), Status: "running", ExitCode: jobExitCode(j),
 		ElapsedSeconds: elapsed(j).Seconds(), Error: firstLine(j.Error)}
 	if j.State.Final() {
 		out.Status = "finished"
 	}
-	var moreOut, moreErr bool
-	out.Stdout, out.NextStdoutOffset, moreOut, err = t.readChunk(ctx, j.ID, jobstore.Stdout, in.StdoutOffset, max)
+	p, err := t.readPage(ctx, j.ID, in.StdoutOffset, in.StderrOffset, limit)
 	if err != nil {
 		return nil, err
 	}
-	out.Stderr, out.NextStderrOffset, moreErr, err = t.readChunk(ctx, j.ID, jobstore.Stderr, in.StderrOffset, max)
-	if err != nil {
-		return nil, err
-	}
-	out.More = moreOut || moreErr
+	out.Stdout, out.Stderr, out.NextStdoutOffset, out.NextStderrOffset, out.More = p.out, p.errs, p.nextOut, p.nextErr, p.more
 	return out, nil
 }
 
-// readChunk reads up to max bytes of a log from offset and returns them as
-// text, ending at a character boundary (the next call starts at the rest of
-// a split character), with the next offset and whether more is available.
-func (t *Toolset) readChunk(ctx context.Context, id string, st jobstore.Stream, off int64, max int) (string, int64, bool, error) {
-	data, next, done, err := t.store.ReadLog(ctx, id, st, off, max)
+// jobStatus is py_job_status: the job and, with incremental, its output
+// since the previous incremental poll (or the given offsets).
+func (t *Toolset) jobStatus(ctx context.Context, in JobStatusArgs) (*JobStatusResult, error) {
+	for arg, off := range map[string]*int64{"stdout_offset": in.StdoutOffset, "stderr_offset": in.StderrOffset} {
+		if off != nil && *off < 0 {
+			return nil, argError(arg, "must not be negative; 0 is the start of the output")
+		}
+	}
+	j, err := t.getJob(ctx, in.JobID)
 	if err != nil {
-		if errors.Is(err, jobstore.ErrNotFound) {
-			return "", off, false, &ArgumentError{Argument: "job_id", Message: strings.TrimPrefix(err.Error(), "jobstore: ")}
+		return nil, err
+	}
+	out := &JobStatusResult{Job: jobInfo(j)}
+	if !in.Incremental {
+		if in.StdoutOffset != nil || in.StderrOffset != nil {
+			return nil, argError("stdout_offset", "offsets apply to incremental polls: set incremental=true, or use get_job_output")
 		}
-		return "", off, false, err
+		return out, nil
 	}
-	if !done {
-		if k := incompleteTail(data); k > 0 && k < len(data) {
-			data, next = data[:len(data)-k], next-int64(k)
+	// The output read now is what the job had written when it was read:
+	// the state read first says whether more can come.
+	from := t.polls.get(j.ID)
+	if in.StdoutOffset != nil {
+		from[0] = *in.StdoutOffset
+	}
+	if in.StderrOffset != nil {
+		from[1] = *in.StderrOffset
+	}
+	limit := t.defaultShow()
+	if out.Job.Result != nil {
+		// The result repeats part of the output: the page gets the rest
+		// of the budget, at least a quarter of it.
+		b, _ := json.Marshal(out.Job.Result)
+		limit = max(limit-len(b), limit/4)
+	}
+	p, err := t.readPage(ctx, j.ID, from[0], from[1], limit)
+	if err != nil {
+		return nil, err
+	}
+	t.polls.set(j.ID, [2]int64{p.nextOut, p.nextErr}, j.State.Final() && !p.more)
+	out.NewStdout, out.NewStderr, out.More = p.out, p.errs, p.more
+	out.NextStdoutOffset, out.NextStderrOffset = &p.nextOut, &p.nextErr
+	return out, nil
+}
+
+// pollCursors remembers where each job's last incremental poll ended, so
+// that a client polling with incremental=true gets each byte once without
+// keeping offsets. It forgets a job whose output was read to its end, and
+// its oldest entries beyond maxPollCursors.
+type pollCursors struct {
+	mu    sync.Mutex
+	at    map[string][2]int64
+	order []string // insertion order, for eviction
+}
+
+// maxPollCursors bounds the jobs whose poll positions are remembered.
+const maxPollCursors = 4096
+
+func (c *pollCursors) get(id string) [2]int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.at[id]
+}
+
+func (c *pollCursors) set(id string, at [2]int64, finished bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.at == nil {
+		c.at = map[string][2]int64{}
+	}
+	if finished {
+		// Read to the end of a finished job: a further poll starts over.
+		delete(c.at, id)
+		return
+	}
+	if _, ok := c.at[id]; !ok {
+		c.order = append(c.order, id)
+		for len(c.at) >= maxPollCursors && len(c.order) > 0 {
+			delete(c.at, c.order[0])
+			c.order = c.order[1:]
 		}
 	}
-	more := false
-	if len(data) > 0 && len(data) >= max-utf8.UTFMax {
-		probe, _, _, err := t.store.ReadLog(ctx, id, st, next, 1)
-		more = err == nil && len(probe) > 0
+	c.at[id] = at
+	if len(c.order) > 2*maxPollCursors { // drop ids already forgotten
+		c.order = slices.DeleteFunc(c.order, func(k string) bool { _, ok := c.at[k]; return !ok })
 	}
-	return decodeText(data), next, more, nil
+}
+
+// page is a part of a job's output read from two offsets.
+type page struct {
+	out, errs        string
+	nextOut, nextErr int64
+	more             bool // more is already written beyond the page
+}
+
+// readPage reads a job's stdout and stderr from the given offsets within
+// limit bytes as they are sent (JSON-escaped): the smaller part keeps what
+// it has up to half of it, the larger the rest. A part that is cut ends on
+// a line boundary where it can (so that the next page starts at a line),
+// else on a character boundary; reading on from the returned offsets
+// gives every byte exactly once.
+func (t *Toolset) readPage(ctx context.Context, id string, offOut, offErr int64, limit int) (page, error) {
+	var data [2][]byte
+	var done [2]bool
+	for i, st := range logStreams {
+		off := [2]int64{offOut, offErr}[i]
+		d, _, dn, err := t.store.ReadLog(ctx, id, st, off, limit)
+		if err != nil {
+			if errors.Is(err, jobstore.ErrNotFound) {
+				return page{}, &ArgumentError{Argument: "job_id", Message: strings.TrimPrefix(err.Error(), "jobstore: ")}
+			}
+			return page{}, err
+		}
+		data[i], done[i] = d, dn
+	}
+	var keep [2]int
+	for l := limit; ; {
+		small, large := 0, 1
+		if len(data[1]) < len(data[0]) {
+			small, large = 1, 0
+		}
+		keep[small] = min(len(data[small]), l/2)
+		if len(data[large]) <= l-keep[small] {
+			keep[small] = min(len(data[small]), l-len(data[large]))
+		}
+		keep[large] = min(len(data[large]), l-keep[small])
+		for i := range keep {
+			keep[i] = pageEnd(data[i][:keep[i]], keep[i] < len(data[i]) || !done[i])
+		}
+		n := escapedBytes(data[0][:keep[0]]) + escapedBytes(data[1][:keep[1]])
+		if n <= limit || l < 64 {
+			break
+		}
+		l = l * limit / n
+	}
+	p := page{nextOut: offOut + int64(keep[0]), nextErr: offErr + int64(keep[1])}
+	p.out, p.errs = decodeText(data[0][:keep[0]]), decodeText(data[1][:keep[1]])
+	for i, st := range logStreams {
+		switch {
+		case keep[i] < len(data[i]):
+			p.more = true
+		case len(data[i]) == limit && !done[i]:
+			probe, _, _, err := t.store.ReadLog(ctx, id, st, [2]int64{p.nextOut, p.nextErr}[i], 1)
+			p.more = p.more || (err == nil && len(probe) > 0)
+		}
+	}
+	return p, nil
+}
+
+// pageEnd is how much of b a page keeps: all of it, or, where b was cut
+// (or may grow: a running job's last line), up to its last newline if that
+// keeps at least half of it, else up to a character boundary.
+func pageEnd(b []byte, cut bool) int {
+	if !cut {
+		return len(b)
+	}
+	if i := bytes.LastIndexByte(b, '\n'); i >= 0 && i+1 >= len(b)/2 {
+		return i + 1
+	}
+	return len(b) - incompleteTail(b)
 }
 
 // incompleteTail returns the length of an incomplete UTF-8 sequence at the

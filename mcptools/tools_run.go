@@ -14,7 +14,6 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/pyexec-mcp/pyexec/executor"
-	"github.com/pyexec-mcp/pyexec/internal/headtail"
 	"github.com/pyexec-mcp/pyexec/jobstore"
 	"github.com/pyexec-mcp/pyexec/sandbox"
 	"github.com/pyexec-mcp/pyexec/smartasync"
@@ -32,6 +31,8 @@ type runSpec struct {
 	// markdown is its markdown_output, for the task's result.
 	taskable, markdown bool
 	autosaved          string
+	// show is the output bytes the response shows (max_response_tokens).
+	show int
 	// started, if set, receives what runs once the child has started
 	// (buffer 1: the run never waits for a reader); ended is closed when
 	// the run returns, started or not.
@@ -64,6 +65,10 @@ func (t *Toolset) prepare(tool string, in *ScriptArgs, dir string, timeout float
 	if err != nil {
 		return nil, err
 	}
+	show, err := t.showBytes(in.MaxResponseTokens)
+	if err != nil {
+		return nil, err
+	}
 	to := time.Duration(timeout * float64(time.Second))
 	spec := &runSpec{
 		tool:  tool,
@@ -82,6 +87,7 @@ func (t *Toolset) prepare(tool string, in *ScriptArgs, dir string, timeout float
 		},
 		content: in.ScriptContent,
 		params:  params,
+		show:    show,
 	}
 	return spec, nil
 }
@@ -207,7 +213,9 @@ func (t *Toolset) execute(ctx context.Context, req *mcp.CallToolRequest, spec *r
 		return nil, toolError(err)
 	}
 	if out.Done {
-		return &outcome{run: out.Value, status: jobstore.StateCompleted}, nil
+		// JobID is set when the job was kept: its logs hold what the
+		// response leaves out.
+		return &outcome{run: out.Value, status: jobstore.StateCompleted, jobID: out.JobID}, nil
 	}
 	if ctx.Err() != nil && !spec.async {
 		// notifications/cancelled (or a closed session) during the budget:
@@ -335,8 +343,19 @@ func (t *Toolset) runResult(o *outcome, spec *runSpec) RunResult {
 	res := o.run.res
 	code := res.ExitCode
 	r.ExitCode = &code
-	r.Stdout, r.StdoutOmittedBytes = clip(res.Stdout, res.StdoutOmitted, t.cfg.outputCap)
-	r.Stderr, r.StderrOmittedBytes = clip(res.Stderr, res.StderrOmitted, t.cfg.outputCap)
+	out, errs := fitOutput(o.run.out, o.run.errs, spec.show)
+	r.Stdout, r.Stderr = out.Text(), errs.Text()
+	r.StdoutOmittedFrom, r.StdoutOmittedBytes = out.Omitted()
+	r.StderrOmittedFrom, r.StderrOmittedBytes = errs.Omitted()
+	if r.StdoutOmittedBytes == 0 {
+		r.StdoutOmittedFrom = 0
+	}
+	if r.StderrOmittedBytes == 0 {
+		r.StderrOmittedFrom = 0
+	}
+	if r.StdoutOmittedBytes+r.StderrOmittedBytes > 0 && r.JobID != "" {
+		r.Message = joinSentences(r.Message, omittedHint(r.JobID, &r))
+	}
 	r.ExecutionStrategy = string(res.Strategy)
 	r.ElapsedSeconds = res.Elapsed.Seconds()
 	r.TimedOut = res.TimedOut
@@ -365,9 +384,26 @@ func (t *Toolset) benchResult(o *outcome, spec *runSpec) BenchmarkResult {
 	return b
 }
 
-// clip caps text at limit bytes (head and tail around a marker), adding to
-// the count already omitted by the executor.
-func clip(s string, omitted int64, limit int) (string, int64) {
-	c, cut := headtail.Clip(s, limit)
-	return c, omitted + cut
+// omittedHint tells how to read what a run's response left out.
+func omittedHint(id string, r *RunResult) string {
+	var parts []string
+	if r.StdoutOmittedBytes > 0 {
+		parts = append(parts, fmt.Sprintf("stdout_offset=%d", r.StdoutOmittedFrom))
+	}
+	if r.StderrOmittedBytes > 0 {
+		parts = append(parts, fmt.Sprintf("stderr_offset=%d", r.StderrOmittedFrom))
+	}
+	return fmt.Sprintf("Output was cut to the response budget; job %s keeps all of it: read the omitted part with get_job_output (job_id=%s, %s) or the resource %s.",
+		id, id, strings.Join(parts, ", "), JobStreamURI(id))
+}
+
+// joinSentences joins two messages, either of which may be empty.
+func joinSentences(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + " " + b
 }

@@ -42,6 +42,8 @@ type Toolset struct {
 	// layer installed.
 	renderers sync.Map
 	tasked    sync.Map
+	// polls is where each job's last incremental py_job_status ended.
+	polls pollCursors
 
 	ctx    context.Context // lifetime: cancelled by Close
 	cancel context.CancelFunc

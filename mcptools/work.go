@@ -6,53 +6,45 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"sync"
 
 	"github.com/pyexec-mcp/pyexec/executor"
+	"github.com/pyexec-mcp/pyexec/internal/headtail"
 	"github.com/pyexec-mcp/pyexec/internal/progressfile"
 	"github.com/pyexec-mcp/pyexec/jobstore"
 	"github.com/pyexec-mcp/pyexec/smartasync"
 )
 
-// scriptRun is the value of a script job: the executor's result. As a
-// background job's stored result (its JSON) it takes the shape of its tool's
-// result with each stream cut to DefaultResultOutputCap: the record stays
-// small and the logs keep everything.
+// scriptRun is the value of a script job: the executor's result and what
+// the run's response may show of its streams (spans of at most the call's
+// response budget, with exact positions: the job's logs hold every byte).
+// As a background job's stored result (its JSON) it takes the shape of its
+// tool's result, as the call would have returned it.
 type scriptRun struct {
-	t    *Toolset
-	spec *runSpec
-	res  *executor.Result
+	t         *Toolset
+	spec      *runSpec
+	res       *executor.Result
+	out, errs headtail.Span
 }
 
 // MarshalJSON implements json.Marshaler.
 func (r *scriptRun) MarshalJSON() ([]byte, error) {
 	o := &outcome{run: r, status: jobstore.StateCompleted}
-	var v any
 	switch r.spec.tool {
 	case toolBenchmark:
-		v = r.t.benchResult(o, r.spec)
+		return json.Marshal(r.t.benchResult(o, r.spec))
 	case toolRunDeps, toolRunDepsAsync:
-		v = r.t.depsResult(o, r.spec)
-	default:
-		v = r.t.runResult(o, r.spec)
+		return json.Marshal(r.t.depsResult(o, r.spec))
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	// Re-cut the streams to the smaller cap of stored results.
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, err
-	}
-	for _, k := range []string{"stdout", "stderr"} {
-		if s, ok := m[k].(string); ok && len(s) > DefaultResultOutputCap {
-			cut, _ := clip(s, 0, DefaultResultOutputCap)
-			m[k] = cut + "\n(shortened: get_job_output has the full output)"
-		}
-	}
-	return json.Marshal(m)
+	return json.Marshal(r.t.runResult(o, r.spec))
+}
+
+// cut reports whether the response leaves out output that the job's logs
+// hold: the job must then be kept for get_job_output to read it.
+func (r *scriptRun) cut() bool {
+	return r.out.Total+r.errs.Total > int64(r.spec.show)
 }
 
 // runCall is the input of one run's job: what to run, and what its waiting
@@ -102,7 +94,11 @@ func (t *Toolset) work(ctx context.Context, job *smartasync.Job[runCall]) (*scri
 	} else if err != nil {
 		t.log.Warn("mcptools: marking the job running", "job_id", id, "err", err)
 	}
-	return t.runScript(ctx, id, spec, live, progress)
+	r, err := t.runScript(ctx, id, spec, live, progress)
+	if r != nil && r.cut() {
+		job.Keep() // the response points to the logs for what it leaves out
+	}
+	return r, err
 }
 
 // acquireSlot takes one of Options.MaxConcurrent execution slots, calling
@@ -144,13 +140,13 @@ func (t *Toolset) runScript(ctx context.Context, id string, spec *runSpec, live 
 		pol.WritableDirs = append(slices.Clone(pol.WritableDirs), pf.Dir())
 		req.Sandbox = &pol
 	}
-	var stdout, stderr io.Writer = live.writer("stdout"), live.writer("stderr")
-	if spec.stream {
-		var closeLogs func()
-		stdout, stderr, closeLogs = t.logWriters(sctx, id, stdout, stderr)
-		defer closeLogs()
-	}
-	req.Stdout, req.Stderr = stdout, stderr
+	// What the response shows is kept here, within its budget; every byte
+	// goes to the job's logs (spooled first, for stream=false).
+	outSpan, errSpan := headtail.New(spec.show), headtail.New(spec.show)
+	var stdout, stderr io.Writer = io.MultiWriter(live.writer("stdout"), outSpan), io.MultiWriter(live.writer("stderr"), errSpan)
+	logs := t.openLogs(sctx, id, !spec.stream)
+	defer logs.close()
+	req.Stdout, req.Stderr = logs.tee(stdout, stderr)
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	if spec.ended != nil {
@@ -182,43 +178,113 @@ func (t *Toolset) runScript(ctx context.Context, id string, spec *runSpec, live 
 	res, err := t.exec.Run(ctx, &req)
 	_ = pf.Close() // the script's last report, before the result is recorded
 	wg.Wait()
+	var run *scriptRun
 	if res != nil {
+		// The executor's notes ([TIMEOUT], [LIMIT], …) end stderr.
+		_, _ = errSpan.Write([]byte(res.Notes))
+		logs.finish(res.Notes)
 		t.record(sctx, id, spec, res, ctx.Err() != nil)
+		run = &scriptRun{t: t, spec: spec, res: res, out: outSpan.Span(), errs: errSpan.Span()}
 	}
 	if err != nil && errors.Is(err, executor.ErrCancelled) {
 		// smartasync classifies the job by its context: cancelled.
-		return &scriptRun{t: t, spec: spec, res: res}, context.Cause(ctx)
+		return run, context.Cause(ctx)
 	}
 	if err != nil {
 		t.log.Info("mcptools: job failed to start", "job_id", id, "tool", spec.tool, "err", err)
 		return nil, err
 	}
-	return &scriptRun{t: t, spec: spec, res: res}, nil
+	return run, nil
 }
 
-// logWriters tees the output into the job's logs. A log that cannot be
-// opened is logged and skipped: the run itself still works.
-func (t *Toolset) logWriters(ctx context.Context, id string, stdout, stderr io.Writer) (io.Writer, io.Writer, func()) {
-	var closers []io.Closer
-	open := func(st jobstore.Stream, w io.Writer) io.Writer {
+// jobLogs writes a run's output to its job's logs: as it arrives, or (for
+// stream=false, whose logs show the output only once the run ends) spooled
+// to private temporary files and appended at the end. Either way every
+// byte reaches the logs; a log or spool that cannot be opened is logged
+// and skipped, and the run itself still works.
+type jobLogs struct {
+	t      *Toolset
+	ctx    context.Context
+	id     string
+	spool  bool
+	out    [2]io.Writer // the log writers, or the spool files
+	files  [2]*os.File  // the spool files
+	closer []io.Closer
+}
+
+var logStreams = [2]jobstore.Stream{jobstore.Stdout, jobstore.Stderr}
+
+func (t *Toolset) openLogs(ctx context.Context, id string, spool bool) *jobLogs {
+	l := &jobLogs{t: t, ctx: ctx, id: id, spool: spool}
+	for i, st := range logStreams {
+		if spool {
+			f, err := os.CreateTemp("", "pyexec-"+id+"-*.log")
+			if err != nil {
+				t.log.Warn("mcptools: spooling the job's output", "job_id", id, "stream", st, "err", err)
+				continue
+			}
+			_ = os.Remove(f.Name()) // an open file needs no name: nothing is left behind
+			l.out[i], l.files[i] = f, f
+			l.closer = append(l.closer, f)
+			continue
+		}
 		lw, err := t.store.LogWriter(ctx, id, st)
 		if err != nil {
 			t.log.Warn("mcptools: opening the job log", "job_id", id, "stream", st, "err", err)
-			return w
+			continue
 		}
-		closers = append(closers, lw)
-		return io.MultiWriter(lw, w)
+		l.out[i] = lw
+		l.closer = append(l.closer, lw)
 	}
-	stdout, stderr = open(jobstore.Stdout, stdout), open(jobstore.Stderr, stderr)
-	return stdout, stderr, func() {
-		for _, c := range closers {
-			_ = c.Close()
+	return l
+}
+
+// tee adds the logs to the writers of stdout and stderr.
+func (l *jobLogs) tee(stdout, stderr io.Writer) (io.Writer, io.Writer) {
+	ws := [2]io.Writer{stdout, stderr}
+	for i, w := range l.out {
+		if w != nil {
+			ws[i] = io.MultiWriter(w, ws[i])
+		}
+	}
+	return ws[0], ws[1]
+}
+
+// finish appends the executor's notes to stderr and, for a spooled run,
+// moves the spooled output into the logs.
+func (l *jobLogs) finish(notes string) {
+	if notes != "" && l.out[1] != nil {
+		_, _ = io.WriteString(l.out[1], notes)
+	}
+	if !l.spool {
+		return
+	}
+	for i, f := range l.files {
+		if f == nil {
+			continue
+		}
+		lw, err := l.t.store.LogWriter(l.ctx, l.id, logStreams[i])
+		if err == nil {
+			_, err = f.Seek(0, io.SeekStart)
+		}
+		if err == nil {
+			_, err = io.Copy(lw, f)
+			err = errors.Join(err, lw.Close())
+		}
+		if err != nil {
+			l.t.log.Warn("mcptools: writing the spooled output to the job log", "job_id", l.id, "stream", logStreams[i], "err", err)
 		}
 	}
 }
 
-// record stores the exit code where the job's result will not hold it and,
-// for a job whose output was not streamed, its output; then logs the end.
+func (l *jobLogs) close() {
+	for _, c := range l.closer {
+		_ = c.Close()
+	}
+}
+
+// record stores the exit code where the job's result will not hold it, then
+// logs the end.
 //
 // The exit code is written for background jobs, for cancelled runs (which
 // store no result) and for runs killed by a signal (perhaps by another
@@ -231,10 +297,6 @@ func (t *Toolset) record(ctx context.Context, id string, spec *runSpec, res *exe
 		if err := t.store.SetExitCode(ctx, id, res.ExitCode); err != nil {
 			t.log.Warn("mcptools: recording the exit code", "job_id", id, "err", err)
 		}
-	}
-	if !spec.stream {
-		_ = t.store.AppendLog(ctx, id, jobstore.Stdout, []byte(res.Stdout))
-		_ = t.store.AppendLog(ctx, id, jobstore.Stderr, []byte(res.Stderr))
 	}
 	t.log.Info("mcptools: job finished", "job_id", id, "tool", spec.tool, "exit_code", res.ExitCode,
 		"timed_out", res.TimedOut, "cancelled", res.Cancelled, "elapsed", res.Elapsed)

@@ -75,7 +75,7 @@ func TestCapText(t *testing.T) {
 	t.Parallel()
 	require.Equal(t, "short", capText("short", 10))
 	got := capText(strings.Repeat("a", 10)+strings.Repeat("b", 10), 10)
-	require.Equal(t, "aaaaa\n… 10 bytes omitted …\nbbbbb", got)
+	require.Equal(t, "aaaaa\n… 10 bytes omitted (bytes 5–15) …\nbbbbb", got)
 }
 
 // FuzzRequirementName checks that names extracted from arbitrary input are

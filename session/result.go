@@ -8,7 +8,7 @@ import "time"
 type CellResult struct {
 	// Stdout and Stderr hold what the cell wrote, including writes to fds 1
 	// and 2 by C extensions and subprocesses; each keeps Options.OutputCap
-	// bytes as head and tail around a "… N bytes omitted …" marker.
+	// bytes as head and tail around a "… N bytes omitted (bytes A–B) …" marker.
 	Stdout        string `json:"stdout"`
 	Stderr        string `json:"stderr"`
 	StdoutOmitted int64  `json:"stdout_omitted,omitempty"`

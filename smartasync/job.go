@@ -15,7 +15,7 @@ import (
 // task is the typed half of a job, implemented by the generic call[T]: it runs
 // the work and keeps its value, which the Runner only sees as JSON.
 type task interface {
-	run(ctx context.Context, id string, progress ProgressFunc) error
+	run(ctx context.Context, j *job) error
 	marshal() (json.RawMessage, error)
 }
 
@@ -46,6 +46,7 @@ type job struct {
 	started  bool // the work function has been called
 	ended    bool // the work has returned (or will never run); Cancel is then a no-op
 	keep     bool // record the job, else discard it: see end
+	keepAsk  bool // the work asked to keep the record (Job.Keep)
 	state    jobstore.State
 	errMsg   string
 	result   json.RawMessage
@@ -157,14 +158,15 @@ func (r *Runner) work(j *job, t task) {
 		}
 		r.end(j, t, err, perr)
 	}()
-	err = t.run(j.ctx, j.id, j.progress)
+	err = t.run(j.ctx, j)
 	returned = true
 }
 
 // end classifies the work's outcome and hands it to a waiting Call. The record
 // is discarded only when the work returned normally while its Call was still
-// waiting: that call returns the value as if the work had been called
-// directly. A detached job, a panic and a cancellation are recorded.
+// waiting and did not ask to keep it (Job.Keep): that call returns the value
+// as if the work had been called directly. A detached job, a panic, a
+// cancellation and a kept job are recorded.
 func (r *Runner) end(j *job, t task, err error, perr *PanicError) {
 	j.mu.Lock()
 	j.ended = true
@@ -181,9 +183,9 @@ func (r *Runner) end(j *job, t task, err error, perr *PanicError) {
 		// Cancelled wins over a value: the canceller was told "cancelled".
 		j.state, j.errMsg, j.keep, j.callErr = jobstore.StateCancelled, cancelMessage(cause), true, withCause(cause, err)
 	case err != nil:
-		j.state, j.errMsg, j.keep, j.callErr = jobstore.StateFailed, err.Error(), !waiting, err
+		j.state, j.errMsg, j.keep, j.callErr = jobstore.StateFailed, err.Error(), !waiting || j.keepAsk, err
 	default:
-		j.state, j.keep = jobstore.StateCompleted, !waiting
+		j.state, j.keep = jobstore.StateCompleted, !waiting || j.keepAsk
 	}
 	marshal := j.keep && j.state == jobstore.StateCompleted
 	j.mu.Unlock()
@@ -191,7 +193,7 @@ func (r *Runner) end(j *job, t task, err error, perr *PanicError) {
 	if waiting {
 		close(j.handoff)
 	}
-	if marshal { // never for a waiting call: it is discarded
+	if marshal { // a waiting call's only if it asked to be kept
 		res, merr := t.marshal()
 		j.mu.Lock()
 		if merr != nil {
@@ -216,6 +218,13 @@ func withCause(cause, err error) error {
 		return cause
 	}
 	return fmt.Errorf("%w: %w", cause, err)
+}
+
+// askKeep is Job.Keep.
+func (j *job) askKeep() {
+	j.mu.Lock()
+	j.keepAsk = true
+	j.mu.Unlock()
 }
 
 // detach turns a waiting call's job into a background job, unless the work

@@ -27,6 +27,19 @@ type Job[In any] struct {
 	Input In
 
 	progress ProgressFunc
+	keep     func()
+}
+
+// Keep asks that the job's record be kept although its call gets the value
+// within the budget, as a background job's is: the value refers to the
+// record (say, a script run whose response shows part of the output that
+// the job's logs hold in full). The Outcome then has the JobID; the record
+// ends completed or failed, with the value stored, like any job's. It may
+// be called any time before the work returns.
+func (j *Job[In]) Keep() {
+	if j.keep != nil {
+		j.keep()
+	}
 }
 
 // Progress reports the work's progress: current out of total (total 0 when
@@ -94,10 +107,11 @@ type Call struct {
 //
 // Done reports whether the work ended during the call; then Value and the
 // error are what the work returned, Status is jobstore.StateCompleted or
-// jobstore.StateFailed, and JobID is empty because the record was discarded. Two
+// jobstore.StateFailed, and JobID is empty because the record was discarded. Three
 // exceptions keep the record and set JobID: a panic (jobstore.StateFailed, error
-// *PanicError) and a cancellation by Runner.Cancel or Runner.Close
-// (jobstore.StateCancelled, error wrapping ErrCancelled or ErrClosed).
+// *PanicError), a cancellation by Runner.Cancel or Runner.Close
+// (jobstore.StateCancelled, error wrapping ErrCancelled or ErrClosed), and a
+// work that called Job.Keep.
 //
 // Otherwise the work continues as the background job JobID: Status is
 // jobstore.StateRunning, or jobstore.StatePending while it waits for a slot (always with
@@ -186,8 +200,8 @@ type call[In, Out any] struct {
 	v  Out // written by run, read after the job's handoff or returned channel
 }
 
-func (c *call[In, Out]) run(ctx context.Context, id string, progress ProgressFunc) error {
-	v, err := c.fn(ctx, &Job[In]{ID: id, Input: c.in, progress: progress})
+func (c *call[In, Out]) run(ctx context.Context, j *job) error {
+	v, err := c.fn(ctx, &Job[In]{ID: j.id, Input: c.in, progress: j.progress, keep: j.askKeep})
 	c.v = v
 	return err
 }

@@ -274,3 +274,31 @@ func TestMarshalFailure(t *testing.T) {
 	require.True(t, smartasync.Fault(rec.Err), "an unstorable value is a fault")
 	require.False(t, smartasync.Fault("the input was wrong"), "the work's own error is not")
 }
+
+// TestKeep: a work that calls Job.Keep keeps its record although its call
+// got the value within the budget; the Outcome names the job.
+func TestKeep(t *testing.T) {
+	t.Parallel()
+	store := newMemStore()
+	r := newRunner(t, store, nil)
+	sa := smartasync.New(r, "k", func(_ context.Context, job *smartasync.Job[int]) (int, error) {
+		if job.Input > 0 {
+			job.Keep()
+		}
+		return job.Input * 2, nil
+	})
+	out, err := sa.Call(t.Context(), 21, smartasync.Call{})
+	require.NoError(t, err)
+	require.True(t, out.Done)
+	require.Equal(t, 42, out.Value)
+	require.NotEmpty(t, out.JobID, "a kept job is named")
+	waitJob(t, r, out.JobID)
+	rec, ok := store.get(out.JobID)
+	require.True(t, ok)
+	require.Equal(t, jobstore.StateCompleted, rec.State)
+	require.JSONEq(t, "42", string(rec.Result))
+
+	out, err = sa.Call(t.Context(), 0, smartasync.Call{})
+	require.NoError(t, err)
+	require.Empty(t, out.JobID, "not kept: discarded as always")
+}

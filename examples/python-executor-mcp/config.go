@@ -19,17 +19,17 @@ import (
 // config is the server's configuration: flags, each with an environment
 // variable as its default (so client configurations can use either).
 type config struct {
-	dataDir       string
-	scriptsDir    string
-	python        string
-	uv            string
-	budget        time.Duration
-	budgetSet     bool
-	maxConcurrent int
-	outputCap     int
-	groups        []mcptools.Group
-	logFile       string
-	logLevel      slog.Level
+	dataDir        string
+	scriptsDir     string
+	python         string
+	uv             string
+	budget         time.Duration
+	budgetSet      bool
+	maxConcurrent  int
+	responseTokens int
+	groups         []mcptools.Group
+	logFile        string
+	logLevel       slog.Level
 
 	httpAddr       string
 	token          string
@@ -70,14 +70,14 @@ func parseConfig(name string, args []string, stderr io.Writer) (*config, *flag.F
 	fs.SetOutput(stderr)
 	c := &config{}
 	var budget, groups, origins, hosts, level, session, packages string
-	var maxConc, outCap, maxSessions string
+	var maxConc, respTokens, maxSessions string
 	fs.StringVar(&c.dataDir, "data-dir", envOr("PYEXEC_DATA_DIR", ""), "data directory: jobs, logs, saved and autosaved scripts (env PYEXEC_DATA_DIR; default ~/.python_mcp)")
 	fs.StringVar(&c.scriptsDir, "scripts-dir", envOr("PYEXEC_SCRIPTS_DIR", ""), "saved-scripts directory for py_list_scripts/py_view_script (env PYEXEC_SCRIPTS_DIR; default DATA_DIR/scripts)")
 	fs.StringVar(&c.python, "python", envOr("PYEXEC_PYTHON", ""), "default Python interpreter, a name on PATH or a path (env PYEXEC_PYTHON; default python3)")
 	fs.StringVar(&c.uv, "uv", envOr("PYEXEC_UV", ""), "uv binary (env PYEXEC_UV; default uv on PATH, ~/.local/bin/uv, ~/.cargo/bin/uv)")
 	fs.StringVar(&budget, "budget", envOr(smartasync.BudgetEnv, ""), "smart-async budget: seconds a call may run before it continues as a job (env "+smartasync.BudgetEnv+"; default 20)")
 	fs.StringVar(&maxConc, "max-concurrent", envOr("PYEXEC_MAX_CONCURRENT", ""), "scripts running at once; more wait (env PYEXEC_MAX_CONCURRENT; default 8; -1 no limit)")
-	fs.StringVar(&outCap, "output-cap", envOr("PYEXEC_OUTPUT_CAP", ""), "bytes of each output stream in a response (env PYEXEC_OUTPUT_CAP; default 1048576)")
+	fs.StringVar(&respTokens, "response-tokens", envOr("PYEXEC_RESPONSE_TOKENS", ""), "output one tool result shows, in tokens of about 4 bytes; the rest stays readable with get_job_output (env PYEXEC_RESPONSE_TOKENS; default 8000, at most 32000)")
 	fs.StringVar(&groups, "groups", envOr("PYEXEC_TOOL_GROUPS", ""), "comma-separated tool groups: run, jobs, scripts, session, workspace (env PYEXEC_TOOL_GROUPS; default all)")
 	fs.StringVar(&c.logFile, "log-file", envOr("PYEXEC_LOG_FILE", ""), "append logs to this file instead of stderr (env PYEXEC_LOG_FILE); never stdout")
 	fs.StringVar(&level, "log-level", envOr("PYEXEC_LOG_LEVEL", ""), "debug, info, warn or error (env PYEXEC_LOG_LEVEL; default info, warn for call and tools)")
@@ -106,7 +106,7 @@ func parseConfig(name string, args []string, stderr io.Writer) (*config, *flag.F
 		c.budget, c.budgetSet = d, err == nil
 	}
 	c.maxConcurrent, errs = atoiInto(maxConc, "max-concurrent", errs)
-	c.outputCap, errs = atoiInto(outCap, "output-cap", errs)
+	c.responseTokens, errs = atoiInto(respTokens, "response-tokens", errs)
 	c.maxSessions, errs = atoiInto(maxSessions, "max-sessions", errs)
 	var out int
 	out, errs = atoiInto(outMB, "max-output-mb", errs)

@@ -116,7 +116,7 @@ func newServer(ctx context.Context, cfg *config, log *slog.Logger) (*server, err
 		ScriptsDir:     cfg.scriptsDir,
 		Budget:         cfg.budget,
 		MaxConcurrent:  cfg.maxConcurrent,
-		OutputCap:      cfg.outputCap,
+		ResponseTokens: cfg.responseTokens,
 		Groups:         cfg.groups,
 		Logger:         log,
 		MaxOutputBytes: cfg.maxOutput,

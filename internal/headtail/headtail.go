@@ -1,13 +1,6 @@
 package headtail
 
-import (
-	"fmt"
-	"strings"
-	"unicode/utf8"
-)
 
-// Marker returns the text put where n bytes were dropped.
-func Marker(n int64) string { return fmt.Sprintf("\n… %d bytes omitted …\n", n) }
 
 // Buffer keeps the first half of its limit and the last half of what is
 // written to it. The zero value keeps nothing; use New. It is not safe for
@@ -70,41 +63,24 @@ func (b *Buffer) Write(p []byte) (int, error) {
 // Total is the number of bytes written.
 func (b *Buffer) Total() int64 { return b.total }
 
-// Text returns the kept bytes with Marker where the middle was dropped and
-// invalid UTF-8 replaced, and the number of bytes dropped.
+// Text returns the kept bytes with the marker of the omitted range where
+// the middle was dropped (cut on line boundaries, see Span.Cut) and invalid
+// UTF-8 replaced, and the number of bytes dropped.
 func (b *Buffer) Text() (string, int64) {
-	var tail []byte
-	if b.tfull {
-		tail = append(append(make([]byte, 0, b.tailCap), b.tail[b.tpos:]...), b.tail[:b.tpos]...)
-	} else {
-		tail = b.tail
-	}
-	omitted := b.total - int64(len(b.head)) - int64(len(tail))
-	var s strings.Builder
-	s.Grow(len(b.head) + len(tail) + 40)
-	s.Write(b.head)
-	if omitted > 0 {
-		s.WriteString(Marker(omitted))
-	}
-	s.Write(tail)
-	return strings.ToValidUTF8(s.String(), "\uFFFD"), omitted
+	sp := b.Span()
+	sp = sp.Cut(sp.Kept())
+	_, n := sp.Omitted()
+	return sp.Text(), n
 }
 
-// Clip caps s at limit bytes, keeping its head and tail around Marker, and
-// returns the number of bytes dropped. The cuts fall on rune boundaries, so
-// valid UTF-8 stays valid.
+// Clip caps s at limit bytes, keeping its head and tail around the marker
+// of what it omits (see Span.Cut: line boundaries where it can, character
+// boundaries else), and returns the number of bytes dropped.
 func Clip(s string, limit int) (string, int64) {
 	if len(s) <= limit {
 		return s, 0
 	}
-	h := limit / 2
-	for h > 0 && !utf8.RuneStart(s[h]) {
-		h--
-	}
-	t := len(s) - (limit - limit/2)
-	for t < len(s) && !utf8.RuneStart(s[t]) {
-		t++
-	}
-	cut := int64(t - h)
-	return s[:h] + Marker(cut) + s[t:], cut
+	sp := SpanOf(s).Cut(limit)
+	_, n := sp.Omitted()
+	return sp.Text(), n
 }

@@ -19,14 +19,14 @@ func TestBuffer(t *testing.T) {
 	}{
 		{"fits", 100, []string{"short"}, "short", 0},
 		{"exact", 10, []string{"abcde", "fghij"}, "abcdefghij", 0},
-		{"small writes", 10, []string{"abc", "defgh", "ijklmnop", "qrstuvwxyz"}, "abcde" + Marker(16) + "vwxyz", 16},
-		{"one big write", 10, []string{strings.Repeat("x", 5) + strings.Repeat("-", 100) + "12345"}, "xxxxx" + Marker(100) + "12345", 100},
-		{"ring wraps", 6, []string{"abc", "1", "2", "3", "4", "5", "6", "7"}, "abc" + Marker(4) + "567", 4},
-		{"zero limit", 0, []string{"abc"}, Marker(3), 3},
+		{"small writes", 10, []string{"abc", "defgh", "ijklmnop", "qrstuvwxyz"}, "abcde" + RangeMarker(5, 16) + "vwxyz", 16},
+		{"one big write", 10, []string{strings.Repeat("x", 5) + strings.Repeat("-", 100) + "12345"}, "xxxxx" + RangeMarker(5, 100) + "12345", 100},
+		{"ring wraps", 6, []string{"abc", "1", "2", "3", "4", "5", "6", "7"}, "abc" + RangeMarker(3, 4) + "567", 4},
+		{"zero limit", 0, []string{"abc"}, RangeMarker(0, 3), 3},
 		{"invalid utf-8", 100, []string{"ok \xff"}, "ok \uFFFD", 0},
-		{"byte by byte", 6, strings.Split("abcdefghij", ""), "abc" + Marker(4) + "hij", 4},
-		{"tail wraps unevenly", 4, []string{"ab", "cde", "fg", "h"}, "ab" + Marker(4) + "gh", 4},
-		{"no head", 1, []string{"abc"}, Marker(2) + "c", 2},
+		{"byte by byte", 6, strings.Split("abcdefghij", ""), "abc" + RangeMarker(3, 4) + "hij", 4},
+		{"tail wraps unevenly", 4, []string{"ab", "cde", "fg", "h"}, "ab" + RangeMarker(2, 4) + "gh", 4},
+		{"no head", 1, []string{"abc"}, RangeMarker(0, 2) + "c", 2},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -54,7 +54,7 @@ func TestClip(t *testing.T) {
 	s, cut = Clip(strings.Repeat("é", 20), 11) // 40 bytes of 2-byte runes
 	require.True(t, utf8.ValidString(s), s)
 	require.Equal(t, int64(40-4-6), cut)
-	require.Equal(t, "éé"+Marker(cut)+"ééé", s)
+	require.Equal(t, "éé"+RangeMarker(4, cut)+"ééé", s)
 }
 
 func FuzzBuffer(f *testing.F) {
@@ -74,10 +74,50 @@ func FuzzBuffer(f *testing.F) {
 			require.Equal(t, strings.ToValidUTF8(string(data), "\uFFFD"), got)
 			return
 		}
-		// The head and the tail are exactly the input's.
-		h, tl := limit/2, limit-limit/2
-		want := strings.ToValidUTF8(string(data[:h])+Marker(cut)+string(data[len(data)-tl:]), "\uFFFD")
-		require.Equal(t, want, got)
-		require.Equal(t, int64(len(data)-limit), cut)
+		// The head and the tail are exactly the input's, within the
+		// limit, and the marker names the omitted range.
+		sp := b.Span()
+		sp = sp.Cut(sp.Kept())
+		require.True(t, strings.HasPrefix(string(data), string(sp.Head)))
+		require.True(t, strings.HasSuffix(string(data), string(sp.Tail)))
+		require.LessOrEqual(t, sp.Kept(), limit)
+		from, n := sp.Omitted()
+		require.Equal(t, cut, n)
+		require.Equal(t, int64(len(data)), from+n+int64(len(sp.Tail)))
+		require.Equal(t, strings.ToValidUTF8(string(sp.Head)+RangeMarker(from, n)+string(sp.Tail), "\uFFFD"), got)
 	})
+}
+
+// TestSpanCutsLines: where bytes are omitted, the head ends and the tail
+// starts on a line boundary, and the positions stay exact.
+func TestSpanCutsLines(t *testing.T) {
+	t.Parallel()
+	var in strings.Builder
+	for i := range 1000 {
+		in.WriteString(strings.Repeat("x", i%7) + "181275\n")
+	}
+	s := in.String()
+	sp := SpanOf(s).Cut(100)
+	require.LessOrEqual(t, sp.Kept(), 100)
+	require.True(t, strings.HasSuffix(string(sp.Head), "181275\n"), "the head ends after a whole line: %q", sp.Head)
+	require.True(t, strings.HasSuffix(string(sp.Tail), "181275\n"))
+	require.True(t, strings.HasPrefix(s[len(s)-len(sp.Tail):], string(sp.Tail)))
+	for _, line := range strings.Split(strings.TrimSuffix(string(sp.Tail), "\n"), "\n") {
+		require.True(t, strings.HasSuffix(line, "181275"), "no line of the tail is cut: %q", line)
+	}
+	from, n := sp.Omitted()
+	require.Equal(t, int64(len(sp.Head)), from)
+	require.Equal(t, s[from:from+n], s[len(sp.Head):len(s)-len(sp.Tail)])
+
+	// One long line: cut at a character boundary.
+	long := strings.Repeat("é", 100)
+	sp = SpanOf(long).Cut(11)
+	require.True(t, utf8.Valid(sp.Head) && utf8.Valid(sp.Tail))
+
+	// Fit: the smaller stream keeps what it has, the larger the rest.
+	a, b := Fit(SpanOf("short\n"), SpanOf(s), 100)
+	require.Equal(t, "short\n", string(a.Head))
+	require.LessOrEqual(t, a.Kept()+b.Kept(), 100)
+	_, n = b.Omitted()
+	require.Positive(t, n)
 }
