@@ -1,7 +1,5 @@
 package headtail
 
-
-
 // Buffer keeps the first half of its limit and the last half of what is
 // written to it. The zero value keeps nothing; use New. It is not safe for
 // concurrent use.
