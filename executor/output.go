@@ -15,10 +15,13 @@ const DefaultForwardBuffer = 8 << 20
 // forwarder hands a stream's bytes to the caller's writer on its own
 // goroutine, so a slow writer never stalls the pipe drain (and so the
 // child). What cannot be queued within the bound is dropped and counted, and
-// the writer is told so in-band once it catches up.
+// the writer is told so in-band once it catches up. A lossless forwarder
+// (Request.Lossless) waits for room instead: the drain, and then the child
+// on its full pipe, wait for the writer.
 type forwarder struct {
-	w     io.Writer
-	limit int
+	w        io.Writer
+	limit    int
+	lossless bool
 
 	mu      sync.Mutex
 	cond    *sync.Cond
@@ -31,8 +34,8 @@ type forwarder struct {
 	werr    error
 }
 
-func newForwarder(w io.Writer, limit int) *forwarder {
-	f := &forwarder{w: w, limit: limit, done: make(chan struct{})}
+func newForwarder(w io.Writer, limit int, lossless bool) *forwarder {
+	f := &forwarder{w: w, limit: limit, lossless: lossless, done: make(chan struct{})}
 	f.cond = sync.NewCond(&f.mu)
 	go f.loop()
 	return f
@@ -40,6 +43,9 @@ func newForwarder(w io.Writer, limit int) *forwarder {
 
 func (f *forwarder) Write(p []byte) (int, error) {
 	f.mu.Lock()
+	for f.lossless && f.werr == nil && f.queued > 0 && f.queued+len(p) > f.limit {
+		f.cond.Wait() // the loop broadcasts once it has taken the queue
+	}
 	if f.werr == nil {
 		if f.queued+len(p) > f.limit {
 			f.dropped += int64(len(p))
@@ -47,7 +53,7 @@ func (f *forwarder) Write(p []byte) (int, error) {
 		} else {
 			f.queue = append(f.queue, append([]byte(nil), p...))
 			f.queued += len(p)
-			f.cond.Signal()
+			f.cond.Broadcast()
 		}
 	}
 	f.mu.Unlock()
@@ -67,6 +73,7 @@ func (f *forwarder) loop() {
 		}
 		q, d := f.queue, f.dropped
 		f.queue, f.queued, f.dropped = nil, 0, 0
+		f.cond.Broadcast() // room for a waiting lossless Write
 		f.mu.Unlock()
 		for _, b := range q {
 			if _, err := f.w.Write(b); err != nil {
@@ -87,6 +94,7 @@ func (f *forwarder) loop() {
 func (f *forwarder) fail(err error) {
 	f.mu.Lock()
 	f.werr, f.queue, f.queued = err, nil, 0
+	f.cond.Broadcast()
 	f.mu.Unlock()
 }
 
@@ -95,7 +103,7 @@ func (f *forwarder) fail(err error) {
 func (f *forwarder) close() (lost int64, err error) {
 	f.mu.Lock()
 	f.closed = true
-	f.cond.Signal()
+	f.cond.Broadcast()
 	f.mu.Unlock()
 	<-f.done
 	f.mu.Lock()

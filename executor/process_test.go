@@ -202,3 +202,29 @@ func TestSlowWriterDoesNotBlockChild(t *testing.T) {
 	require.False(t, res.TimedOut)
 	require.Equal(t, int64(20<<20), got+res.Dropped)
 }
+
+// TestLosslessWriterGetsEveryByte: with Request.Lossless a writer slower
+// than the child gets every byte; the child waits for it instead.
+func TestLosslessWriterGetsEveryByte(t *testing.T) {
+	t.Parallel()
+	e := newExecutor(t, false, nil)
+	var got, calls int64
+	var mu sync.Mutex
+	res, err := e.Run(context.Background(), &Request{
+		Code:     "import sys\nfor _ in range(40): sys.stdout.buffer.write(b'Q' * (1 << 20))\n",
+		Lossless: true,
+		Stdout: writerFunc(func(p []byte) (int, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			calls++
+			time.Sleep(time.Millisecond) // far slower than the child: its queue fills
+
+			got += int64(bytes.Count(p, []byte("Q")))
+			return len(p), nil
+		}),
+	})
+	require.NoError(t, err)
+	require.Zero(t, res.Dropped)
+	require.Equal(t, int64(40<<20), got)
+	require.NotContains(t, res.Stdout, "not delivered")
+}

@@ -59,6 +59,13 @@ type Request struct {
 	// Stdout and Stderr, if set, receive every byte as it arrives, on their
 	// own goroutines: a slow writer never stalls the child (see Result).
 	Stdout, Stderr io.Writer
+	// Lossless makes Stdout and Stderr get every byte even when they are
+	// slower than the child: past DefaultForwardBuffer queued bytes the
+	// drain waits for them, and the child then waits on its full pipe, as
+	// it would writing to a slow file. For writers that keep the output
+	// (a job's logs); without it a too-slow writer loses what does not fit
+	// (Result.Dropped).
+	Lossless bool
 	// Measure runs the script under bench's reaper so that Usage holds the
 	// script's exact peak RSS, wall and CPU time (costs one extra small
 	// interpreter start).

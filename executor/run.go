@@ -239,7 +239,7 @@ func (e *Executor) execute(ctx context.Context, req *Request, argv, env []string
 			ws = append(ws, limit)
 		}
 		if w != nil {
-			f := newForwarder(w, DefaultForwardBuffer)
+			f := newForwarder(w, DefaultForwardBuffer, req.Lossless)
 			fwds = append(fwds, f)
 			ws = append(ws, f)
 		}

@@ -24,16 +24,44 @@ const maxShowBytes = MaxResponseTokens*BytesPerToken - responseOverhead
 // showBytes returns the output bytes a call that asks for tokens
 // (max_response_tokens; 0 for the server's budget) may show, or an
 // argument error naming the parameter.
-func (t *Toolset) showBytes(tokens int) (int, error) {
+func (t *Toolset) showBytes(tokens int) (int, error) { return showBytes(t.cfg.responseTokens, tokens) }
+
+// showBytes is Toolset.showBytes for a server budget of server tokens.
+func showBytes(server, tokens int) (int, error) {
 	switch {
 	case tokens < 0:
-		return 0, argError("max_response_tokens", "must not be negative; 0 (or omitting it) means the server's budget of %d tokens", t.cfg.responseTokens)
+		return 0, argError("max_response_tokens", "must not be negative; 0 (or omitting it) means the server's budget of %d tokens", server)
 	case tokens > MaxResponseTokens:
-		return 0, argError("max_response_tokens", "%d is above the largest budget, %d tokens; ask for at most that and page through the rest with get_job_output", tokens, MaxResponseTokens)
+		return 0, argError("max_response_tokens", "%d is above the largest budget, %d tokens; ask for at most that and page through the rest", tokens, MaxResponseTokens)
 	case tokens == 0:
-		tokens = t.cfg.responseTokens
+		tokens = server
 	}
 	return max(tokens*BytesPerToken-responseOverhead, 256), nil
+}
+
+// pageBytes is the bytes a paged read (get_job_output, read_file) returns
+// for max_bytes n: the server's budget, or n up to the largest budget.
+func pageBytes(server, n int) int {
+	if n > 0 {
+		return min(n, maxShowBytes)
+	}
+	b, _ := showBytes(server, 0)
+	return b
+}
+
+// pageLen is how much of data, read from a stream that may go on (more),
+// a page of limit bytes as sent (JSON-escaped) keeps: all of it if it fits
+// and the stream ends there, else up to a line boundary where it can (see
+// pageEnd).
+func pageLen(data []byte, limit int, more bool) int {
+	for l := limit; ; {
+		n := min(len(data), l)
+		k := pageEnd(data[:n], n < len(data) || more)
+		if e := escapedBytes(data[:k]); e <= limit || l < 64 {
+			return k
+		}
+		l = max(l*limit/escapedBytes(data[:k]), 1)
+	}
 }
 
 // defaultShow is the output bytes of the server's budget.

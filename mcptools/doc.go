@@ -95,9 +95,13 @@
 // Register installs a recovery middleware: a panicking handler becomes an
 // error result instead of ending the process. Options.MaxConcurrent bounds
 // the scripts running at once; excess runs wait and say so in their
-// progress. Every response carries at most Options.OutputCap bytes of each
-// stream (head and tail), far below the SDK's 16 MiB stdio message limit;
-// the job logs keep everything. Close cancels the running work before the
+// progress. Every response shows output within a budget of tokens
+// (Options.ResponseTokens, a call's max_response_tokens, at most
+// MaxResponseTokens): a run's streams are cut from the middle on line
+// boundaries, and a run whose response leaves output out keeps its job,
+// whose logs hold every byte — the response names the job, the omitted
+// offsets and a resource_link to its stream; get_job_output, py_job_status
+// (incremental) and read_file page within the same budget. Close cancels the running work before the
 // server's sessions close. Lifecycle events (job start, kill, finish,
 // recovery of dead servers' jobs, recovered panics) go to Options.Logger;
 // a stdio server must log to stderr or a file, never to stdout.
@@ -111,7 +115,8 @@
 // working directory. These calls are synchronous (a cell has its own
 // timeout and is interrupted when the client cancels): a session runs one
 // cell at a time, so a background cell would only hold up the next call.
-// read_file returns at most MaxFileResponseBytes.
+// read_file returns a text or binary file in pages of the response budget
+// (offset, max_bytes) and an image of up to MaxImageResponseBytes whole.
 //
 // # Scripts
 //

@@ -3,7 +3,7 @@ package mcptools_test
 import (
 	"context"
 	"errors"
-	"github.com/pyexec-mcp/pyexec/jobstore"
+	"fmt"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pyexec-mcp/pyexec/internal/testenv"
+	"github.com/pyexec-mcp/pyexec/jobstore"
 	"github.com/pyexec-mcp/pyexec/mcptools"
 )
 
@@ -288,4 +289,50 @@ func TestPyListJobsAndPrune(t *testing.T) {
 	require.Equal(t, 0, pr.Remaining)
 	msg := h.callErr("get_job_output", map[string]any{"job_id": ids[0]})
 	require.Contains(t, msg, "not found")
+}
+
+// TestIncrementalPollingGivesEachByteOnce: py_job_status(incremental=true)
+// in a polling loop returns the job's output, each byte exactly once, while
+// it runs and to its end, with progress and state in the same call.
+func TestIncrementalPollingGivesEachByteOnce(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, &harnessOptions{options: func(o *mcptools.Options) { o.ResponseTokens = 700 }}) // small pages: many polls
+	script := `import sys, time
+for i in range(3000):
+    print(f"line {i:05d}", flush=(i % 50 == 0))
+    if i % 500 == 0:
+        print(f"warning {i}", file=sys.stderr, flush=True)
+        time.sleep(0.05)
+`
+	var a mcptools.AsyncStarted
+	h.callOK("run_script_in_dir_async", map[string]any{"directory": t.TempDir(), "use_uv": false, "script_content": script}, &a)
+	var out, errs strings.Builder
+	polls := 0
+	for {
+		var st mcptools.JobStatusResult
+		h.callOK("py_job_status", map[string]any{"job_id": a.JobID, "incremental": true}, &st)
+		polls++
+		out.WriteString(st.NewStdout)
+		errs.WriteString(st.NewStderr)
+		require.NotNil(t, st.NextStdoutOffset)
+		require.Equal(t, int64(out.Len()), *st.NextStdoutOffset, "the offsets follow what was returned")
+		if st.Job.Status != "running" && st.Job.Status != "pending" && !st.More {
+			break
+		}
+		require.Less(t, polls, 5000, "polling ends")
+	}
+	var want strings.Builder
+	for i := range 3000 {
+		fmt.Fprintf(&want, "line %05d\n", i)
+	}
+	require.True(t, want.String() == out.String(), "stdout: each byte once, in order (%d bytes of %d)", out.Len(), want.Len())
+	require.Equal(t, "warning 0\nwarning 500\nwarning 1000\nwarning 1500\nwarning 2000\nwarning 2500\n", errs.String())
+	require.Greater(t, polls, 5, "the pages were bounded")
+
+	// Offsets override the remembered position.
+	var st mcptools.JobStatusResult
+	h.callOK("py_job_status", map[string]any{"job_id": a.JobID, "incremental": true, "stdout_offset": 11, "stderr_offset": 0}, &st)
+	require.True(t, strings.HasPrefix(st.NewStdout, "line 00001\n"))
+	require.True(t, strings.HasPrefix(st.NewStderr, "warning 0\n"))
+	require.Contains(t, h.callErr("py_job_status", map[string]any{"job_id": a.JobID, "stdout_offset": 5}), "incremental")
 }

@@ -372,13 +372,21 @@ func markdownInstall(o *InstallOutput) string {
 // with a binary one (an image is attached as image content, other bytes
 // are in content_base64).
 func markdownFile(f *FileOutput, image bool) string {
+	part := ""
+	if f.Offset > 0 || f.More {
+		part = fmt.Sprintf(", bytes %d–%d", f.Offset, f.NextOffset)
+	}
+	next := ""
+	if f.More {
+		next = fmt.Sprintf("\n\nThe file goes on: read_file with offset %d reads the next part.", f.NextOffset)
+	}
 	switch {
 	case f.IsText:
-		return fmt.Sprintf("%s (%d bytes)\n\n%s", code(f.Path), f.Size, fence("", f.Content))
+		return fmt.Sprintf("%s (%d bytes%s)\n\n%s%s", code(f.Path), f.Size, part, fence("", f.Content), next)
 	case image:
 		return fmt.Sprintf("%s is an image (%s, %d bytes), attached.", code(f.Path), f.MIME, f.Size)
 	}
-	return fmt.Sprintf("%s is binary (%s, %d bytes); content_base64 holds it.", code(f.Path), f.MIME, f.Size)
+	return fmt.Sprintf("%s is binary (%s, %d bytes%s); content_base64 holds it.%s", code(f.Path), f.MIME, f.Size, part, next)
 }
 
 func markdownWrote(f *FileOutput) string {

@@ -264,6 +264,20 @@ func (w *liveWriter) Write(p []byte) (int, error) {
 func (l *liveRun) output(stream string, p []byte) {
 	l.mu.Lock()
 	got := false
+	// Only the last few lines are shown: a chunk of many lines is counted,
+	// and only its last lines are kept, so a flood costs a scan, not a
+	// string per line.
+	if n := bytes.Count(p, []byte{'\n'}); n > liveLines+1 {
+		skip := n - liveLines
+		cut := 0
+		for range skip {
+			cut += bytes.IndexByte(p[cut:], '\n') + 1
+		}
+		l.partial[stream] = l.partial[stream][:0]
+		l.nlines += skip
+		p = p[cut:]
+		got = true
+	}
 	for len(p) > 0 {
 		i := bytes.IndexByte(p, '\n')
 		if i < 0 {

@@ -3,7 +3,9 @@ package mcptools_test
 import (
 	"bytes"
 	"encoding/base64"
+	"fmt"
 	"image/png"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -166,6 +168,46 @@ func TestWorkspaceTools(t *testing.T) {
 			paths = append(paths, e.Path)
 		}
 		require.Subset(t, paths, []string{"data", "data/in.csv", "b.bin"})
+	})
+	t.Run("a large text file in pages within the budget", func(t *testing.T) {
+		var want strings.Builder
+		for i := 0; want.Len() < 900_000; i++ {
+			fmt.Fprintf(&want, "row %d, é\n", i)
+		}
+		require.NoError(t, os.WriteFile(filepath.Join(wsDir, "big.txt"), []byte(want.String()), 0o600))
+		var got strings.Builder
+		off, pages := int64(0), 0
+		for {
+			var f mcptools.FileOutput
+			res := h.callOK("read_file", map[string]any{"path": "big.txt", "offset": off}, &f)
+			pages++
+			require.LessOrEqual(t, len(text(res)), mcptools.DefaultResponseTokens*mcptools.BytesPerToken)
+			require.Equal(t, int64(want.Len()), f.Size)
+			require.True(t, f.Content == "" || strings.HasSuffix(f.Content, "\n"), "pages end on lines")
+			got.WriteString(f.Content)
+			require.Equal(t, off+int64(len(f.Content)), f.NextOffset)
+			off = f.NextOffset
+			if !f.More {
+				break
+			}
+		}
+		require.True(t, want.String() == got.String(), "the pages are the file")
+		require.Greater(t, pages, 20)
+		var f mcptools.FileOutput
+		h.callOK("read_file", map[string]any{"path": "big.txt", "max_bytes": 100}, &f)
+		require.LessOrEqual(t, len(f.Content), 100)
+		require.True(t, f.More)
+	})
+	t.Run("a large cell output within the budget", func(t *testing.T) {
+		var out mcptools.CellOutput
+		res := h.callOK("execute_python", map[string]any{"code": "for i in range(100000): print(i)\n'x' * 200000"}, &out)
+		require.LessOrEqual(t, len(text(res)), mcptools.DefaultResponseTokens*mcptools.BytesPerToken)
+		require.True(t, strings.HasPrefix(out.Stdout, "0\n1\n"))
+		require.True(t, strings.HasSuffix(out.Stdout, "99999\n"))
+		require.Contains(t, out.Stdout, "bytes omitted")
+		require.Less(t, len(out.Value), 10_000)
+		h.callOK("execute_python", map[string]any{"code": "for i in range(100000): print(i)", "max_response_tokens": 20000}, &out)
+		require.Greater(t, len(out.Stdout), 60_000, "a call may ask for more")
 	})
 	t.Run("confinement", func(t *testing.T) {
 		h.callOK("execute_python", map[string]any{"code": "import os; os.symlink('/etc/passwd', 'escape')"}, nil)

@@ -234,10 +234,7 @@ func (t *Toolset) jobOutput(ctx context.Context, in GetJobOutputArgs) (*JobOutpu
 	if err != nil {
 		return nil, err
 	}
-	limit := t.defaultShow()
-	if in.MaxBytes > 0 {
-		limit = min(in.MaxBytes, maxShowBytes)
-	}
+	limit := pageBytes(t.cfg.responseTokens, in.MaxBytes)
 	out := &JobOutput{JobID: j.ID, State: string(j.State), Status: "running", ExitCode: jobExitCode(j),
 		ElapsedSeconds: elapsed(j).Seconds(), Error: firstLine(j.Error)}
 	if j.State.Final() {

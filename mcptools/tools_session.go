@@ -10,6 +10,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/pyexec-mcp/pyexec/internal/headtail"
 	"github.com/pyexec-mcp/pyexec/sandbox"
 	"github.com/pyexec-mcp/pyexec/session"
 	"github.com/pyexec-mcp/pyexec/workspace"
@@ -25,20 +26,16 @@ const (
 	GroupWorkspace Group = "workspace"
 )
 
-// MaxFileResponseBytes bounds the file read_file returns: base64 and JSON
-// escaping grow it by a third to double, and the stdio message limit is
-// 16 MiB.
-const MaxFileResponseBytes = 4 << 20
-
 // extraGroups are the session and workspace groups: the Options fields
 // they need, which groups they make available, and their tools.
 type extraGroups struct {
 	sessions  *session.Manager
 	workspace *workspace.Workspace
+	tokens    int // the response budget, Options.ResponseTokens
 }
 
 func (o *Options) extraGroups() extraGroups {
-	return extraGroups{sessions: o.Sessions, workspace: o.Workspace}
+	return extraGroups{sessions: o.Sessions, workspace: o.Workspace, tokens: cmpOr(o.ResponseTokens, DefaultResponseTokens)}
 }
 
 func (e extraGroups) defaultGroups() []Group {
@@ -136,7 +133,15 @@ type FileOutput struct {
 	IsText        bool   `json:"is_text"`
 	Content       string `json:"content,omitempty" jsonschema:"The text, for a text file."`
 	ContentBase64 string `json:"content_base64,omitempty" jsonschema:"The bytes in base64, for a binary file that is not an image (images are returned as image content)."`
+	Offset        int64  `json:"offset,omitempty" jsonschema:"read_file: where this part starts."`
+	NextOffset    int64  `json:"next_offset,omitempty" jsonschema:"read_file: where the next part starts (offset of the next call)."`
+	More          bool   `json:"more,omitempty" jsonschema:"read_file: the file goes on past this part; call again from next_offset."`
 }
+
+// MaxImageResponseBytes bounds an image read_file returns as image content:
+// base64 makes it a third larger, and a response must stay far below the
+// clients' 1 MiB.
+const MaxImageResponseBytes = 384 << 10
 
 // WriteFileArgs are the arguments of write_file.
 type WriteFileArgs struct {
@@ -192,11 +197,16 @@ func (e extraGroups) sessionDefs() []toolDef {
 			if strings.TrimSpace(in.Code) == "" {
 				return nil, nil, argError("code", "is empty; give Python code to run")
 			}
+			show, err := showBytes(e.tokens, in.MaxResponseTokens)
+			if err != nil {
+				return nil, nil, err
+			}
 			res, err := e.sessions.Execute(ctx, in.SessionID, in.Code, secondsDuration(in.TimeoutSeconds))
 			if err != nil && !(errors.Is(err, session.ErrCancelled) && res != nil) {
 				return nil, nil, sessionError(err)
 			}
 			out := cellOutput(in.SessionID, res)
+			out.fit(show)
 			r := render(in.Markdown, out, func() string { return markdownCell(out) })
 			for _, img := range res.Images {
 				r.Content = append(r.Content, &mcp.ImageContent{MIMEType: img.MIME, Data: img.Data})
@@ -353,6 +363,27 @@ func envCovered(name string, list []string) bool {
 	return false
 }
 
+// fit cuts a cell's texts to show bytes together, as runs are cut: the
+// value and the traceback to a quarter each at most, the streams share the
+// rest. A cell's output is not kept elsewhere: a cell that prints more
+// than a model can read should write it to a file (read_file pages).
+func (c *CellOutput) fit(show int) {
+	clip := func(s string, limit int) string {
+		if len(s) <= limit {
+			return s
+		}
+		return headtail.SpanOf(s).Cut(limit).Text()
+	}
+	c.Value = clip(c.Value, show/4)
+	rest := show - len(c.Value)
+	if c.Error != nil {
+		c.Error.Traceback = clip(c.Error.Traceback, show/4)
+		rest -= len(c.Error.Traceback) + len(c.Error.Message)
+	}
+	o, e := fitOutput(headtail.SpanOf(c.Stdout), headtail.SpanOf(c.Stderr), max(rest, show/4))
+	c.Stdout, c.Stderr = o.Text(), e.Text()
+}
+
 func cellOutput(id string, res *session.CellResult) *CellOutput {
 	out := &CellOutput{
 		SessionID: sessionName(id), Stdout: res.Stdout, Stderr: res.Stderr, Value: res.Value,
@@ -376,26 +407,7 @@ func (e extraGroups) workspaceDefs() []toolDef {
 			Description: "Read a file of the workspace (the Python sessions' working directory) by relative path. Text comes back as text, binary content as base64; an image file is also returned as image content.",
 			Annotations: readOnly,
 		}, func(ctx context.Context, req *mcp.CallToolRequest, in ReadFileArgs) (*mcp.CallToolResult, *FileOutput, error) {
-			data, info, err := ws.Read(in.Path)
-			if err != nil {
-				return nil, nil, workspaceError(err)
-			}
-			if len(data) > MaxFileResponseBytes {
-				return nil, nil, argError("path", "%q is %d bytes; read_file returns at most %d (responses must stay small): process it with execute_python instead", in.Path, len(data), MaxFileResponseBytes)
-			}
-			out := &FileOutput{Path: info.Path, Size: info.Size, MIME: info.MIME, IsText: info.IsText}
-			image := !info.IsText && info.IsImage()
-			switch {
-			case info.IsText:
-				out.Content = string(data)
-			case !image: // an image's bytes are the image content; not twice
-				out.ContentBase64 = base64.StdEncoding.EncodeToString(data)
-			}
-			r := textResult(markdownFile(out, image))
-			if image {
-				r.Content = append(r.Content, &mcp.ImageContent{MIMEType: info.MIME, Data: data})
-			}
-			return r, out, nil
+			return e.readFile(in)
 		}),
 		def(GroupWorkspace, &mcp.Tool{
 			Name:        "write_file",
@@ -438,6 +450,49 @@ func (e extraGroups) workspaceDefs() []toolDef {
 			return textResult(markdownFiles(out)), out, nil
 		}),
 	}
+}
+
+// readFile is read_file: a text file in pages of the response budget, cut
+// on lines; a binary one in base64 pages; an image whole, as image content.
+func (e extraGroups) readFile(in ReadFileArgs) (*mcp.CallToolResult, *FileOutput, error) {
+	if in.Offset < 0 || in.MaxBytes < 0 {
+		return nil, nil, argError("offset", "offset and max_bytes must not be negative; start at 0")
+	}
+	limit := pageBytes(e.tokens, in.MaxBytes)
+	data, info, err := e.workspace.ReadAt(in.Path, in.Offset, limit)
+	if err != nil {
+		return nil, nil, workspaceError(err)
+	}
+	out := &FileOutput{Path: info.Path, Size: info.Size, MIME: info.MIME, IsText: info.IsText, Offset: in.Offset}
+	image := !info.IsText && info.IsImage()
+	switch {
+	case image:
+		if in.Offset != 0 {
+			return nil, nil, argError("offset", "%q is an image, returned whole as image content: read it from offset 0", in.Path)
+		}
+		if info.Size > MaxImageResponseBytes {
+			return nil, nil, argError("path", "%q is a %d-byte image; read_file returns images of up to %d bytes (a response must stay small): save a smaller copy with execute_python (e.g. PIL's Image.thumbnail) and read that", in.Path, info.Size, MaxImageResponseBytes)
+		}
+		if data, _, err = e.workspace.ReadAt(in.Path, 0, int(info.Size)); err != nil {
+			return nil, nil, workspaceError(err)
+		}
+		out.NextOffset = int64(len(data))
+	case info.IsText:
+		more := in.Offset+int64(len(data)) < info.Size
+		data = data[:pageLen(data, limit, more)]
+		out.Content = decodeText(data)
+		out.NextOffset = in.Offset + int64(len(data))
+	default:
+		data = data[:min(len(data), limit/4*3)] // base64 grows it by a third
+		out.ContentBase64 = base64.StdEncoding.EncodeToString(data)
+		out.NextOffset = in.Offset + int64(len(data))
+	}
+	out.More = out.NextOffset < info.Size
+	r := textResult(markdownFile(out, image))
+	if image {
+		r.Content = append(r.Content, &mcp.ImageContent{MIMEType: info.MIME, Data: data})
+	}
+	return r, out, nil
 }
 
 // workspaceError maps workspace errors to tool errors about the path.

@@ -147,6 +147,7 @@ func (t *Toolset) runScript(ctx context.Context, id string, spec *runSpec, live 
 	logs := t.openLogs(sctx, id, !spec.stream)
 	defer logs.close()
 	req.Stdout, req.Stderr = logs.tee(stdout, stderr)
+	req.Lossless = true // the logs must get every byte: the response points to them
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	if spec.ended != nil {
