@@ -12,7 +12,7 @@ import (
 type ExecOptions struct {
 	MaxImages     int // images returned; more are omitted and counted
 	MaxImageBytes int // bytes of one PNG; larger ones are omitted
-	ValueCap      int // characters of the value's repr and of the traceback
+	ValueCap      int // bytes of the value's repr, the message and the traceback (head and tail, as headtail.Clip)
 }
 
 // Error is an exception raised by a cell.

@@ -119,10 +119,21 @@ def write_all(fd, data):
 
 
 def cap_text(s, limit):
-    if limit <= 0 or len(s) <= limit:
+    """Caps s at limit bytes of UTF-8 as Go's headtail.Clip does (the one
+    rule of cut output): the head and the tail, cut on character
+    boundaries, around the same "… N bytes omitted …" marker."""
+    if limit <= 0 or len(s) <= limit // 4:  # 4 bytes a character at most
         return s
-    half = limit // 2
-    return "%s\n… %d characters omitted …\n%s" % (s[:half], len(s) - 2 * half, s[-half:])
+    b = s.encode("utf-8", "backslashreplace")  # lone surrogates, as escapes
+    if len(b) <= limit:
+        return s
+    h = limit // 2
+    while h > 0 and b[h] & 0xC0 == 0x80:
+        h -= 1
+    t = len(b) - (limit - limit // 2)
+    while t < len(b) and b[t] & 0xC0 == 0x80:
+        t += 1
+    return "%s\n… %d bytes omitted …\n%s" % (b[:h].decode("utf-8"), t - h, b[t:].decode("utf-8"))
 
 
 # ---------------------------------------------------------------- matplotlib
