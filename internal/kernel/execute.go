@@ -19,7 +19,7 @@ type ExecOptions struct {
 type Error struct {
 	Type      string `json:"type"`      // e.g. "ZeroDivisionError", "json.decoder.JSONDecodeError"
 	Message   string `json:"message"`   // str(exception)
-	Traceback string `json:"traceback"` // formatted, starting at the cell's frame
+	Traceback string `json:"traceback"` // formatted: the user's frames only, from the cell's first
 }
 
 // Image is an image a cell produced.
