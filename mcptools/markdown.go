@@ -92,6 +92,9 @@ func markdownRun(r *RunResult, deps []string, bench *BenchmarkResult) string {
 		fmt.Fprintf(&b, "## ❌ Exit code %d in %s\n", *r.ExitCode, seconds(r.ElapsedSeconds))
 	}
 	var facts []string
+	if r.QueuedSeconds > 0 {
+		facts = append(facts, "waited "+seconds(r.QueuedSeconds)+" for a free execution slot first")
+	}
 	if r.ExecutionStrategy != "" {
 		facts = append(facts, "strategy "+r.ExecutionStrategy)
 	}

@@ -251,4 +251,8 @@ func TestConcurrencyLimit(t *testing.T) {
 	var r mcptools.RunResult
 	decode(t, res, &r)
 	require.Equal(t, "second\n", r.Stdout)
+	// The wait is reported apart from the run's own time.
+	require.Positive(t, r.QueuedSeconds, "the run waited for the slot")
+	require.Contains(t, r.Message, "for a free execution slot")
+	require.Contains(t, text(res), "for a free execution slot first")
 }
