@@ -94,8 +94,9 @@
 //
 // Register installs a recovery middleware: a panicking handler becomes an
 // error result instead of ending the process. Options.MaxConcurrent bounds
-// the scripts running at once; excess runs wait and say so in their
-// progress. Every response carries at most Options.OutputCap bytes of each
+// the scripts running at once (DefaultMaxConcurrent, 32: sleeping scripts
+// are not queued); excess runs wait, say so in their progress and report
+// the wait as queued_seconds, apart from elapsed_seconds. Every response carries at most Options.OutputCap bytes of each
 // stream (head and tail), far below the SDK's 16 MiB stdio message limit;
 // the job logs keep everything. Close cancels the running work before the
 // server's sessions close. Lifecycle events (job start, kill, finish,

@@ -76,7 +76,7 @@ func parseConfig(name string, args []string, stderr io.Writer) (*config, *flag.F
 	fs.StringVar(&c.python, "python", envOr("PYEXEC_PYTHON", ""), "default Python interpreter, a name on PATH or a path (env PYEXEC_PYTHON; default python3)")
 	fs.StringVar(&c.uv, "uv", envOr("PYEXEC_UV", ""), "uv binary (env PYEXEC_UV; default uv on PATH, ~/.local/bin/uv, ~/.cargo/bin/uv)")
 	fs.StringVar(&budget, "budget", envOr(smartasync.BudgetEnv, ""), "smart-async budget: seconds a call may run before it continues as a job (env "+smartasync.BudgetEnv+"; default 20)")
-	fs.StringVar(&maxConc, "max-concurrent", envOr("PYEXEC_MAX_CONCURRENT", ""), "scripts running at once; more wait (env PYEXEC_MAX_CONCURRENT; default 8; -1 no limit)")
+	fs.StringVar(&maxConc, "max-concurrent", envOr("PYEXEC_MAX_CONCURRENT", ""), fmt.Sprintf("scripts running at once; more wait (env PYEXEC_MAX_CONCURRENT; default %d; -1 no limit)", mcptools.DefaultMaxConcurrent))
 	fs.StringVar(&outCap, "output-cap", envOr("PYEXEC_OUTPUT_CAP", ""), "bytes of each output stream in a response (env PYEXEC_OUTPUT_CAP; default 1048576)")
 	fs.StringVar(&groups, "groups", envOr("PYEXEC_TOOL_GROUPS", ""), "comma-separated tool groups: run, jobs, scripts, session, workspace (env PYEXEC_TOOL_GROUPS; default all)")
 	fs.StringVar(&c.logFile, "log-file", envOr("PYEXEC_LOG_FILE", ""), "append logs to this file instead of stderr (env PYEXEC_LOG_FILE); never stdout")
