@@ -4,10 +4,14 @@ import (
 	"fmt"
 	"io"
 	"sync"
+
+	"github.com/pyexec-mcp/pyexec/internal/headtail"
 )
 
-// DefaultOutputCap is the number of bytes of each stream kept in memory.
-const DefaultOutputCap = 1 << 20
+// DefaultOutputCap is the number of bytes of each stream kept in memory,
+// head and tail: the same as a session cell keeps (session.DefaultOutputCap),
+// one rule for both.
+const DefaultOutputCap = headtail.DefaultLimit
 
 // DefaultForwardBuffer bounds the bytes queued for a caller's writer.
 const DefaultForwardBuffer = 8 << 20

@@ -94,14 +94,16 @@
 //
 // Register installs a recovery middleware: a panicking handler becomes an
 // error result instead of ending the process. Options.MaxConcurrent bounds
-// the scripts running at once; excess runs wait and say so in their
-// progress. Every response shows output within a budget of tokens
-// (Options.ResponseTokens, a call's max_response_tokens, at most
-// MaxResponseTokens): a run's streams are cut from the middle on line
-// boundaries, and a run whose response leaves output out keeps its job,
-// whose logs hold every byte — the response names the job, the omitted
-// offsets and a resource_link to its stream; get_job_output, py_job_status
-// (incremental) and read_file page within the same budget. Close cancels the running work before the
+// the scripts running at once (DefaultMaxConcurrent, 32: sleeping scripts
+// are not queued); excess runs wait, say so in their progress and report
+// the wait as queued_seconds, apart from elapsed_seconds. Every response
+// shows output within a budget of tokens (Options.ResponseTokens, a call's
+// max_response_tokens, at most MaxResponseTokens): a run's streams are cut
+// from the middle on line boundaries, and a run whose response leaves
+// output out keeps its job, whose logs hold every byte — the response
+// names the job, the omitted offsets and a resource_link to its stream;
+// get_job_output, py_job_status (incremental) and read_file page within
+// the same budget. Close cancels the running work before the
 // server's sessions close. Lifecycle events (job start, kill, finish,
 // recovery of dead servers' jobs, recovered panics) go to Options.Logger;
 // a stdio server must log to stderr or a file, never to stdout.

@@ -59,6 +59,9 @@ func TestSmartAsyncBudget(t *testing.T) {
 	require.Equal(t, string(jobstore.StateRunning), r.Status)
 	require.NotEmpty(t, r.JobID)
 	require.Contains(t, r.Message, r.JobID)
+	// Its time so far: at least the budget it outlived, not 0.
+	require.GreaterOrEqual(t, r.ElapsedSeconds, 0.3)
+	require.Zero(t, r.QueuedSeconds)
 	require.Contains(t, text(res), "get_job_output")
 	info := h.waitJob(r.JobID)
 	require.Equal(t, "completed", info.Status, info.Error)

@@ -92,6 +92,9 @@ func markdownRun(r *RunResult, deps []string, bench *BenchmarkResult) string {
 		fmt.Fprintf(&b, "## ❌ Exit code %d in %s\n", *r.ExitCode, seconds(r.ElapsedSeconds))
 	}
 	var facts []string
+	if r.QueuedSeconds > 0 {
+		facts = append(facts, "waited "+seconds(r.QueuedSeconds)+" for a free execution slot first")
+	}
 	if r.ExecutionStrategy != "" {
 		facts = append(facts, "strategy "+r.ExecutionStrategy)
 	}
@@ -396,7 +399,18 @@ func markdownWrote(f *FileOutput) string {
 func markdownFiles(l *ListFilesOutput) string {
 	var b strings.Builder
 	for _, f := range l.Entries {
-		fmt.Fprintf(&b, "- %s (%s, %d bytes)\n", code(f.Path), f.Type, f.Size)
+		switch {
+		case f.Type == "dir": // a trailing slash, as ls -p: a directory has no size to show
+			fmt.Fprintf(&b, "- %s\n", code(strings.TrimSuffix(f.Path, "/")+"/"))
+		case f.Size != nil:
+			fmt.Fprintf(&b, "- %s (%d bytes)\n", code(f.Path), *f.Size)
+		case f.Type == "symlink" && f.Outside:
+			fmt.Fprintf(&b, "- %s → %s (symlink outside the workspace, not readable)\n", code(f.Path), code(f.Target))
+		case f.Type == "symlink":
+			fmt.Fprintf(&b, "- %s → %s (symlink)\n", code(f.Path), code(f.Target))
+		default:
+			fmt.Fprintf(&b, "- %s (%s)\n", code(f.Path), f.Type)
+		}
 	}
 	if len(l.Entries) == 0 {
 		b.WriteString("The directory is empty.\n")

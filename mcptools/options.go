@@ -39,8 +39,9 @@ const (
 	// DefaultDataDirName is the data directory under the home directory.
 	DefaultDataDirName = jobstore.DefaultDirName
 	// DefaultMaxConcurrent bounds the script runs executing at once; more
-	// wait for a slot, and say so in their progress.
-	DefaultMaxConcurrent = 8
+	// wait for a slot, say so in their progress and report the wait in
+	// queued_seconds. See Options.MaxConcurrent for why it is 32.
+	DefaultMaxConcurrent = 32
 	// DefaultResponseTokens is the response budget: the output (stdout and
 	// stderr of a run, a cell, a page of a job's log or of a file) one tool
 	// result shows, in tokens of about BytesPerToken bytes. 8000 tokens
@@ -90,6 +91,25 @@ type Options struct {
 	// MaxConcurrent bounds script runs executing at once (excess runs wait,
 	// reporting that they wait). Default DefaultMaxConcurrent; negative
 	// means no limit.
+	//
+	// The bound is not a CPU bound: many of an assistant's concurrent calls
+	// sleep, poll or wait on the network, and CPU-bound scripts beyond the
+	// number of cores share the cores under the kernel's scheduler and
+	// finish no later in total than if queued. A bound of the cores (or of
+	// 8, as before issue 16) made ten concurrent one-second sleeps take
+	// twice as long on a 2-core machine. What does need a bound is what
+	// each running script holds: memory, processes, pipes and the output
+	// the server keeps (two streams of executor.DefaultOutputCap). At 32,
+	// the bare interpreters (≈10 MiB resident each) hold ≈0.3 GiB and the
+	// kept output at most 16 MiB, which a small machine affords, and no
+	// burst of calls a client makes in practice waits. Heavier scripts are
+	// what Sandbox.MemoryBytes (or memory_limit_mb) bounds, so
+	// MaxConcurrent × that limit bounds them all; a server on a machine too
+	// small for that lowers MaxConcurrent.
+	//
+	// Runs only: the Runner's smartasync.Options.MaxConcurrent is 0 (no
+	// limit), so a job waiting here is already "running" in the job store
+	// and an embedder's own AddSmartTool work is not bounded by it.
 	MaxConcurrent int
 	// ResponseTokens is the response budget (see DefaultResponseTokens):
 	// the output one tool result shows, unless a call asks for another

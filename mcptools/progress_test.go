@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -251,4 +252,48 @@ func TestConcurrencyLimit(t *testing.T) {
 	var r mcptools.RunResult
 	decode(t, res, &r)
 	require.Equal(t, "second\n", r.Stdout)
+	// The wait is reported apart from the run's own time.
+	require.Positive(t, r.QueuedSeconds, "the run waited for the slot")
+	require.Contains(t, r.Message, "for a free execution slot")
+	require.Contains(t, text(res), "for a free execution slot first")
+}
+
+// sleeperScript writes its marker (argv[2]) into argv[1], then waits until
+// argv[3] markers are there: it ends only if that many scripts run at once.
+const sleeperScript = `import os, sys, time
+d, me, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+open(os.path.join(d, me), "w").close()
+deadline = time.monotonic() + 50
+while len(os.listdir(d)) < n:
+    if time.monotonic() > deadline:
+        sys.exit("only %d of %d scripts ran at once" % (len(os.listdir(d)), n))
+    time.sleep(0.02)
+`
+
+// TestSleepingScriptsRunAtOnce: with the default limit, ten scripts that
+// wait (for each other) all run at once, none queued behind another
+// (issue 16: ten concurrent sleeps took two rounds under a limit of 8). A
+// limit below ten would leave the running ones waiting for markers that
+// the queued ones cannot write until they have given up.
+func TestSleepingScriptsRunAtOnce(t *testing.T) {
+	t.Parallel()
+	const n = 10
+	require.GreaterOrEqual(t, mcptools.DefaultMaxConcurrent, n)
+	h := newHarness(t, nil)
+	markers := t.TempDir()
+	ids := make([]string, n)
+	for i := range n {
+		var a mcptools.AsyncStarted
+		h.callOK("run_script_in_dir_async", map[string]any{"directory": t.TempDir(), "use_uv": false,
+			"script_content": sleeperScript, "args": []string{markers, strconv.Itoa(i), strconv.Itoa(n)}}, &a)
+		ids[i] = a.JobID
+	}
+	for _, id := range ids {
+		info := h.waitJob(id)
+		require.Equal(t, "completed", info.Status, info.Error)
+		result, ok := info.Result.(map[string]any)
+		require.True(t, ok, "result %T", info.Result)
+		require.EqualValues(t, 0, result["exit_code"], "stderr: %v", result["stderr"])
+		require.NotContains(t, result, "queued_seconds", "no run waited for a slot")
+	}
 }

@@ -32,6 +32,7 @@ type RunResult struct {
 	// ExecutionStrategy is "uv-run" or "system-python".
 	ExecutionStrategy string  `json:"execution_strategy,omitempty"`
 	ElapsedSeconds    float64 `json:"elapsed_seconds"`
+	QueuedSeconds     float64 `json:"queued_seconds,omitempty" jsonschema:"Seconds the run waited for a free execution slot (the server's limit of scripts running at once) before it started; not part of elapsed_seconds, which is the run's own time (so far, for a run that continues as a job)."`
 	TimedOut          bool    `json:"timed_out"`
 	LimitExceeded     string  `json:"limit_exceeded,omitempty" jsonschema:"Which limit ended the run (memory, CPU time, processes, file size, output), if one did."`
 	// StdoutOmittedBytes and StderrOmittedBytes count bytes cut from the

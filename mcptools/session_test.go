@@ -209,6 +209,33 @@ func TestWorkspaceTools(t *testing.T) {
 		h.callOK("execute_python", map[string]any{"code": "for i in range(100000): print(i)", "max_response_tokens": 20000}, &out)
 		require.Greater(t, len(out.Stdout), 60_000, "a call may ask for more")
 	})
+	t.Run("a directory is shown as one, without a size", func(t *testing.T) {
+		var l mcptools.ListFilesOutput
+		res := h.callOK("list_files", nil, &l)
+		byPath := map[string]mcptools.FileEntry{}
+		for _, e := range l.Entries {
+			byPath[e.Path] = e
+		}
+		require.Equal(t, "dir", byPath["data"].Type)
+		require.Nil(t, byPath["data"].Size, "a directory has no size")
+		require.Equal(t, "file", byPath["b.bin"].Type)
+		require.NotNil(t, byPath["b.bin"].Size)
+		require.EqualValues(t, 6, *byPath["b.bin"].Size)
+		md := text(res)
+		require.Contains(t, md, "- `data/`\n")
+		require.Contains(t, md, "- `b.bin` (6 bytes)\n")
+		require.NotContains(t, md, "(dir")
+		// The structured entry of a directory has no size member at all.
+		var raw struct {
+			Entries []map[string]any `json:"entries"`
+		}
+		decode(t, res, &raw)
+		for _, e := range raw.Entries {
+			if e["path"] == "data" {
+				require.NotContains(t, e, "size")
+			}
+		}
+	})
 	t.Run("confinement", func(t *testing.T) {
 		h.callOK("execute_python", map[string]any{"code": "import os; os.symlink('/etc/passwd', 'escape')"}, nil)
 		for _, p := range []string{"../x", "/etc/passwd", "escape", "data/../../x"} {

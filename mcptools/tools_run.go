@@ -181,6 +181,9 @@ type outcome struct {
 	status  jobstore.State
 	jobID   string
 	message string
+	// elapsed and queued are, for a run that continues as a job, its time
+	// so far and its wait for a slot so far (run has a finished run's).
+	elapsed, queued time.Duration
 }
 
 // execute runs spec through smart async: the result if it finishes within
@@ -199,8 +202,8 @@ func (t *Toolset) execute(ctx context.Context, req *mcp.CallToolRequest, spec *r
 	if cp.active() {
 		report = cp.Report
 	}
-	live := newLiveRun(report)
-	out, err := t.runs(jobKind(spec)).Call(ctx, runCall{spec: spec, live: live}, smartasync.Call{Label: spec.label, Async: spec.async})
+	live, clock := newLiveRun(report), newRunClock()
+	out, err := t.runs(jobKind(spec)).Call(ctx, runCall{spec: spec, live: live, clock: clock}, smartasync.Call{Label: spec.label, Async: spec.async})
 	if err != nil {
 		var perr *smartasync.PanicError
 		switch {
@@ -230,7 +233,16 @@ func (t *Toolset) execute(ctx context.Context, req *mcp.CallToolRequest, spec *r
 	if spec.taskable {
 		becameTask(ctx, out.JobID)
 	}
-	return &outcome{status: out.Status, jobID: out.JobID, message: out.Message + "; " + followHint}, nil
+	o := &outcome{status: out.Status, jobID: out.JobID, message: out.Message}
+	o.elapsed, o.queued = clock.times(time.Now())
+	switch {
+	case clock.waitingNow():
+		o.message += fmt.Sprintf("; it waits for a free execution slot (%d scripts run at once at most), queued for %s so far", t.cfg.maxConcurrent, seconds(o.queued.Seconds()))
+	case o.queued > 0:
+		o.message += fmt.Sprintf("; it waited %s for a free execution slot", seconds(o.queued.Seconds()))
+	}
+	o.message += "; " + followHint
+	return o, nil
 }
 
 func cancelReason(err error) string {
@@ -337,7 +349,17 @@ func refusalMessage(re *executor.RefusedError, pkg string) string {
 // runResult builds the common result of a finished (or cancelled) run.
 func (t *Toolset) runResult(o *outcome, spec *runSpec) RunResult {
 	r := RunResult{Status: string(o.status), JobID: o.jobID, Message: o.message, AutosavedScript: spec.autosaved}
-	if o.run == nil || o.run.res == nil {
+	if o.run == nil {
+		// Continues as a job: its time so far, never a 0 that reads as
+		// "has not run" (issue 16).
+		r.ElapsedSeconds, r.QueuedSeconds = o.elapsed.Seconds(), o.queued.Seconds()
+		return r
+	}
+	r.QueuedSeconds = o.run.queued.Seconds()
+	if r.QueuedSeconds > 0 && r.Message == "" {
+		r.Message = fmt.Sprintf("waited %s for a free execution slot before it started (not part of elapsed_seconds)", seconds(r.QueuedSeconds))
+	}
+	if o.run.res == nil {
 		return r
 	}
 	res := o.run.res

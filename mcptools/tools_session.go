@@ -167,7 +167,7 @@ type ListFilesOutput struct {
 type FileEntry struct {
 	Path    string `json:"path"`
 	Type    string `json:"type" jsonschema:"file, dir, symlink or other"`
-	Size    int64  `json:"size"`
+	Size    *int64 `json:"size,omitempty" jsonschema:"A file's size in bytes; absent for directories, symlinks and other entries, which have none to report."`
 	Target  string `json:"target,omitempty"`
 	Outside bool   `json:"outside,omitempty" jsonschema:"A symlink leading outside the workspace (not readable)."`
 }
@@ -445,7 +445,11 @@ func (e extraGroups) workspaceDefs() []toolDef {
 			}
 			out := &ListFilesOutput{Entries: []FileEntry{}, Truncated: l.Truncated}
 			for _, f := range l.Entries {
-				out.Entries = append(out.Entries, FileEntry{Path: f.Path, Type: f.Type, Size: f.Size, Target: f.Target, Outside: f.Outside})
+				e := FileEntry{Path: f.Path, Type: f.Type, Target: f.Target, Outside: f.Outside}
+				if f.Type == "file" {
+					e.Size = ptr(f.Size)
+				}
+				out.Entries = append(out.Entries, e)
 			}
 			return textResult(markdownFiles(out)), out, nil
 		}),

@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/pyexec-mcp/pyexec/executor"
 	"github.com/pyexec-mcp/pyexec/internal/headtail"
@@ -27,6 +28,7 @@ type scriptRun struct {
 	spec      *runSpec
 	res       *executor.Result
 	out, errs headtail.Span
+	queued    time.Duration // the wait for an execution slot
 }
 
 // MarshalJSON implements json.Marshaler.
@@ -50,8 +52,63 @@ func (r *scriptRun) cut() bool {
 // runCall is the input of one run's job: what to run, and what its waiting
 // client sees.
 type runCall struct {
-	spec *runSpec
-	live *liveRun
+	spec  *runSpec
+	live  *liveRun
+	clock *runClock
+}
+
+// runClock times one run call: when it began, and the interval it waited
+// for an execution slot, so that a result reports the run's own time
+// (elapsed_seconds) apart from the wait (queued_seconds). It is safe for
+// concurrent use: the job sets it, the waiting call reads it.
+type runClock struct {
+	begin time.Time
+
+	mu                  sync.Mutex
+	waitFrom, waitUntil time.Time // zero: no wait (yet, or done)
+}
+
+func newRunClock() *runClock { return &runClock{begin: time.Now()} }
+
+// waiting records that the run began to wait for a slot at from.
+func (c *runClock) waiting(from time.Time) {
+	c.mu.Lock()
+	c.waitFrom = from
+	c.mu.Unlock()
+}
+
+// acquired records that the run got its slot at, and returns how long it
+// waited.
+func (c *runClock) acquired(at time.Time) time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.waitFrom.IsZero() {
+		return 0
+	}
+	c.waitUntil = at
+	return at.Sub(c.waitFrom)
+}
+
+// times returns, at now, the run's time so far without the wait, and the
+// wait so far (still going while the run has no slot).
+func (c *runClock) times(now time.Time) (elapsed, queued time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.waitFrom.IsZero() {
+		end := c.waitUntil
+		if end.IsZero() {
+			end = now
+		}
+		queued = end.Sub(c.waitFrom)
+	}
+	return max(0, now.Sub(c.begin)-queued), queued
+}
+
+// waitingNow reports whether the run still waits for a slot.
+func (c *runClock) waitingNow() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return !c.waitFrom.IsZero() && c.waitUntil.IsZero()
 }
 
 // runs returns the SmartAsync of a job kind, made once per kind.
@@ -68,13 +125,15 @@ func (t *Toolset) runs(kind string) *smartasync.SmartAsync[runCall, *scriptRun] 
 // the script's progress file, records the process for cross-process kills,
 // and returns the result.
 func (t *Toolset) work(ctx context.Context, job *smartasync.Job[runCall]) (*scriptRun, error) {
-	spec, live, id, progress := job.Input.spec, job.Input.live, job.ID, job.Progress
+	spec, live, clock, id, progress := job.Input.spec, job.Input.live, job.Input.clock, job.ID, job.Progress
 	// A cancel through another server process stops the run too.
 	ctx, untrack := t.owned.track(ctx, id)
 	defer untrack()
 	waited := false
+	asked := time.Now()
 	release, err := t.acquireSlot(ctx, func(msg string) {
 		waited = true
+		clock.waiting(asked)
 		t.log.Info("mcptools: run waits for an execution slot", "job_id", id, "tool", spec.tool)
 		progress(0, 0, msg)
 		live.setNote(msg)
@@ -83,6 +142,7 @@ func (t *Toolset) work(ctx context.Context, job *smartasync.Job[runCall]) (*scri
 		return nil, err
 	}
 	defer release()
+	queued := clock.acquired(time.Now())
 	if waited {
 		live.setNote("")
 	}
@@ -94,11 +154,14 @@ func (t *Toolset) work(ctx context.Context, job *smartasync.Job[runCall]) (*scri
 	} else if err != nil {
 		t.log.Warn("mcptools: marking the job running", "job_id", id, "err", err)
 	}
-	r, err := t.runScript(ctx, id, spec, live, progress)
-	if r != nil && r.cut() {
-		job.Keep() // the response points to the logs for what it leaves out
+	run, err := t.runScript(ctx, id, spec, live, progress)
+	if run != nil {
+		run.queued = queued
+		if run.cut() {
+			job.Keep() // the response points to the logs for what it leaves out
+		}
 	}
-	return r, err
+	return run, err
 }
 
 // acquireSlot takes one of Options.MaxConcurrent execution slots, calling

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pyexec-mcp/pyexec/internal/headtail"
 	"github.com/pyexec-mcp/pyexec/internal/pyfind"
 	"github.com/pyexec-mcp/pyexec/internal/uvcmd"
 	"github.com/pyexec-mcp/pyexec/sandbox"
@@ -36,8 +37,10 @@ const (
 	// limit of MCP (docs/design.md §3).
 	DefaultMaxImageBytes = 1 << 20
 	// DefaultOutputCap is the number of bytes of stdout and of stderr kept
-	// per cell, as head and tail.
-	DefaultOutputCap = 256 << 10
+	// per cell, as head and tail; also the bytes of the value's repr and of
+	// the traceback. One-shot runs keep the same (executor.DefaultOutputCap):
+	// both are headtail.DefaultLimit, which says why it is this size.
+	DefaultOutputCap = headtail.DefaultLimit
 )
 
 // Options configures a Manager. Only Python is required; zero fields mean

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -73,6 +74,49 @@ func TestTimeoutInterruptsAndKeepsState(t *testing.T) {
 		require.NotNil(t, res.Error)
 		require.Equal(t, "KeyboardInterrupt", res.Error.Type)
 		require.Equal(t, "'kept'", value(t, m, "", "state"))
+	}
+}
+
+// TestTracebacksShowOnlyUserFrames: a cell's traceback holds the user's
+// frames and none of the kernel's — not the timeout's interrupt handler,
+// which raises KeyboardInterrupt inside the interrupted frame, nor the
+// kernel's loop — while code the user runs with exec ("<string>", as the
+// kernel's own source is named) stays.
+func TestTracebacksShowOnlyUserFrames(t *testing.T) {
+	t.Parallel()
+	m := newManager(t, &session.Options{Grace: 5 * time.Second})
+	execute(t, m, "", "import time\ndef nap():\n    time.sleep(600)")
+	tests := []struct {
+		name, code string
+		timeout    time.Duration
+		errType    string
+		want       []string // in this order
+	}{
+		{name: "timeout in a function", code: "x = 1\nnap()", timeout: 300 * time.Millisecond, errType: "KeyboardInterrupt",
+			want: []string{`File "<cell-2>", line 2, in <module>`, `File "<cell-1>", line 3, in nap`, "time.sleep(600)", "KeyboardInterrupt"}},
+		{name: "timeout while handling an exception", code: "try:\n    1/0\nexcept ZeroDivisionError:\n    nap()", timeout: 300 * time.Millisecond, errType: "KeyboardInterrupt",
+			want: []string{"ZeroDivisionError: division by zero", "During handling", `File "<cell-1>", line 3, in nap`, "KeyboardInterrupt"}},
+		{name: "exec'd code is the user's", code: "exec('1/0')", errType: "ZeroDivisionError",
+			want: []string{`File "<cell-4>", line 1, in <module>`, `File "<string>", line 1, in <module>`, "ZeroDivisionError"}},
+	}
+	for _, tc := range tests {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		res, err := m.Execute(ctx, "", tc.code, tc.timeout)
+		cancel()
+		require.NoError(t, err, tc.name)
+		require.NotNil(t, res.Error, tc.name)
+		require.Equal(t, tc.errType, res.Error.Type, tc.name)
+		tb := res.Error.Traceback
+		rest := tb
+		for _, w := range tc.want {
+			i := strings.Index(rest, w)
+			require.GreaterOrEqual(t, i, 0, "%s: %q missing or out of order in:\n%s", tc.name, w, tb)
+			rest = rest[i+len(w):]
+		}
+		require.NotContains(t, tb, "on_sigint", tc.name)
+		require.NotContains(t, tb, "run_maybe_async", tc.name)
+		require.NotContains(t, tb, "in execute", tc.name)
+		require.True(t, strings.HasSuffix(tb, tc.errType+"\n") || strings.Contains(tb, tc.errType+":"), "%s:\n%s", tc.name, tb)
 	}
 }
 

@@ -5,10 +5,13 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/pyexec-mcp/pyexec/executor"
+	"github.com/pyexec-mcp/pyexec/internal/headtail"
 	"github.com/pyexec-mcp/pyexec/session"
 	"github.com/pyexec-mcp/pyexec/workspace"
 )
@@ -153,4 +156,21 @@ func TestOutputCapture(t *testing.T) {
 	res := execute(t, m, "", "print('x' * 100000)")
 	require.Contains(t, res.Stdout, "bytes omitted")
 	require.EqualValues(t, 100001-4096, res.StdoutOmitted)
+}
+
+// TestOneOutputCapRule: a cell keeps what a one-shot run keeps, and its
+// value is cut as its streams are (headtail: head and tail around the
+// "… N bytes omitted …" marker, on character boundaries).
+func TestOneOutputCapRule(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, executor.DefaultOutputCap, session.DefaultOutputCap)
+	m := newManager(t, &session.Options{OutputCap: 4096})
+	res := execute(t, m, "", "'é' * 5000 + 'x'")
+	want, omitted := headtail.Clip("'"+strings.Repeat("é", 5000)+"x'", 4096)
+	require.Positive(t, omitted)
+	require.Equal(t, want, res.Value)
+	res = execute(t, m, "", "raise ValueError('é' * 5000)")
+	require.NotNil(t, res.Error)
+	require.LessOrEqual(t, len(res.Error.Message), 4096+len(headtail.RangeMarker(2048, 6000)))
+	require.Contains(t, res.Error.Message, "bytes omitted")
 }

@@ -76,7 +76,7 @@ func parseConfig(name string, args []string, stderr io.Writer) (*config, *flag.F
 	fs.StringVar(&c.python, "python", envOr("PYEXEC_PYTHON", ""), "default Python interpreter, a name on PATH or a path (env PYEXEC_PYTHON; default python3)")
 	fs.StringVar(&c.uv, "uv", envOr("PYEXEC_UV", ""), "uv binary (env PYEXEC_UV; default uv on PATH, ~/.local/bin/uv, ~/.cargo/bin/uv)")
 	fs.StringVar(&budget, "budget", envOr(smartasync.BudgetEnv, ""), "smart-async budget: seconds a call may run before it continues as a job (env "+smartasync.BudgetEnv+"; default 20)")
-	fs.StringVar(&maxConc, "max-concurrent", envOr("PYEXEC_MAX_CONCURRENT", ""), "scripts running at once; more wait (env PYEXEC_MAX_CONCURRENT; default 8; -1 no limit)")
+	fs.StringVar(&maxConc, "max-concurrent", envOr("PYEXEC_MAX_CONCURRENT", ""), fmt.Sprintf("scripts running at once; more wait (env PYEXEC_MAX_CONCURRENT; default %d; -1 no limit)", mcptools.DefaultMaxConcurrent))
 	fs.StringVar(&respTokens, "response-tokens", envOr("PYEXEC_RESPONSE_TOKENS", ""), "output one tool result shows, in tokens of about 4 bytes; the rest stays readable with get_job_output (env PYEXEC_RESPONSE_TOKENS; default 8000, at most 32000)")
 	fs.StringVar(&groups, "groups", envOr("PYEXEC_TOOL_GROUPS", ""), "comma-separated tool groups: run, jobs, scripts, session, workspace (env PYEXEC_TOOL_GROUPS; default all)")
 	fs.StringVar(&c.logFile, "log-file", envOr("PYEXEC_LOG_FILE", ""), "append logs to this file instead of stderr (env PYEXEC_LOG_FILE); never stdout")

@@ -1,5 +1,20 @@
 package headtail
 
+// DefaultLimit is the bytes of each output stream kept in memory by default,
+// by a one-shot run (executor.DefaultOutputCap) and by a session cell
+// (session.DefaultOutputCap) alike: one rule, so a script keeps the same
+// output whichever tool runs it (issue 16).
+//
+// 256 KiB (about 64k tokens) is more than a model reads of one stream; what
+// it is shown is clipped further by the tools. The binding constraint is a
+// cell's response, which carries its images too (up to 8 of 1 MiB by
+// default, 10.7 MiB as base64) and every text twice (markdown and
+// structured content): stdout, stderr, the value and the traceback at this
+// cap keep it below MCP's 16 MiB stdio message. A run's complete output is
+// in its job's logs. Memory is bounded by it too: two streams per running
+// script or cell.
+const DefaultLimit = 256 << 10
+
 // Buffer keeps the first half of its limit and the last half of what is
 // written to it. The zero value keeps nothing; use New. It is not safe for
 // concurrent use.

@@ -28,7 +28,7 @@
 // # Output
 //
 // fds 1 and 2 of the kernel are pipes the client drains continuously into
-// per-cell buffers that keep a head and a tail ("… N bytes omitted …"), so
+// per-cell buffers that keep a head and a tail ("… N bytes omitted (bytes A–B) …"), so
 // writes by C extensions and subprocesses are captured like print. A cell's
 // end is delimited in-band: after the cell the kernel flushes sys.stdout,
 // sys.stderr and C stdio (fflush(NULL) through ctypes), restores fds 1 and 2

@@ -12,14 +12,14 @@ import (
 type ExecOptions struct {
 	MaxImages     int // images returned; more are omitted and counted
 	MaxImageBytes int // bytes of one PNG; larger ones are omitted
-	ValueCap      int // characters of the value's repr and of the traceback
+	ValueCap      int // bytes of the value's repr, the message and the traceback (head and tail, as headtail.Clip)
 }
 
 // Error is an exception raised by a cell.
 type Error struct {
 	Type      string `json:"type"`      // e.g. "ZeroDivisionError", "json.decoder.JSONDecodeError"
 	Message   string `json:"message"`   // str(exception)
-	Traceback string `json:"traceback"` // formatted, starting at the cell's frame
+	Traceback string `json:"traceback"` // formatted: the user's frames only, from the cell's first
 }
 
 // Image is an image a cell produced.

@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/pyexec-mcp/pyexec/internal/headtail"
 	"github.com/pyexec-mcp/pyexec/internal/proc"
 	"github.com/pyexec-mcp/pyexec/sandbox"
 )
@@ -23,8 +24,9 @@ const (
 	// DefaultGrace is how long an interrupted cell has to stop before the
 	// kernel is killed, and the kernel's SIGTERM-to-SIGKILL grace.
 	DefaultGrace = 2 * time.Second
-	// DefaultOutputCap is the number of bytes of each stream kept per cell.
-	DefaultOutputCap = 256 << 10
+	// DefaultOutputCap is the number of bytes of each stream kept per cell:
+	// the rule of one-shot runs too (headtail.DefaultLimit).
+	DefaultOutputCap = headtail.DefaultLimit
 )
 
 const (

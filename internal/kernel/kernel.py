@@ -40,6 +40,7 @@ class State(object):
 
 S = State()
 SOURCES = {}  # cell filename -> source, for tracebacks of earlier cells
+KERNEL_GLOBALS = globals()  # tells the kernel's frames from the user's
 
 
 def on_sigint(signum, frame):
@@ -119,10 +120,39 @@ def write_all(fd, data):
 
 
 def cap_text(s, limit):
-    if limit <= 0 or len(s) <= limit:
+    """Caps s at limit bytes of UTF-8 as Go's headtail.Clip does (the one
+    rule of cut output): the head and the tail, cut on line boundaries
+    where that keeps half of each, else on character boundaries, around
+    the same "… N bytes omitted (bytes A–B) …" marker."""
+    if limit <= 0 or len(s) <= limit // 4:  # 4 bytes a character at most
         return s
-    half = limit // 2
-    return "%s\n… %d characters omitted …\n%s" % (s[:half], len(s) - 2 * half, s[-half:])
+    b = s.encode("utf-8", "backslashreplace")  # lone surrogates, as escapes
+    if len(b) <= limit:
+        return s
+    head = b[: limit // 2]
+    i = head.rfind(b"\n")
+    if i >= 0 and i + 1 >= len(head) // 2:
+        head = head[: i + 1]
+    else:
+        for k in range(1, min(4, len(head)) + 1):
+            c = head[-k]
+            if c & 0xC0 != 0x80:  # the last character's first byte
+                need = 1 if c < 0x80 else 2 if c < 0xE0 else 3 if c < 0xF0 else 4
+                if k < need:
+                    head = head[:-k]
+                break
+    tail = b[len(b) - (limit - limit // 2):]
+    i = tail.find(b"\n")
+    if i >= 0 and i + 1 <= len(tail) - len(tail) // 2:
+        tail = tail[i + 1:]
+    else:
+        k = 0
+        while k < len(tail) and k < 4 and tail[k] & 0xC0 == 0x80:
+            k += 1
+        tail = tail[k:]
+    n = len(b) - len(head) - len(tail)
+    return "%s\n… %d bytes omitted (bytes %d–%d) …\n%s" % (
+        head.decode("utf-8", "replace"), n, len(head), len(head) + n, tail.decode("utf-8", "replace"))
 
 
 # ---------------------------------------------------------------- matplotlib
@@ -228,18 +258,56 @@ def type_name(e):
     return "%s.%s" % (mod, t.__qualname__)
 
 
+def strip_kernel_frames(e):
+    """Removes pyexec's own frames from the traceback of e and of every
+    exception chained to it or grouped in it, keeping the user's frames.
+
+    The kernel's frames are those of this source's functions: they share its
+    globals, which no user code has (cells run in __main__'s namespace, code
+    they exec in theirs). They come before the cell's first frame (the loop,
+    execute, run_maybe_async) and after it: on_sigint raises the timeout's
+    KeyboardInterrupt inside the frame it interrupted, so it would be the
+    last line of every timed-out cell's traceback; pyplot's show calls back
+    into the kernel too. Before the cell's first frame, the frames of the
+    stdlib that drive a cell (asyncio's loop for top-level await) go as
+    well: they are the kernel's machinery, not the user's code.
+    """
+    seen = set()
+    todo = [(e, True)]
+    while todo:
+        exc, top = todo.pop()
+        if exc is None or id(exc) in seen:
+            continue
+        seen.add(id(exc))
+        tb = exc.__traceback__
+        if top:
+            while tb is not None and not tb.tb_frame.f_code.co_filename.startswith("<cell-"):
+                tb = tb.tb_next
+        kept = []
+        while tb is not None:
+            if tb.tb_frame.f_globals is not KERNEL_GLOBALS:
+                kept.append(tb)
+            tb = tb.tb_next
+        tb = None
+        for t in reversed(kept):
+            tb = types.TracebackType(tb, t.tb_frame, t.tb_lasti, t.tb_lineno)
+        exc.__traceback__ = tb
+        todo.append((exc.__cause__, False))
+        todo.append((exc.__context__, False))
+        group = getattr(exc, "exceptions", None)  # BaseExceptionGroup, 3.11+
+        if isinstance(group, tuple):
+            todo.extend((g, False) for g in group if isinstance(g, BaseException))
+
+
 def format_error(e, cap):
     import linecache
     import traceback
 
     for filename, src in SOURCES.items():
         linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
-    tb = e.__traceback__
-    # Drop the kernel's own frames: the traceback starts at the first cell frame.
-    while tb is not None and not tb.tb_frame.f_code.co_filename.startswith("<cell-"):
-        tb = tb.tb_next
     try:
-        text = "".join(traceback.format_exception(type(e), e, tb))
+        strip_kernel_frames(e)
+        text = "".join(traceback.format_exception(type(e), e, e.__traceback__))
     except Exception as fe:  # a broken __str__ must not kill the kernel
         text = "%s (traceback unavailable: %r)\n" % (type_name(e), fe)
     try:
