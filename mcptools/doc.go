@@ -34,9 +34,17 @@
 // structured content. A failing script (non-zero exit, exception, timeout)
 // is a result; a bad argument is an IsError result whose text names the
 // argument and the fix (*ArgumentError); the server keeps serving either way.
-// Defaults that are not Go zero values (use_uv and markdown_output true,
-// timeout_seconds 300) are "default" keywords of the input schemas, so
-// clients see them in tools/list and the SDK fills them in.
+// Every optional parameter's default is a "default" keyword of its input
+// schema (use_uv and markdown_output true, timeout_seconds 300, …), so
+// clients see them in tools/list and the SDK fills them in. The schemas and
+// descriptions are sized for a model, which reads tools/list in every
+// conversation: what every run tool shares is said once, in the server's
+// instructions (Toolset.Instructions, which ServerOptions sets), and output
+// schemas are {"type": "object"}; the fields are the result types' JSON.
+// The per-call sandbox limits are one object parameter, limits (LimitArgs).
+// run_script_in_dir without a directory runs in Options.Workspace (without
+// one, in a private temporary directory); a relative directory is resolved
+// in the workspace, never against the server's working directory.
 //
 // # Smart async and jobs
 //
@@ -45,8 +53,8 @@
 // status "running", message} and continues as a job; async_mode and the
 // *_async tools return a job at once. A run that ends within the budget
 // leaves no job behind. All job tools see one job system, shared by every
-// server process using the same data directory: kill_job and py_cancel_job
-// stop a job of this process through its context (the executor kills the
+// server process using the same data directory: py_cancel_job (and
+// kill_job, its alias) stop a job of this process through its context (the executor kills the
 // process tree) and a job of another process by killing what its record
 // names (process group, sandbox cgroups, PID namespace) and recording the
 // cancel, which is final: the owner stops the job as well when it sees the

@@ -26,7 +26,7 @@ func TestInputSchema(t *testing.T) {
 		Skip string            `json:"-"`
 	}
 	var got map[string]any
-	require.NoError(t, json.Unmarshal(inputSchema[args](), &got))
+	require.NoError(t, json.Unmarshal(inputSchema[args](nil), &got))
 	want := map[string]any{
 		"type":                 "object",
 		"additionalProperties": false,
@@ -42,18 +42,44 @@ func TestInputSchema(t *testing.T) {
 	}
 	require.Equal(t, want, got)
 
+	type limits struct {
+		On bool `json:"on,omitempty" default:"false"`
+	}
+	type nested struct {
+		L   limits `json:"l,omitzero" default:"{}"`
+		Off *int64 `json:"off,omitempty" minimum:"0"`
+		D   int    `json:"d,omitempty" default:"0"`
+	}
+	got = nil
+	require.NoError(t, json.Unmarshal(inputSchema[nested](map[string]map[string]any{"d": {"default": 7, "description": "from the config"}}), &got))
+	require.Equal(t, map[string]any{
+		"type":                 "object",
+		"additionalProperties": false,
+		"properties": map[string]any{
+			"l": map[string]any{"type": "object", "additionalProperties": false, "default": map[string]any{},
+				"properties": map[string]any{"on": map[string]any{"type": "boolean", "default": false}}},
+			"off": map[string]any{"type": []any{"integer", "null"}, "default": nil, "minimum": 0.0},
+			"d":   map[string]any{"type": "integer", "default": 7.0, "description": "from the config"},
+		},
+	}, got)
+	require.Panics(t, func() { inputSchema[nested](map[string]map[string]any{"nope": {"default": 1}}) })
+	require.Panics(t, func() { inputSchema[args](map[string]map[string]any{"name": {"default": "x"}}) })
+	got = nil
+	require.NoError(t, json.Unmarshal(inputSchema[InstallPackageArgs](nil), &got))
+	require.Len(t, got["anyOf"], 2)
+
 	type badType struct {
 		C chan int `json:"c"`
 	}
-	require.Panics(t, func() { inputSchema[badType]() })
+	require.Panics(t, func() { inputSchema[badType](nil) })
 	type badDefault struct {
 		B bool `json:"b,omitempty" default:"yes please"`
 	}
-	require.Panics(t, func() { inputSchema[badDefault]() })
+	require.Panics(t, func() { inputSchema[badDefault](nil) })
 	type requiredWithDefault struct {
 		S string `json:"s" default:"x"`
 	}
-	require.Panics(t, func() { inputSchema[requiredWithDefault]() })
+	require.Panics(t, func() { inputSchema[requiredWithDefault](nil) })
 }
 
 func TestIncompleteTail(t *testing.T) {

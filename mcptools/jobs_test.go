@@ -62,7 +62,10 @@ func TestSmartAsyncBudget(t *testing.T) {
 	// Its time so far: at least the budget it outlived, not 0.
 	require.GreaterOrEqual(t, r.ElapsedSeconds, 0.3)
 	require.Zero(t, r.QueuedSeconds)
-	require.Contains(t, text(res), "get_job_output")
+	// One recommendation, not two that disagree (issue 16).
+	require.Contains(t, text(res), "py_job_status")
+	require.Contains(t, text(res), "py_cancel_job")
+	require.NotContains(t, text(res), "kill_job")
 	info := h.waitJob(r.JobID)
 	require.Equal(t, "completed", info.Status, info.Error)
 	require.Equal(t, "slow one", info.Label)
@@ -189,6 +192,8 @@ func TestKillAndCancel(t *testing.T) {
 			}
 			decode(t, res, &st)
 			require.Equal(t, tc.status, st.Status, text(res))
+			// The message says what the status says (issue 16).
+			require.Contains(t, text(res), tc.status, "status %q", st.Status)
 			testenv.RequireGone(t, pids...)
 			info := h.jobStatus(id)
 			require.Equal(t, "cancelled", info.Status)

@@ -71,7 +71,7 @@ func markdownRun(r *RunResult, deps []string, bench *BenchmarkResult) string {
 	var b strings.Builder
 	if r.JobID != "" && r.Status != string(jobstore.StateCompleted) {
 		fmt.Fprintf(&b, "## ⏳ Running in the background as job `%s`\n\n%s\n\n", r.JobID, r.Message)
-		fmt.Fprintf(&b, "Follow it with `get_job_output` (job_id `%s`) or `py_job_status`; stop it with `kill_job`. Live output: resource `%s`.\n", r.JobID, JobStreamURI(r.JobID))
+		fmt.Fprintf(&b, "Live output: resource `%s`.\n", JobStreamURI(r.JobID))
 		if r.AutosavedScript != "" {
 			fmt.Fprintf(&b, "\nScript autosaved as `%s`.\n", r.AutosavedScript)
 		}

@@ -146,7 +146,7 @@ type Options struct {
 	// every switch on here is on there, with a limit no higher.
 	Sandbox *sandbox.Policy
 	// MaxOutputBytes stops a run once its stdout and stderr together pass
-	// it; also the maximum of the max_output_mb argument. 0: no limit.
+	// it; also the maximum of the limits.max_output_mb argument. 0: no limit.
 	MaxOutputBytes int64
 }
 

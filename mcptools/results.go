@@ -13,9 +13,11 @@ import "time"
 // continues as background job job_id), cancelled.
 const StatusStarted = "started"
 
-// followHint ends the message of a call that continues as a job: how a
-// client follows it with this package's tools.
-const followHint = "poll it with py_job_status and cancel it with py_cancel_job"
+// followHint ends the message of every call that continues as a job or
+// starts one: how a client follows it with this package's tools. It is the
+// one place that says so, so that no two messages recommend different
+// tools (kill_job and list_jobs are aliases, for the seed's clients).
+const followHint = "poll it with py_job_status (incremental=true returns the new output) and cancel it with py_cancel_job"
 
 // RunResult is the result of run_script_in_dir, and the common part of the
 // other execution tools' results. When the run outlives the smart-async

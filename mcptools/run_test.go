@@ -111,7 +111,7 @@ func TestArgumentErrors(t *testing.T) {
 		args map[string]any
 		want []string
 	}{
-		{"missing directory", "run_script_in_dir", map[string]any{"script_content": "pass"}, []string{"directory"}},
+		{"relative directory without a workspace", "run_script_in_dir", map[string]any{"directory": "sub", "script_content": "pass"}, []string{"directory", "absolute", "omit"}},
 		{"directory does not exist", "run_script_in_dir", map[string]any{"directory": filepath.Join(dir, "nope"), "script_content": "pass"}, []string{"directory", "does not exist"}},
 		{"directory is a file", "run_script_in_dir", map[string]any{"directory": "/etc/hostname", "script_content": "pass"}, []string{"directory", "not a directory"}},
 		{"neither script", "run_script_in_dir", map[string]any{"directory": dir}, []string{"script_path", "exactly one"}},

@@ -102,7 +102,7 @@ func (t *Toolset) scriptDefs() []toolDef {
 		def(GroupScripts, &mcp.Tool{
 			Name:        "py_list_scripts",
 			Title:       "List saved Python scripts",
-			Description: "List the scripts in the server's saved-scripts directory and, with include_autosaved=true, the autosaved copies of inline script_content from earlier runs (newest first). View one with py_view_script.",
+			Description: "List the saved scripts and, with include_autosaved, the autosaved script_content of earlier runs.",
 			Annotations: &mcp.ToolAnnotations{ReadOnlyHint: true, OpenWorldHint: ptr(false)},
 		}, func(ctx context.Context, req *mcp.CallToolRequest, in ListScriptsArgs) (*mcp.CallToolResult, *ListScriptsResult, error) {
 			out, err := t.scripts.list(in.IncludeAutosaved)
@@ -114,7 +114,7 @@ func (t *Toolset) scriptDefs() []toolDef {
 		def(GroupScripts, &mcp.Tool{
 			Name:        "py_view_script",
 			Title:       "View a saved Python script",
-			Description: "Show a saved script by name (as py_list_scripts lists it), or with autosaved=true an autosaved inline script together with the parameters of the call that ran it (env_vars values redacted). Names are plain file names; paths are refused.",
+			Description: "Show a saved script, or an autosaved one with its call's parameters (env_vars redacted).",
 			Annotations: &mcp.ToolAnnotations{ReadOnlyHint: true, OpenWorldHint: ptr(false)},
 		}, func(ctx context.Context, req *mcp.CallToolRequest, in ViewScriptArgs) (*mcp.CallToolResult, *ViewScriptResult, error) {
 			out, err := t.scripts.view(in.ScriptName, in.Autosaved)

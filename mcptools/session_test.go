@@ -122,7 +122,13 @@ func TestSessionTools(t *testing.T) {
 	})
 	t.Run("argument errors", func(t *testing.T) {
 		require.Contains(t, h.callErr("execute_python", map[string]any{"code": " "}), "code")
-		require.Contains(t, h.callErr("install_package", map[string]any{}), "package")
+		// Neither: the schema's anyOf refuses it, naming both.
+		msg := h.callErr("install_package", map[string]any{})
+		require.Contains(t, msg, `"package"`)
+		require.Contains(t, msg, `"packages"`)
+		// Both empty: the handler's own error, naming them.
+		msg = h.callErr("install_package", map[string]any{"package": "", "packages": []string{}})
+		require.Contains(t, msg, "give a requirement in package (or several in packages)")
 		require.Contains(t, h.callErr("install_package", map[string]any{"packages": []string{"--index-url=x"}}), "packages")
 		require.Contains(t, h.callErr("execute_python", map[string]any{"code": "1", "session_id": "bad\nid"}), "session_id")
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -22,18 +23,19 @@ const (
 	toolRunDepsAsync  = "run_script_with_dependencies_async"
 )
 
-const asyncHint = "Follow it with get_job_output (byte offsets) or py_job_status, read the job-stream resource, and stop it with kill_job."
-
 func (t *Toolset) runDefs() []toolDef {
-	destructive := &mcp.ToolAnnotations{DestructiveHint: ptr(true), OpenWorldHint: ptr(true)}
+	dir := map[string]any{"description": dirWithoutWorkspace}
+	if t.extra.workspace != nil {
+		dir["description"] = dirWithWorkspace
+	}
+	// No annotations: the protocol's defaults (destructive, open world)
+	// are what a run is, and stating them costs every reader bytes.
+	var destructive *mcp.ToolAnnotations
 	return []toolDef{
 		def(GroupRun, &mcp.Tool{
-			Name:  toolRunInDir,
-			Title: "Run a Python script in a directory",
-			Description: "Run a Python script file or inline source with an existing directory as its working directory, and return its stdout, stderr and exit code. " +
-				"By default it runs through uv in an isolated environment (the script's PEP 723 `# /// script` dependencies are installed); use_uv=false runs the system interpreter. " +
-				"A failing script (non-zero exit, exception, timeout) is a normal result, not an error. A run still going after the server's budget (20 s by default) continues as a background job: the result then has job_id and status \"running\"; async_mode=true returns a job at once. " +
-				"Scripts can report progress by appending JSON lines {\"current\": n, \"total\": m, \"message\": \"…\"} to the file named by $" + ProgressFileEnv + ".",
+			Name:        toolRunInDir,
+			Title:       "Run a Python script in a directory",
+			Description: "Run a Python file or inline code in a directory; returns stdout, stderr, exit code. use_uv: an isolated environment with the script's PEP 723 dependencies.",
 			Annotations: destructive,
 		}, func(ctx context.Context, req *mcp.CallToolRequest, in RunInDirArgs) (*mcp.CallToolResult, *RunResult, error) {
 			spec, err := t.prepareInDir(toolRunInDir, &in.DirArgs, &in.ScriptArgs, in.TimeoutSeconds, redactedParams(in, in.EnvVars))
@@ -48,13 +50,11 @@ func (t *Toolset) runDefs() []toolDef {
 			}
 			r := t.runResult(o, spec)
 			return runText(in.Markdown, &r), &r, nil
-		}),
+		}).with("directory", dir),
 		def(GroupRun, &mcp.Tool{
-			Name:  toolRunDeps,
-			Title: "Run Python with dependencies",
-			Description: "Run inline Python source (or a script file) in an isolated environment with the given PEP 508 dependencies (plus the script's PEP 723 block), installed through uv and cached. " +
-				"Returns stdout, stderr, exit code, the exact installed versions (resolved_dependencies) and the Python version used. " +
-				"A run still going after the server's budget (20 s by default) continues as a background job (job_id, status \"running\"); async_mode=true returns a job at once.",
+			Name:        toolRunDeps,
+			Title:       "Run Python with dependencies",
+			Description: "Run Python that needs packages: dependencies are installed in a cached isolated environment; returns the output and the exact versions.",
 			Annotations: destructive,
 		}, func(ctx context.Context, req *mcp.CallToolRequest, in RunDepsArgs) (*mcp.CallToolResult, *DepsResult, error) {
 			spec, err := t.prepareDeps(toolRunDeps, &in.ScriptArgs, in.Dependencies, in.TimeoutSeconds, redactedParams(in, in.EnvVars))
@@ -71,10 +71,9 @@ func (t *Toolset) runDefs() []toolDef {
 			return depsText(in.Markdown, &r), &r, nil
 		}),
 		def(GroupRun, &mcp.Tool{
-			Name:  toolBenchmark,
-			Title: "Benchmark a Python script",
-			Description: "Run a script like run_script_with_dependencies and measure it: wall time, CPU time (user+system, including waited-for subprocesses) and peak resident memory (exact for the script itself; sample_interval > 0 also samples the whole process tree). " +
-				"Dependency installation is not part of the measurement.",
+			Name:        toolBenchmark,
+			Title:       "Benchmark a Python script",
+			Description: "As run_script_with_dependencies, measuring wall time, CPU time and peak memory (installs excluded).",
 			Annotations: destructive,
 		}, func(ctx context.Context, req *mcp.CallToolRequest, in BenchmarkArgs) (*mcp.CallToolResult, *BenchmarkResult, error) {
 			if in.SampleInterval < 0 {
@@ -96,10 +95,9 @@ func (t *Toolset) runDefs() []toolDef {
 			return benchText(in.Markdown, &r), &r, nil
 		}),
 		def(GroupRun, &mcp.Tool{
-			Name:  toolRunInDirAsync,
-			Title: "Start a Python script in a directory as a job",
-			Description: "Start a script like run_script_in_dir as a background job and return its job_id at once (no timeout unless timeout_seconds is given). " +
-				"With stream=true (default) its output is readable while it runs. " + asyncHint,
+			Name:        toolRunInDirAsync,
+			Title:       "Start a Python script in a directory as a job",
+			Description: "As run_script_in_dir, as a background job: returns its job_id at once.",
 			Annotations: destructive,
 		}, func(ctx context.Context, req *mcp.CallToolRequest, in RunInDirAsyncArgs) (*mcp.CallToolResult, *AsyncStarted, error) {
 			spec, err := t.prepareInDir(toolRunInDirAsync, &in.DirArgs, &in.ScriptArgs, in.TimeoutSeconds, redactedParams(in, in.EnvVars))
@@ -112,12 +110,11 @@ func (t *Toolset) runDefs() []toolDef {
 				return nil, nil, err
 			}
 			return render(in.Markdown, r, func() string { return markdownStarted(r, "", nil) }), r, nil
-		}),
+		}).with("directory", dir),
 		def(GroupRun, &mcp.Tool{
-			Name:  toolRunDepsAsync,
-			Title: "Start Python with dependencies as a job",
-			Description: "Start a run like run_script_with_dependencies as a background job and return its job_id as soon as the script has started (no timeout unless timeout_seconds is given), " +
-				"with the exact dependency versions and the Python version; a first-time environment build that takes longer than the server waits returns without them (they are in the job's result). " + asyncHint,
+			Name:        toolRunDepsAsync,
+			Title:       "Start Python with dependencies as a job",
+			Description: "As run_script_with_dependencies, as a background job: returns its job_id once it starts, with the exact versions unless the environment build takes long.",
 			Annotations: destructive,
 		}, func(ctx context.Context, req *mcp.CallToolRequest, in RunDepsAsyncArgs) (*mcp.CallToolResult, *AsyncDepsStarted, error) {
 			spec, err := t.prepareDeps(toolRunDepsAsync, &in.ScriptArgs, in.Dependencies, in.TimeoutSeconds, redactedParams(in, in.EnvVars))
@@ -147,17 +144,39 @@ func (t *Toolset) runDefs() []toolDef {
 	}
 }
 
-// prepareInDir prepares a run in a given directory.
+// prepareInDir prepares a run in a directory: the given one, or the
+// workspace (Options.Workspace) when it is omitted, or else a private
+// temporary directory the executor creates and removes (executor.Request's
+// empty Dir). A relative directory is resolved in the workspace, never
+// against the server's own working directory, which a stdio server's client
+// chose and the model cannot see.
 func (t *Toolset) prepareInDir(tool string, dir *DirArgs, in *ScriptArgs, timeout float64, params any) (*runSpec, error) {
-	if dir.Directory == "" {
-		return nil, argError("directory", "is required: give an existing directory to run in")
+	d, err := t.runDir(dir.Directory)
+	if err != nil {
+		return nil, err
 	}
-	spec, err := t.prepare(tool, in, dir.Directory, timeout, params)
+	spec, err := t.prepare(tool, in, d, timeout, params)
 	if err != nil {
 		return nil, err
 	}
 	spec.req.UseUV = dir.UseUV
 	return spec, nil
+}
+
+// runDir resolves a run tool's directory argument (see prepareInDir).
+func (t *Toolset) runDir(dir string) (string, error) {
+	ws := t.extra.workspace
+	switch {
+	case filepath.IsAbs(dir):
+		return dir, nil
+	case ws == nil && dir == "":
+		return "", nil // the executor's private temporary directory
+	case ws == nil:
+		return "", argError("directory", "%q is relative, and this server has no workspace to resolve it in; give an absolute path, or omit directory to run in a private temporary directory", dir)
+	case dir != "" && !filepath.IsLocal(dir):
+		return "", argError("directory", "%q leads out of the workspace %s; give a path inside it, or an absolute path", dir, ws.Dir())
+	}
+	return filepath.Join(ws.Dir(), dir), nil
 }
 
 // prepareDeps prepares a uv run with dependencies.
@@ -185,7 +204,7 @@ func (t *Toolset) startAsync(ctx context.Context, req *mcp.CallToolRequest, spec
 		JobID:             o.jobID,
 		Status:            StatusStarted,
 		ExecutionStrategy: string(strategy),
-		Message:           fmt.Sprintf("Job %s started. %s Live output: %s.", o.jobID, asyncHint, JobStreamURI(o.jobID)),
+		Message:           fmt.Sprintf("Job %s started; %s. Live output: %s.", o.jobID, followHint, JobStreamURI(o.jobID)),
 		AutosavedScript:   spec.autosaved,
 	}, nil
 }

@@ -29,12 +29,12 @@ const exitCodeWait = 3 * time.Second
 
 func (t *Toolset) jobDefs() []toolDef {
 	readOnly := &mcp.ToolAnnotations{ReadOnlyHint: true, OpenWorldHint: ptr(false)}
-	stopper := &mcp.ToolAnnotations{DestructiveHint: ptr(true), IdempotentHint: true, OpenWorldHint: ptr(false)}
+	stopper := &mcp.ToolAnnotations{IdempotentHint: true, OpenWorldHint: ptr(false)} // destructive: the default
 	return []toolDef{
 		def(GroupJobs, &mcp.Tool{
 			Name:        "list_jobs",
 			Title:       "List background jobs",
-			Description: fmt.Sprintf("List the background jobs (script runs and other long calls), newest first, at most %d: id, label, state, whether it is running, exit code, pid, elapsed time. Every job tool and every server process sharing the data directory see the same jobs.", listJobsMax),
+			Description: fmt.Sprintf("Alias of py_list_jobs (kept for older clients): every job, newest first, at most %d, with pid and exit code.", listJobsMax),
 			Annotations: readOnly,
 		}, func(ctx context.Context, req *mcp.CallToolRequest, _ ListJobsArgs) (*mcp.CallToolResult, *ListJobsResult, error) {
 			jobs, total, err := t.store.List(ctx, &jobstore.ListOptions{Limit: listJobsMax})
@@ -48,10 +48,9 @@ func (t *Toolset) jobDefs() []toolDef {
 			return textResult(markdownJobs(out)), out, nil
 		}),
 		def(GroupJobs, &mcp.Tool{
-			Name:  "get_job_output",
-			Title: "Read a job's output",
-			Description: "Read a job's stdout and stderr from byte offsets (0 = from the start) while it runs or after it ended, with its state and exit code. " +
-				"Pass the returned next_stdout_offset/next_stderr_offset on the next call to get only new output; more=true means more is already available.",
+			Name:        "get_job_output",
+			Title:       "Read a job's output",
+			Description: "Page a job's stdout and stderr by byte offsets, while it runs or after; the result's next offsets continue (more=true: more is ready).",
 			Annotations: readOnly,
 		}, func(ctx context.Context, req *mcp.CallToolRequest, in GetJobOutputArgs) (*mcp.CallToolResult, *JobOutput, error) {
 			out, err := t.jobOutput(ctx, in)
@@ -63,7 +62,7 @@ func (t *Toolset) jobDefs() []toolDef {
 		def(GroupJobs, &mcp.Tool{
 			Name:        "kill_job",
 			Title:       "Kill a job",
-			Description: "Kill a running job and its whole process tree (also a job started by another server process sharing the data directory). Returns status \"killed\" and the exit code; for a job that already ended, its final state (nothing is killed).",
+			Description: "Alias of py_cancel_job (kept for older clients); answers status \"killed\" and the exit code.",
 			Annotations: stopper,
 		}, func(ctx context.Context, req *mcp.CallToolRequest, in JobIDArgs) (*mcp.CallToolResult, *KillResult, error) {
 			c, err := t.stopJob(ctx, in.JobID)
@@ -72,14 +71,17 @@ func (t *Toolset) jobDefs() []toolDef {
 			}
 			out := &KillResult{JobID: in.JobID, Status: c.state, ExitCode: c.exitCode, Message: c.message}
 			if c.stopped {
+				// The seed's status; the message says the same, and
+				// that the job's state is cancelled (py_job_status).
 				out.Status = "killed"
+				out.Message = killedMessage(in.JobID, c.exitCode)
 			}
-			return textResult(c.message), out, nil
+			return textResult(out.Message), out, nil
 		}),
 		def(GroupJobs, &mcp.Tool{
 			Name:        "py_job_status",
 			Title:       "Job status",
-			Description: "Show one job: state (pending, running, completed, failed, cancelled), progress {current, total, message}, timestamps, and its result (completed) or error (failed).",
+			Description: "A job's state, progress and result or error; incremental=true also returns the output written since the last such poll.",
 			Annotations: readOnly,
 		}, func(ctx context.Context, req *mcp.CallToolRequest, in JobStatusArgs) (*mcp.CallToolResult, *JobStatusResult, error) {
 			out, err := t.jobStatus(ctx, in)
@@ -91,7 +93,7 @@ func (t *Toolset) jobDefs() []toolDef {
 		def(GroupJobs, &mcp.Tool{
 			Name:        "py_list_jobs",
 			Title:       "List jobs with status",
-			Description: "List jobs newest first with state and progress, optionally only those in one state (status_filter); total counts every match before the limit.",
+			Description: "List jobs, newest first, with state and progress.",
 			Annotations: readOnly,
 		}, func(ctx context.Context, req *mcp.CallToolRequest, in PyListJobsArgs) (*mcp.CallToolResult, *PyListJobsResult, error) {
 			opts := &jobstore.ListOptions{Limit: in.Limit}
@@ -120,7 +122,7 @@ func (t *Toolset) jobDefs() []toolDef {
 		def(GroupJobs, &mcp.Tool{
 			Name:        "py_cancel_job",
 			Title:       "Cancel a job",
-			Description: "Cancel a pending or running job: its work stops and, for script runs, its whole process tree is killed; the job is recorded as cancelled. Cancelling a job that already ended changes nothing and says so.",
+			Description: "Cancel a pending or running job, killing its process tree; a finished job is left as it is.",
 			Annotations: stopper,
 		}, func(ctx context.Context, req *mcp.CallToolRequest, in JobIDArgs) (*mcp.CallToolResult, *CancelResult, error) {
 			c, err := t.stopJob(ctx, in.JobID)
@@ -133,8 +135,8 @@ func (t *Toolset) jobDefs() []toolDef {
 		def(GroupJobs, &mcp.Tool{
 			Name:        "py_prune_jobs",
 			Title:       "Prune finished jobs",
-			Description: "Remove finished jobs (and their output logs) that ended more than max_age_hours ago (0: any age); keep_completed=true keeps completed ones. Running and pending jobs are never removed.",
-			Annotations: &mcp.ToolAnnotations{DestructiveHint: ptr(true), OpenWorldHint: ptr(false)},
+			Description: "Remove finished jobs and their logs older than max_age_hours; keep_completed keeps completed ones.",
+			Annotations: &mcp.ToolAnnotations{OpenWorldHint: ptr(false)}, // destructive: the default
 		}, func(ctx context.Context, req *mcp.CallToolRequest, in PruneJobsArgs) (*mcp.CallToolResult, *PruneResult, error) {
 			if in.MaxAgeHours < 0 {
 				return nil, nil, argError("max_age_hours", "must not be negative; use 0 to prune finished jobs of any age")
@@ -477,6 +479,16 @@ func (t *Toolset) stopJob(ctx context.Context, id string) (*stopped, error) {
 		msg += fmt.Sprintf(" Exit code %d.", *c)
 	}
 	return &stopped{stopped: true, state: string(j.State), exitCode: jobExitCode(j), message: msg}, nil
+}
+
+// killedMessage is kill_job's message for a job it stopped: the status it
+// answers is "killed", so the message says killed too.
+func killedMessage(id string, exitCode *int) string {
+	msg := fmt.Sprintf("Job %s was killed with its process tree (its state is now cancelled).", id)
+	if exitCode != nil {
+		msg += fmt.Sprintf(" Exit code %d.", *exitCode)
+	}
+	return msg
 }
 
 // stopForeign stops a job this process does not run: it may belong to

@@ -61,7 +61,7 @@ func (t *Toolset) prepare(tool string, in *ScriptArgs, dir string, timeout float
 	if math.IsNaN(timeout) || timeout < 0 || timeout > math.MaxInt64/float64(time.Second) {
 		return nil, argError("timeout_seconds", "%v is not a valid number of seconds; use 0 for no timeout", timeout)
 	}
-	policy, maxOutput, err := t.limits(&in.LimitArgs)
+	policy, maxOutput, err := t.limits(&in.Limits)
 	if err != nil {
 		return nil, err
 	}
@@ -92,9 +92,9 @@ func (t *Toolset) prepare(tool string, in *ScriptArgs, dir string, timeout float
 	return spec, nil
 }
 
-// limits combines the server's sandbox policy with a call's limit arguments:
-// a call may lower a limit (not raise it past the server's) and turn a
-// switch on (not off).
+// limits combines the server's sandbox policy with a call's limits
+// argument: a call may lower a limit (not raise it past the server's) and
+// turn a switch on (not off). Errors name the member, as limits.NAME.
 func (t *Toolset) limits(in *LimitArgs) (*sandbox.Policy, int64, error) {
 	p := t.cfg.sandbox // a copy
 	const mib = 1 << 20
@@ -110,22 +110,22 @@ func (t *Toolset) limits(in *LimitArgs) (*sandbox.Policy, int64, error) {
 		return call, nil
 	}
 	var err error
-	if p.MemoryBytes, err = lower("memory_limit_mb", p.MemoryBytes, int64(in.MemoryLimitMB*mib), " MiB", mib); err != nil {
+	if p.MemoryBytes, err = lower("limits.memory_limit_mb", p.MemoryBytes, int64(in.MemoryLimitMB*mib), " MiB", mib); err != nil {
 		return nil, 0, err
 	}
-	cpu, err := lower("cpu_limit_seconds", int64(p.CPUSeconds), int64(in.CPULimitSeconds), " s", 1)
+	cpu, err := lower("limits.cpu_limit_seconds", int64(p.CPUSeconds), int64(in.CPULimitSeconds), " s", 1)
 	if err != nil {
 		return nil, 0, err
 	}
-	procs, err := lower("max_processes", int64(p.MaxProcesses), int64(in.MaxProcesses), "", 1)
+	procs, err := lower("limits.max_processes", int64(p.MaxProcesses), int64(in.MaxProcesses), "", 1)
 	if err != nil {
 		return nil, 0, err
 	}
 	p.CPUSeconds, p.MaxProcesses = int(cpu), int(procs)
-	if p.MaxFileBytes, err = lower("max_file_mb", p.MaxFileBytes, int64(in.MaxFileMB*mib), " MiB", mib); err != nil {
+	if p.MaxFileBytes, err = lower("limits.max_file_mb", p.MaxFileBytes, int64(in.MaxFileMB*mib), " MiB", mib); err != nil {
 		return nil, 0, err
 	}
-	maxOutput, err := lower("max_output_mb", t.cfg.maxOutput, int64(in.MaxOutputMB*mib), " MiB", mib)
+	maxOutput, err := lower("limits.max_output_mb", t.cfg.maxOutput, int64(in.MaxOutputMB*mib), " MiB", mib)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -282,8 +282,8 @@ func toolError(err error) error {
 var toolParams = map[string]string{
 	"ScriptPath": "script_path", "Code": "script_content", "Dir": "directory", "Args": "args",
 	"Env": "env_vars", "EnvFile": "env_file", "UseUV": "use_uv", "PythonVersion": "python_version",
-	"Dependencies": "dependencies", "Timeout": "timeout_seconds", "Sandbox": "sandbox",
-	"MaxOutputBytes": "max_output_mb",
+	"Dependencies": "dependencies", "Timeout": "timeout_seconds", "Sandbox": "limits",
+	"MaxOutputBytes": "limits.max_output_mb",
 }
 
 func toolParam(field string) string {

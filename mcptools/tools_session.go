@@ -69,10 +69,10 @@ func (e extraGroups) check(g Group) error {
 
 // ExecutePythonArgs are the arguments of execute_python.
 type ExecutePythonArgs struct {
-	Code           string  `json:"code" jsonschema:"Python code to run as one cell of the session, like a notebook cell: variables, imports and functions persist between calls; the value of a trailing expression is returned; open matplotlib figures come back as PNG images."`
-	SessionID      string  `json:"session_id,omitempty" default:"default" jsonschema:"The session to run in; each has its own interpreter state, and all share the workspace directory as working directory."`
-	TimeoutSeconds float64 `json:"timeout_seconds,omitempty" default:"300" minimum:"0" jsonschema:"Interrupt the cell (KeyboardInterrupt) after this many seconds; the session keeps its state. 0 means no timeout."`
-	Markdown       bool    `json:"markdown_output,omitempty" default:"true" jsonschema:"true: readable markdown; false: the JSON of the structured result. Images are returned as image content either way."`
+	Code           string  `json:"code"`
+	SessionID      string  `json:"session_id,omitempty" default:"default"`
+	TimeoutSeconds float64 `json:"timeout_seconds,omitempty" default:"300" minimum:"0" jsonschema:"0: none."`
+	Markdown       bool    `json:"markdown_output,omitempty" default:"true"`
 	ResponseArgs
 }
 
@@ -104,9 +104,19 @@ type CellErr struct {
 
 // InstallPackageArgs are the arguments of install_package.
 type InstallPackageArgs struct {
-	Package   string   `json:"package,omitempty" jsonschema:"One requirement, e.g. \"pandas\" or \"numpy==2.1.*\"."`
-	Packages  []string `json:"packages,omitempty" jsonschema:"Several requirements; may be combined with package."`
-	SessionID string   `json:"session_id,omitempty" default:"default" jsonschema:"The session whose environment receives the packages; they are importable in it at once."`
+	Package   string   `json:"package,omitempty" jsonschema:"A PEP 508 requirement, e.g. \"numpy==2.1.*\"."`
+	Packages  []string `json:"packages,omitempty"`
+	SessionID string   `json:"session_id,omitempty" default:"default"`
+}
+
+// schemaExtra says in the schema what the handler checks: package,
+// packages or both must be given. Neither has a default, which the SDK
+// would fill in before it checks "required".
+func (InstallPackageArgs) schemaExtra() map[string]any {
+	return map[string]any{"anyOf": []any{
+		map[string]any{"required": []string{"package"}},
+		map[string]any{"required": []string{"packages"}},
+	}}
 }
 
 // InstallOutput is the result of install_package.
@@ -120,9 +130,9 @@ type InstallOutput struct {
 
 // ReadFileArgs are the arguments of read_file.
 type ReadFileArgs struct {
-	Path     string `json:"path" jsonschema:"A path relative to the workspace, e.g. \"data/in.csv\". Absolute paths, \"..\" and symlinks that lead out are refused."`
-	Offset   int64  `json:"offset,omitempty" minimum:"0" jsonschema:"Byte offset to start reading at (next_offset of the previous call for the next page)."`
-	MaxBytes int    `json:"max_bytes,omitempty" minimum:"0" jsonschema:"Read at most this many bytes; 0: the server's response budget."`
+	Path     string `json:"path" jsonschema:"Relative to the workspace."`
+	Offset   int64  `json:"offset,omitempty" default:"0" minimum:"0" jsonschema:"next_offset of the last call: the next page."`
+	MaxBytes int    `json:"max_bytes,omitempty" default:"0" minimum:"0" jsonschema:"At most 126000."`
 }
 
 // FileOutput describes a file that was read or written.
@@ -145,16 +155,16 @@ const MaxImageResponseBytes = 384 << 10
 
 // WriteFileArgs are the arguments of write_file.
 type WriteFileArgs struct {
-	Path     string `json:"path" jsonschema:"A path relative to the workspace; missing parent directories are created."`
-	Content  string `json:"content" jsonschema:"The content: text, or base64 with encoding \"base64\"."`
-	Encoding string `json:"encoding,omitempty" default:"text" jsonschema:"\"text\" or \"base64\" (for binary content)."`
-	Append   bool   `json:"append,omitempty" jsonschema:"Append to the file instead of replacing it."`
+	Path     string `json:"path" jsonschema:"Relative to the workspace."`
+	Content  string `json:"content"`
+	Encoding string `json:"encoding,omitempty" default:"text" jsonschema:"text or base64"`
+	Append   bool   `json:"append,omitempty" default:"false"`
 }
 
 // ListFilesArgs are the arguments of list_files.
 type ListFilesArgs struct {
-	Path      string `json:"path,omitempty" jsonschema:"A directory relative to the workspace; empty for the workspace itself."`
-	Recursive bool   `json:"recursive,omitempty" jsonschema:"Walk subdirectories too."`
+	Path      string `json:"path,omitempty" default:"" jsonschema:"Relative to the workspace."`
+	Recursive bool   `json:"recursive,omitempty" default:"false"`
 }
 
 // ListFilesOutput is the result of list_files.
@@ -189,10 +199,9 @@ func (e extraGroups) sessionDefs() []toolDef {
 		def(GroupSession, &mcp.Tool{
 			Name:  "execute_python",
 			Title: "Execute Python in a persistent session",
-			Description: "Run Python code in a persistent session (like a Jupyter kernel): variables, imports and functions survive between calls. " +
-				"Returns stdout, stderr, the value of a trailing expression and any exception with its traceback; every matplotlib figure left open is returned as a PNG image. " +
-				"The working directory is the workspace (see read_file/write_file/list_files). A timeout interrupts the cell and keeps the session's state.",
-			Annotations: &mcp.ToolAnnotations{DestructiveHint: ptr(true), OpenWorldHint: ptr(true)},
+			Description: "Run code in a persistent Python session, like a notebook cell: state survives between calls. " +
+				"Returns output, the last expression's value, a traceback, open matplotlib figures as PNG. A timeout interrupts the cell, keeping state.",
+			// No annotations: the defaults (destructive, open world) hold.
 		}, func(ctx context.Context, req *mcp.CallToolRequest, in ExecutePythonArgs) (*mcp.CallToolResult, *CellOutput, error) {
 			if strings.TrimSpace(in.Code) == "" {
 				return nil, nil, argError("code", "is empty; give Python code to run")
@@ -214,11 +223,10 @@ func (e extraGroups) sessionDefs() []toolDef {
 			return r, out, nil
 		}),
 		def(GroupSession, &mcp.Tool{
-			Name:  "install_package",
-			Title: "Install Python packages into a session",
-			Description: "Install one or more packages (PEP 508 requirements) into a session's own virtual environment with uv; they are importable in the live session at once, without a restart. " +
-				"Returns the exact versions installed.",
-			Annotations: &mcp.ToolAnnotations{DestructiveHint: ptr(false), IdempotentHint: true, OpenWorldHint: ptr(true)},
+			Name:        "install_package",
+			Title:       "Install Python packages into a session",
+			Description: "Install packages into a session's environment, importable at once; returns the exact versions.",
+			Annotations: &mcp.ToolAnnotations{DestructiveHint: ptr(false), IdempotentHint: true}, // open world: the default
 		}, func(ctx context.Context, req *mcp.CallToolRequest, in InstallPackageArgs) (*mcp.CallToolResult, *InstallOutput, error) {
 			reqs := append([]string(nil), in.Packages...)
 			if in.Package != "" {
@@ -404,7 +412,7 @@ func (e extraGroups) workspaceDefs() []toolDef {
 		def(GroupWorkspace, &mcp.Tool{
 			Name:        "read_file",
 			Title:       "Read a workspace file",
-			Description: "Read a file of the workspace (the Python sessions' working directory) by relative path. Text comes back as text, binary content as base64; an image file is also returned as image content.",
+			Description: "Read a workspace file: text as text, binary as base64, an image as image content.",
 			Annotations: readOnly,
 		}, func(ctx context.Context, req *mcp.CallToolRequest, in ReadFileArgs) (*mcp.CallToolResult, *FileOutput, error) {
 			return e.readFile(in)
@@ -412,8 +420,8 @@ func (e extraGroups) workspaceDefs() []toolDef {
 		def(GroupWorkspace, &mcp.Tool{
 			Name:        "write_file",
 			Title:       "Write a workspace file",
-			Description: "Write a file of the workspace by relative path (text, or binary given as base64 with encoding \"base64\"), creating parent directories; append=true appends.",
-			Annotations: &mcp.ToolAnnotations{DestructiveHint: ptr(true), OpenWorldHint: ptr(false)},
+			Description: "Write a workspace file, creating its directories.",
+			Annotations: &mcp.ToolAnnotations{OpenWorldHint: ptr(false)}, // destructive: the default
 		}, func(ctx context.Context, req *mcp.CallToolRequest, in WriteFileArgs) (*mcp.CallToolResult, *FileOutput, error) {
 			data := []byte(in.Content)
 			switch in.Encoding {
@@ -436,7 +444,7 @@ func (e extraGroups) workspaceDefs() []toolDef {
 		def(GroupWorkspace, &mcp.Tool{
 			Name:        "list_files",
 			Title:       "List workspace files",
-			Description: "List the files and directories of the workspace (or of a directory in it), optionally recursively, with sizes; symlinks that lead outside are marked.",
+			Description: "List a workspace directory with sizes; symlinks leading out are marked.",
 			Annotations: readOnly,
 		}, func(ctx context.Context, req *mcp.CallToolRequest, in ListFilesArgs) (*mcp.CallToolResult, *ListFilesOutput, error) {
 			l, err := ws.List(in.Path, &workspace.ListOptions{Recursive: in.Recursive})

@@ -188,7 +188,7 @@ func (t *Toolset) Register(s *mcp.Server) {
 	t.installTasks(s)
 	installRecovery(s, t.log)
 	for _, d := range defs {
-		d.add(s)
+		d.add(s, d.patch)
 	}
 	if t.cfg.has(GroupJobs) {
 		s.AddResourceTemplate(&mcp.ResourceTemplate{
@@ -204,10 +204,11 @@ func (t *Toolset) Register(s *mcp.Server) {
 	t.mu.Unlock()
 }
 
-// ServerOptions returns a copy of base (nil: empty options) whose subscribe
-// and unsubscribe handlers serve job-stream:// subscriptions and delegate
-// every other URI to base's handlers (without them, such a URI is an
-// invalid-params error), whose capabilities announce the Tasks extension
+// ServerOptions returns a copy of base (nil: empty options) whose
+// instructions, if base has none, are the Toolset's (Instructions), whose
+// subscribe and unsubscribe handlers serve job-stream:// subscriptions and
+// delegate every other URI to base's handlers (without them, such a URI is
+// an invalid-params error), whose capabilities announce the Tasks extension
 // (TasksExtension), and whose caching hints (unless base sets
 // SetCacheable) let clients of 2026-07-28 cache the lists for five minutes
 // and never a job stream. Pass it to mcp.NewServer: the SDK takes these
@@ -227,6 +228,9 @@ func (t *Toolset) ServerOptions(base *mcp.ServerOptions) *mcp.ServerOptions {
 		o.Capabilities = &c
 	}
 	o.Capabilities.AddExtension(TasksExtension, map[string]any{})
+	if o.Instructions == "" {
+		o.Instructions = t.Instructions()
+	}
 	if o.SetCacheable == nil {
 		o.SetCacheable = cacheHints
 	}
@@ -264,7 +268,22 @@ func (t *Toolset) serversSnapshot() []*mcp.Server {
 type toolDef struct {
 	name  string
 	group Group
-	add   func(*mcp.Server)
+	// patch is merged into properties of the input schema: what depends
+	// on the Toolset's configuration (a default, a description).
+	patch map[string]map[string]any
+	add   func(s *mcp.Server, patch map[string]map[string]any)
+}
+
+// with returns d whose input schema property prop has the given keywords
+// (such as "default" or "description") instead of its type's.
+func (d toolDef) with(prop string, keywords map[string]any) toolDef {
+	p := maps.Clone(d.patch)
+	if p == nil {
+		p = map[string]map[string]any{}
+	}
+	p[prop] = keywords
+	d.patch = p
+	return d
 }
 
 // defs lists the tools of the selected groups, in a fixed order.
@@ -284,15 +303,26 @@ func (t *Toolset) allDefs() []toolDef {
 	out = append(out, t.jobDefs()...)
 	out = append(out, t.scriptDefs()...)
 	out = append(out, t.extra.defs()...)
+	// The budget's defaults are the server's, stated in the schemas.
+	for i, d := range out {
+		switch d.name {
+		case toolRunInDir, toolRunDeps, toolBenchmark, toolRunInDirAsync, toolRunDepsAsync, "execute_python":
+			out[i] = d.with("max_response_tokens", map[string]any{"default": t.cfg.responseTokens})
+		case "get_job_output", "read_file":
+			out[i] = d.with("max_bytes", map[string]any{"default": t.defaultShow()})
+		}
+	}
 	return out
 }
 
 // def builds a toolDef for a typed handler, with the input schema from
-// inputSchema (defaults included) and the output schema inferred by the SDK.
+// inputSchema (defaults included) and the compact output schema from
+// outputSchema.
 func def[In, Out any](g Group, tool *mcp.Tool, h mcp.ToolHandlerFor[In, Out]) toolDef {
-	return toolDef{name: tool.Name, group: g, add: func(s *mcp.Server) {
+	return toolDef{name: tool.Name, group: g, add: func(s *mcp.Server, patch map[string]map[string]any) {
 		tt := *tool
-		tt.InputSchema = inputSchema[In]()
+		tt.InputSchema = inputSchema[In](patch)
+		tt.OutputSchema = outputSchema[Out]()
 		mcp.AddTool(s, &tt, h)
 	}}
 }

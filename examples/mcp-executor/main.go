@@ -180,11 +180,7 @@ func newServer(ctx context.Context, cfg *config, log *slog.Logger) (*mcp.Server,
 		return nil, nil, err
 	}
 	srv := mcp.NewServer(&mcp.Implementation{Name: "mcp-executor", Title: "Python sessions and workspace", Version: "v1"},
-		ts.ServerOptions(&mcp.ServerOptions{
-			Logger: log,
-			Instructions: "execute_python runs code in a persistent session (state survives, plots return as images); " +
-				"install_package adds packages to the live session; read_file/write_file/list_files work in the same workspace the code sees.",
-		}))
+		ts.ServerOptions(&mcp.ServerOptions{Logger: log})) // instructions: the Toolset's, for the groups it serves
 	ts.Register(srv)
 	closed := false
 	return srv, func() {

@@ -136,11 +136,7 @@ func newServer(ctx context.Context, cfg *config, log *slog.Logger) (*server, err
 		return nil, err
 	}
 	s.mcp = mcp.NewServer(&mcp.Implementation{Name: "python-executor-mcp", Title: "Python executor", Version: version},
-		s.tools.ServerOptions(&mcp.ServerOptions{
-			Logger: log,
-			Instructions: "Run Python: run_script_with_dependencies for code that needs packages, run_script_in_dir to run in a directory, benchmark_script to measure. " +
-				"Long runs continue as background jobs (get_job_output, py_job_status, kill_job). Scripts report progress by appending JSON lines to $" + mcptools.ProgressFileEnv + ".",
-		}))
+		s.tools.ServerOptions(&mcp.ServerOptions{Logger: log})) // instructions: the Toolset's, for the groups it serves
 	s.tools.Register(s.mcp)
 	return s, nil
 }

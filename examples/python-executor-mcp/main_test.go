@@ -205,7 +205,7 @@ func TestCallCommand(t *testing.T) {
 	require.Contains(t, stdout.String(), "42")
 
 	stdout.Reset()
-	code = run(context.Background(), []string{"call", "run_script_in_dir", `{"script_content": "print(1)"}`}, nil, &stdout, &stderr)
+	code = run(context.Background(), []string{"call", "run_script_in_dir", `{"directory": "../outside", "script_content": "print(1)"}`}, nil, &stdout, &stderr)
 	require.Equal(t, 1, code)
 	require.Contains(t, stdout.String(), "directory")
 

@@ -56,7 +56,7 @@ func tour(t *testing.T, cs *mcp.ClientSession) {
 	fails("benchmark_script", map[string]any{"script_content": "pass", "script_path": "/x.py"}, "exactly one")
 
 	jobA := ok("run_script_in_dir_async", map[string]any{"directory": dir, "script_content": sleeper, "use_uv": false, "job_label": "sleeper"}, "Started job")["job_id"].(string)
-	fails("run_script_in_dir_async", map[string]any{"script_content": "print(1)"}, "directory")
+	fails("run_script_in_dir_async", map[string]any{"directory": "../outside", "script_content": "print(1)"}, "directory")
 
 	jobB := ok("run_script_with_dependencies_async", map[string]any{"script_content": "print('from B')"}, "Started job")["job_id"].(string)
 	fails("run_script_with_dependencies_async", map[string]any{"script_content": "x", "timeout_seconds": -5}, "timeout_seconds")
@@ -76,7 +76,7 @@ func tour(t *testing.T, cs *mcp.ClientSession) {
 	ok("py_list_jobs", map[string]any{"status_filter": "running"}, "sleeper")
 	fails("py_list_jobs", map[string]any{"status_filter": "nope"}, "status_filter")
 
-	require.Equal(t, "killed", ok("kill_job", map[string]any{"job_id": jobA}, "cancelled")["status"])
+	require.Equal(t, "killed", ok("kill_job", map[string]any{"job_id": jobA}, "killed")["status"])
 	fails("kill_job", map[string]any{"job_id": "zz"}, "job_id")
 
 	jobC := ok("run_script_in_dir_async", map[string]any{"directory": dir, "script_content": sleeper, "use_uv": false}, "Started job")["job_id"].(string)
