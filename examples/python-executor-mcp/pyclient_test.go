@@ -21,7 +21,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pyexec-mcp/pyexec/internal/testenv"
+	"github.com/pyexec-mcp/pyexec/smartasync"
 )
+
+// floodBytes is the output of the flood steps of testdata/pyclient.py: 64
+// MiB of numbered 10-byte lines.
+const floodBytes = 64 << 20 / 10 * 10
 
 // pyClientVersion is the official Python MCP client (PyPI "mcp") that
 // TestPyClient drives the server with. Pinned: a new release is a decision
@@ -59,15 +64,18 @@ type pyClientStep struct {
 func TestPyClient(t *testing.T) {
 	t.Parallel()
 	python := pyClientPython(t)
-	url := httpBinary(t)
+	// The flood steps are synchronous runs whatever the machine's load:
+	// a budget the runs never outlive.
+	env := append(serverEnv(t), smartasync.BudgetEnv+"=600")
+	url := httpBinary(t, env)
 	workdir, err := filepath.EvalSymlinks(t.TempDir()) // as the script's os.getcwd() sees it
 	require.NoError(t, err)
 
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, python, filepath.Join("testdata", "pyclient.py"),
-		"--stdio", serverBinary, "--http", url, "--dir", workdir)
-	cmd.Env = serverEnv(t) // the stdio server's, which it inherits
+		"--stdio", serverBinary, "--http", url, "--dir", workdir, "--flood", fmt.Sprint(floodBytes))
+	cmd.Env = env // the stdio server's, which it inherits
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -116,6 +124,26 @@ func TestPyClient(t *testing.T) {
 			require.Contains(t, bad.Text, "directory")
 			require.Contains(t, bad.Text, filepath.Join(workdir, "no-such-dir"))
 			require.Contains(t, bad.Text, "give an existing directory")
+
+			// A 64 MiB flood at the default budget and at the largest: the
+			// client's limits (its HTTP transport fails on an SSE event over
+			// 1 MiB) are never hit, and the omitted middle is readable.
+			for _, name := range []string{"flood", "flood_max"} {
+				f := step("auto", name)
+				require.False(t, f.IsError, f.Text)
+				require.NotEmpty(t, f.JobID, "the job that keeps the output")
+				from, ok := f.Structured["stdout_omitted_from"].(float64)
+				require.True(t, ok && from > 0, "%v", f.Structured["stdout_omitted_from"])
+				require.True(t, strings.HasSuffix(f.Structured["stdout"].(string), fmt.Sprintf("%09d\n", floodBytes/10-1)))
+				t.Logf("%s over %s: response text %d bytes, stdout shown %d bytes", name, transport, len(f.Text), len(f.Structured["stdout"].(string)))
+			}
+			page := step("auto", "flood_page")
+			require.False(t, page.IsError, page.Text)
+			from := int64(step("auto", "flood").Structured["stdout_omitted_from"].(float64))
+			got := page.Structured["stdout"].(string)
+			require.NotEmpty(t, got)
+			first := from / 10
+			require.True(t, strings.HasPrefix(got, fmt.Sprintf("%09d\n%09d\n", first, first+1)), "the omitted middle, from its first byte: %.40q", got)
 
 			task := step("auto", "task")
 			require.False(t, task.IsError, task.Text)
@@ -183,11 +211,11 @@ var serverAddrRE = regexp.MustCompile(`msg="server started" transport=http addr=
 // httpBinary starts the built server with --http on a free loopback port and
 // returns its MCP endpoint. The server is stopped (SIGTERM) when the test
 // ends.
-func httpBinary(t *testing.T) string {
+func httpBinary(t *testing.T, env []string) string {
 	t.Helper()
 	logFile := filepath.Join(t.TempDir(), "server.log")
 	cmd := exec.Command(serverBinary, "--http", "127.0.0.1:0")
-	cmd.Env = append(serverEnv(t), "PYEXEC_LOG_FILE="+logFile, "PYEXEC_LOG_LEVEL=info")
+	cmd.Env = append(env, "PYEXEC_LOG_FILE="+logFile, "PYEXEC_LOG_LEVEL=info")
 	require.NoError(t, cmd.Start())
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()

@@ -106,7 +106,15 @@ def text_of(result: Any) -> str:
     return "".join(getattr(c, "text", "") for c in result.content)
 
 
-async def session(transport: str, mode: str, server: Any, workdir: str) -> None:
+FLOOD = """import sys
+n = int(sys.argv[1]) // 10
+w = sys.stdout.write
+for start in range(0, n, 100000):
+    w("".join(f"{i:09d}\\n" for i in range(start, min(n, start + 100000))))
+"""
+
+
+async def session(transport: str, mode: str, server: Any, workdir: str, flood: int) -> None:
     def out(step: str, **fields: Any) -> None:
         emit(transport=transport, mode=mode, step=step, **fields)
 
@@ -148,6 +156,21 @@ async def session(transport: str, mode: str, server: Any, workdir: str) -> None:
         })
         out("bad_argument", is_error=bool(res.is_error), text=text_of(res))
 
+        # A flood through the client's transport, at the default budget and
+        # at the largest; then the omitted middle, paged from its offset.
+        for step, extra in (("flood", {}), ("flood_max", {"max_response_tokens": 32000})):
+            res = await client.call_tool("run_script_in_dir", {
+                "directory": workdir, "use_uv": False, "script_content": FLOOD, "args": [str(flood)], **extra,
+            })
+            sc = res.structured_content or {}
+            out(step, is_error=bool(res.is_error), text=text_of(res), job_id=sc.get("job_id"),
+                structured={k: sc.get(k) for k in ("stdout", "stdout_omitted_from", "stdout_omitted_bytes")})
+            if step == "flood":
+                job_id, offset = sc.get("job_id"), sc.get("stdout_omitted_from")
+        res = await client.call_tool("get_job_output", {"job_id": job_id, "stdout_offset": offset})
+        out("flood_page", is_error=bool(res.is_error), text=text_of(res)[:200],
+            structured={"stdout": (res.structured_content or {}).get("stdout")})
+
         res = await client.call_tool("run_script_in_dir", {
             "directory": workdir, "use_uv": False, "async_mode": True, "markdown_output": False,
             "script_content": "import time; time.sleep(0.3); print('task done')",
@@ -161,12 +184,13 @@ async def main() -> None:
     p.add_argument("--stdio", required=True, help="the server binary, started over stdio")
     p.add_argument("--http", required=True, help="the URL of the server's streamable HTTP endpoint")
     p.add_argument("--dir", required=True, help="an existing directory for the scripts")
+    p.add_argument("--flood", type=int, required=True, help="bytes of output of the flood steps")
     a = p.parse_args()
     stdio = StdioServerParameters(command=a.stdio, env=dict(os.environ))
     for transport, server in (("stdio", stdio), ("http", a.http)):
         for mode in ("auto", "legacy"):
             try:
-                await session(transport, mode, server, a.dir)
+                await session(transport, mode, server, a.dir, a.flood)
             except BaseException as e:  # report, then stop: the Go test shows the line
                 emit(transport=transport, mode=mode, step="error", error=repr(e),
                      traceback=traceback.format_exc())
