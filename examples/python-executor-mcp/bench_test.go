@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/pyexec-mcp/pyexec/executor"
 	"github.com/pyexec-mcp/pyexec/internal/testenv"
+	"github.com/pyexec-mcp/pyexec/mcptools"
 )
 
 // The three benchmarks compare one print(1) run: a tools/call through the
@@ -102,6 +104,35 @@ func BenchmarkConcurrentSleeps(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+		})
+	}
+}
+
+// BenchmarkFloodResponse measures what a synchronous run that prints a 64
+// MiB flood costs its client, through the built server over stdio: the
+// bytes of the whole JSON-RPC result (text and structured content) and of
+// the text a model reads (issue 16: the old caps sent up to 1 MiB of each
+// stream, twice). Each op is one run; wall time includes the flood.
+func BenchmarkFloodResponse(b *testing.B) {
+	cs, _ := stdioClient(b)
+	flood := "import sys\nw = sys.stdout.write\nfor s in range(0, 6710886, 100000):\n    w(''.join(f'{i:09d}\\n' for i in range(s, min(6710886, s + 100000))))\n"
+	for _, tokens := range []int{0, mcptools.MaxResponseTokens} {
+		b.Run(fmt.Sprintf("max_response_tokens=%d", tokens), func(b *testing.B) {
+			args := map[string]any{"directory": b.TempDir(), "use_uv": false, "script_content": flood, "max_response_tokens": tokens}
+			var whole, text int
+			for b.Loop() {
+				res := callTool(b, cs, "run_script_in_dir", args)
+				if res.IsError {
+					b.Fatal(textOf(res))
+				}
+				j, err := json.Marshal(res)
+				if err != nil {
+					b.Fatal(err)
+				}
+				whole, text = len(j), len(textOf(res))
+			}
+			b.ReportMetric(float64(whole), "response-bytes")
+			b.ReportMetric(float64(text), "text-bytes")
 		})
 	}
 }
