@@ -43,4 +43,6 @@
 // content (FileInfo.IsImage). Reads and writes are limited to
 // DefaultMaxReadBytes and DefaultMaxWriteBytes unless Options say otherwise,
 // and only regular files are read or written: opening a FIFO never blocks.
+// ReadAt reads a part of a file of any size, for a reader that pages
+// through it.
 package workspace

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -240,4 +241,33 @@ func FuzzWrite(f *testing.F) {
 			require.Equal(t, "ws", e.Name(), "path %q created %q outside the workspace", p, e.Name())
 		}
 	})
+}
+
+// TestReadAt: a part of a file, with the whole file's description; a part
+// that splits a character keeps the file text; FIFOs and paths that lead
+// out are refused as by Read.
+func TestReadAt(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	w, err := workspace.Open(dir, &workspace.Options{MaxReadBytes: 10})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = w.Close() })
+	text := strings.Repeat("é", 20_000) // larger than MaxReadBytes: ReadAt reads parts
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "t.txt"), []byte(text), 0o600))
+	data, info, err := w.ReadAt("t.txt", 3, 100)
+	require.NoError(t, err)
+	require.Equal(t, []byte(text[3:103]), data)
+	require.Equal(t, int64(len(text)), info.Size)
+	require.True(t, info.IsText, "a part that splits a character is still of a text file")
+	data, _, err = w.ReadAt("t.txt", int64(len(text)), 100)
+	require.NoError(t, err)
+	require.Empty(t, data, "past the end: nothing")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "b.bin"), []byte("ab\x00cd"), 0o600))
+	_, info, err = w.ReadAt("b.bin", 0, 2)
+	require.NoError(t, err)
+	require.False(t, info.IsText)
+	_, _, err = w.ReadAt("../x", 0, 1)
+	require.ErrorIs(t, err, workspace.ErrOutside)
+	_, _, err = w.ReadAt("t.txt", -1, 1)
+	require.Error(t, err)
 }
