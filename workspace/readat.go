@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"syscall"
 )
 
 // sniffBytes is how much of a file's start ReadAt reads to judge its type.
@@ -22,23 +20,11 @@ func (w *Workspace) ReadAt(path string, offset int64, max int) ([]byte, *FileInf
 	if offset < 0 || max < 0 {
 		return nil, nil, fmt.Errorf("%w: offset %d and length %d of %q must not be negative", ErrInvalidPath, offset, max, path)
 	}
-	c, err := clean(path)
+	f, c, st, err := w.openRegular(path)
 	if err != nil {
 		return nil, nil, err
-	}
-	// O_NONBLOCK: opening a FIFO must not block; it is refused just below.
-	f, err := w.root.OpenFile(c, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, nil, w.fail(path, err)
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, nil, w.fail(path, err)
-	}
-	if err := regular(path, st); err != nil {
-		return nil, nil, err
-	}
 	head := make([]byte, min(int64(sniffBytes), st.Size()))
 	n, err := f.ReadAt(head, 0)
 	if err != nil && !errors.Is(err, io.EOF) {

@@ -158,23 +158,11 @@ func (w *Workspace) fail(path string, err error) error {
 // larger than Options.MaxReadBytes (ErrTooLarge). File I/O on a local
 // directory cannot be cancelled, so Read takes no context.
 func (w *Workspace) Read(path string) ([]byte, *FileInfo, error) {
-	c, err := clean(path)
+	f, c, st, err := w.openRegular(path)
 	if err != nil {
 		return nil, nil, err
-	}
-	// O_NONBLOCK: opening a FIFO must not block; it is refused just below.
-	f, err := w.root.OpenFile(c, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, nil, w.fail(path, err)
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, nil, w.fail(path, err)
-	}
-	if err := regular(path, st); err != nil {
-		return nil, nil, err
-	}
 	if st.Size() > w.opts.MaxReadBytes {
 		return nil, nil, fmt.Errorf("%w: %q has %d bytes, the limit is %d", ErrTooLarge, path, st.Size(), w.opts.MaxReadBytes)
 	}
@@ -189,6 +177,31 @@ func (w *Workspace) Read(path string) ([]byte, *FileInfo, error) {
 	info.Size = int64(len(data))
 	sniff(info, data)
 	return data, info, nil
+}
+
+// openRegular opens the regular file at path for reading and returns it,
+// its cleaned path and its stat; anything else is refused (ErrNotRegular).
+func (w *Workspace) openRegular(path string) (*os.File, string, fs.FileInfo, error) {
+	c, err := clean(path)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	// O_NONBLOCK: opening a FIFO must not block; it is refused just below.
+	f, err := w.root.OpenFile(c, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, "", nil, w.fail(path, err)
+	}
+	st, err := f.Stat()
+	if err == nil {
+		err = regular(path, st)
+	} else {
+		err = w.fail(path, err)
+	}
+	if err != nil {
+		_ = f.Close()
+		return nil, "", nil, err
+	}
+	return f, c, st, nil
 }
 
 func regular(path string, st fs.FileInfo) error {
