@@ -325,6 +325,11 @@ func markdownViewScript(r *ViewScriptResult) string {
 
 func markdownCell(c *CellOutput) string {
 	var b strings.Builder
+	if c.JobID != "" && c.Status != string(jobstore.StateCompleted) {
+		fmt.Fprintf(&b, "## ⏳ The cell continues in the background as job `%s`\n", c.JobID)
+		writeNotes(&b, c.Notes)
+		return b.String()
+	}
 	switch {
 	case c.KernelDied && c.LimitExceeded != "":
 		fmt.Fprintf(&b, "## 💥 The session's Python process died: %s; its state is lost\n", strings.ReplaceAll(c.LimitExceeded, "\n", "; "))

@@ -124,7 +124,9 @@ type Options struct {
 	AutosaveKeep int
 	// Groups selects the tools to register. Nil: every group whose
 	// dependencies are configured (run, jobs, scripts; session when
-	// Sessions is set; workspace when Workspace is set).
+	// Sessions is set; workspace when Workspace is set). The session group
+	// brings the jobs group with it: a cell that outlives the budget is a
+	// job, which the job tools follow and cancel.
 	Groups []Group
 	// Logger receives lifecycle events (job start, kill, finish, recovery)
 	// and recovered panics. Nil discards them. A stdio server must log to
@@ -222,6 +224,9 @@ func (o *Options) config() (config, error) {
 	if c.groups == nil {
 		c.groups = []Group{GroupRun, GroupJobs, GroupScripts}
 		c.groups = append(c.groups, o.extraGroups().defaultGroups()...)
+	}
+	if c.has(GroupSession) && !c.has(GroupJobs) {
+		c.groups = append(c.groups, GroupJobs)
 	}
 	for _, g := range c.groups {
 		if err := o.extraGroups().check(g); err != nil {

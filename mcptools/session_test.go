@@ -3,6 +3,7 @@ package mcptools_test
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"image/png"
 	"os"
@@ -22,7 +23,7 @@ import (
 
 // sessionHarness is a harness with the session and workspace groups only,
 // as examples/mcp-executor serves them, or with every group when all is set.
-func sessionHarness(t *testing.T, all bool) (*harness, string) {
+func sessionHarness(t *testing.T, all bool, options ...func(*mcptools.Options)) (*harness, string) {
 	t.Helper()
 	wsDir := filepath.Join(t.TempDir(), "workspace")
 	wheels := t.TempDir()
@@ -42,6 +43,9 @@ func sessionHarness(t *testing.T, all bool) (*harness, string) {
 		o.Sessions, o.Workspace = m, ws
 		if !all {
 			o.Groups = []mcptools.Group{mcptools.GroupSession, mcptools.GroupWorkspace}
+		}
+		for _, f := range options {
+			f(o)
 		}
 	}})
 	return h, wsDir
@@ -253,4 +257,52 @@ func TestWorkspaceTools(t *testing.T) {
 		require.True(t, strings.Contains(msg, "outside"), msg)
 		require.NoFileExists(t, filepath.Join(filepath.Dir(wsDir), "outside.txt"))
 	})
+}
+
+// TestCellAsJob: a cell past the budget becomes a job; its output reaches
+// the job's logs; it completes with its value, which py_job_status and the
+// task result show; cancelling a long cell interrupts it and keeps the
+// session's earlier variables; async_mode makes a job at once; a call to a
+// busy session waits its turn.
+func TestCellAsJob(t *testing.T) {
+	t.Parallel()
+	h, _ := sessionHarness(t, false, func(o *mcptools.Options) { o.Budget = 300 * time.Millisecond })
+	h.callOK("execute_python", map[string]any{"code": "kept = 42"}, nil)
+
+	var out mcptools.CellOutput
+	h.callOK("execute_python", map[string]any{"code": "import time\nprint('started', flush=True)\ntime.sleep(1.5)\nprint('done')\n6 * 7"}, &out)
+	require.Equal(t, "running", out.Status)
+	require.NotEmpty(t, out.JobID)
+	info := h.waitJob(out.JobID)
+	require.Equal(t, "completed", info.Status)
+	var o mcptools.JobOutput
+	h.callOK("get_job_output", map[string]any{"job_id": out.JobID}, &o)
+	require.Equal(t, "started\ndone\n", o.Stdout)
+	b, err := json.Marshal(info.Result)
+	require.NoError(t, err)
+	require.Contains(t, string(b), `"value":"42"`)
+
+	// Cancelling a long cell: interrupted, the session's state is kept.
+	h.callOK("execute_python", map[string]any{"code": "import time\ntime.sleep(60)", "async_mode": true}, &out)
+	require.NotEmpty(t, out.JobID, "async_mode: a job at once")
+	testenv.PollUntil(t, "the cell to run", func() bool { return h.jobStatus(out.JobID).Status == "running" })
+	var c mcptools.CancelResult
+	h.callOK("py_cancel_job", map[string]any{"job_id": out.JobID}, &c)
+	require.Equal(t, "cancelled", c.Status)
+	h.callOK("execute_python", map[string]any{"code": "kept"}, &out)
+	require.Equal(t, "42", out.Value, "the session's state survived the cancel")
+	require.False(t, out.StateLost)
+
+	// A busy session: a call waits for the running cell to end.
+	var first mcptools.CellOutput
+	h.callOK("execute_python", map[string]any{"code": "import time\ntime.sleep(0.5)\norder = ['first']", "async_mode": true}, &first)
+	testenv.PollUntil(t, "the first cell to run", func() bool { return h.jobStatus(first.JobID).Status == "running" })
+	var second mcptools.CellOutput
+	h.callOK("execute_python", map[string]any{"code": "order.append('second'); order"}, &second)
+	if second.JobID != "" && second.Status != "completed" { // past the budget: a job of its own
+		h.waitJob(second.JobID)
+		second = mcptools.CellOutput{}
+		h.callOK("execute_python", map[string]any{"code": "order"}, &second)
+	}
+	require.Equal(t, "['first', 'second']", second.Value)
 }

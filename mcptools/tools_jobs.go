@@ -189,8 +189,22 @@ func jobInfo(j *jobstore.Job) JobInfo {
 	}
 	if len(j.Result) > 0 {
 		info.Result = json.RawMessage(j.Result)
+		if parseKind(j.Kind).tool == toolExecutePython {
+			info.Result = withoutImages(j.Result)
+		}
 	}
 	return info
+}
+
+// withoutImages is a cell job's result without its images' bytes, which
+// its task result carries as image content: a status is text.
+func withoutImages(result json.RawMessage) any {
+	var r map[string]json.RawMessage
+	if json.Unmarshal(result, &r) != nil {
+		return result
+	}
+	delete(r, "images")
+	return r
 }
 
 // jobExitCode is the job's exit code: recorded on the job, or else in the

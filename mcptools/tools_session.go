@@ -11,6 +11,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/pyexec-mcp/pyexec/internal/headtail"
+	"github.com/pyexec-mcp/pyexec/jobstore"
 	"github.com/pyexec-mcp/pyexec/sandbox"
 	"github.com/pyexec-mcp/pyexec/session"
 	"github.com/pyexec-mcp/pyexec/workspace"
@@ -73,12 +74,15 @@ type ExecutePythonArgs struct {
 	SessionID      string  `json:"session_id,omitempty" default:"default"`
 	TimeoutSeconds float64 `json:"timeout_seconds,omitempty" default:"300" minimum:"0" jsonschema:"0: none."`
 	Markdown       bool    `json:"markdown_output,omitempty" default:"true"`
+	AsyncMode      bool    `json:"async_mode,omitempty" default:"false"`
 	ResponseArgs
 }
 
 // CellOutput is the result of execute_python.
 type CellOutput struct {
 	SessionID      string   `json:"session_id"`
+	Status         string   `json:"status" jsonschema:"completed, or running/pending: the cell continues as job job_id."`
+	JobID          string   `json:"job_id,omitempty"`
 	Stdout         string   `json:"stdout"`
 	Stderr         string   `json:"stderr"`
 	Value          string   `json:"value,omitempty" jsonschema:"The repr of the trailing expression's value."`
@@ -183,45 +187,23 @@ type FileEntry struct {
 }
 
 // defs are the tools of the groups whose Options field is set.
+// defs are the workspace tools, when Options.Workspace is set (the session
+// tools are the Toolset's: cells are jobs, see cells.go).
 func (e extraGroups) defs() []toolDef {
-	var out []toolDef
-	if e.sessions != nil {
-		out = append(out, e.sessionDefs()...)
+	if e.workspace == nil {
+		return nil
 	}
-	if e.workspace != nil {
-		out = append(out, e.workspaceDefs()...)
-	}
-	return out
+	return e.workspaceDefs()
 }
 
-func (e extraGroups) sessionDefs() []toolDef {
+// sessionDefs are the tools of the session group.
+func (t *Toolset) sessionDefs() []toolDef {
+	if t.extra.sessions == nil {
+		return nil
+	}
+	e := t.extra
 	return []toolDef{
-		def(GroupSession, &mcp.Tool{
-			Name:  "execute_python",
-			Title: "Execute Python in a persistent session",
-			Description: "Run code in a persistent Python session, like a notebook cell: state survives between calls. " +
-				"Returns output, the last expression's value, a traceback, open matplotlib figures as PNG. A timeout interrupts the cell, keeping state.",
-			// No annotations: the defaults (destructive, open world) hold.
-		}, func(ctx context.Context, req *mcp.CallToolRequest, in ExecutePythonArgs) (*mcp.CallToolResult, *CellOutput, error) {
-			if strings.TrimSpace(in.Code) == "" {
-				return nil, nil, argError("code", "is empty; give Python code to run")
-			}
-			show, err := showBytes(e.tokens, in.MaxResponseTokens)
-			if err != nil {
-				return nil, nil, err
-			}
-			res, err := e.sessions.Execute(ctx, in.SessionID, in.Code, secondsDuration(in.TimeoutSeconds))
-			if err != nil && !(errors.Is(err, session.ErrCancelled) && res != nil) {
-				return nil, nil, sessionError(err)
-			}
-			out := cellOutput(in.SessionID, res)
-			out.fit(show)
-			r := render(in.Markdown, out, func() string { return markdownCell(out) })
-			for _, img := range res.Images {
-				r.Content = append(r.Content, &mcp.ImageContent{MIMEType: img.MIME, Data: img.Data})
-			}
-			return r, out, nil
-		}),
+		t.executePythonDef(),
 		def(GroupSession, &mcp.Tool{
 			Name:        "install_package",
 			Title:       "Install Python packages into a session",
@@ -394,7 +376,7 @@ func (c *CellOutput) fit(show int) {
 
 func cellOutput(id string, res *session.CellResult) *CellOutput {
 	out := &CellOutput{
-		SessionID: sessionName(id), Stdout: res.Stdout, Stderr: res.Stderr, Value: res.Value,
+		SessionID: sessionName(id), Status: string(jobstore.StateCompleted), Stdout: res.Stdout, Stderr: res.Stderr, Value: res.Value,
 		Images: len(res.Images), ImagesOmitted: res.ImagesOmitted, TimedOut: res.TimedOut,
 		StateLost: res.StateLost, KernelDied: res.KernelDied, KernelExit: res.KernelExit, LimitExceeded: res.LimitExceeded, Notes: res.Notes,
 		ExecutionCount: res.ExecutionCount, ElapsedSeconds: res.Elapsed.Seconds(),

@@ -302,6 +302,7 @@ func (t *Toolset) allDefs() []toolDef {
 	out = append(out, t.runDefs()...)
 	out = append(out, t.jobDefs()...)
 	out = append(out, t.scriptDefs()...)
+	out = append(out, t.sessionDefs()...)
 	out = append(out, t.extra.defs()...)
 	// The budget's defaults are the server's, stated in the schemas.
 	for i, d := range out {
