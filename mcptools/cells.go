@@ -13,6 +13,7 @@ import (
 	"github.com/pyexec-mcp/pyexec/jobstore"
 	"github.com/pyexec-mcp/pyexec/session"
 	"github.com/pyexec-mcp/pyexec/smartasync"
+	"github.com/pyexec-mcp/pyexec/workspace"
 )
 
 // Cells are jobs: execute_python runs a cell through smart async, as the
@@ -140,16 +141,22 @@ func (t *Toolset) cellWork(ctx context.Context, job *smartasync.Job[cellSpec]) (
 	// Store writes outlive a cancel: the logs must say what happened.
 	logs := t.openLogs(context.WithoutCancel(ctx), job.ID, false)
 	defer logs.close()
+	before := t.snapshot()
 	res, err := t.extra.sessions.Execute(ctx, in.session, in.code, in.timeout)
 	if err != nil && !(errors.Is(err, session.ErrCancelled) && res != nil) {
 		return nil, sessionError(err)
 	}
+	files, truncated := t.changedSince(before)
 	for i, text := range []string{res.Stdout, res.Stderr} {
 		if w := logs.out[i]; w != nil && text != "" {
 			_, _ = w.Write([]byte(text))
 		}
 	}
 	out := cellOutput(in.session, res)
+	out.Files = files
+	if truncated {
+		out.Notes = append(out.Notes, fmt.Sprintf("the workspace has over %d entries: files the cell wrote beyond them are not listed", workspace.DefaultSnapshotEntries))
+	}
 	out.fit(in.show)
 	run := &cellRun{Output: out, Images: res.Images}
 	if err != nil { // cancelled: smartasync records the job by its context
@@ -180,12 +187,41 @@ func (r *cellRun) MarshalJSON() ([]byte, error) {
 	return json.Marshal(c)
 }
 
-// cellResult renders a cell's result: the text, and its images as image
-// content.
+// cellResult renders a cell's result: the text, its images as image
+// content and links to the workspace files it wrote.
 func cellResult(md bool, out *CellOutput, images []session.Image) *mcp.CallToolResult {
 	r := render(md, out, func() string { return markdownCell(out) })
 	for _, img := range images {
 		r.Content = append(r.Content, &mcp.ImageContent{MIMEType: img.MIME, Data: img.Data})
 	}
+	r.Content = append(r.Content, fileLinks(out.Files)...)
 	return r
+}
+
+// snapshot records the workspace's files before a cell, if the Toolset has
+// the workspace (the sessions' working directory); nil otherwise.
+func (t *Toolset) snapshot() *workspace.Snapshot {
+	if t.extra.workspace == nil {
+		return nil
+	}
+	s, err := t.extra.workspace.Snapshot(0)
+	if err != nil {
+		t.log.Warn("mcptools: recording the workspace's files before a cell", "err", err)
+		return nil
+	}
+	return s
+}
+
+// changedSince lists the workspace files created or changed since before
+// (at most maxFileLinks), and whether the walk was cut short.
+func (t *Toolset) changedSince(before *workspace.Snapshot) ([]workspace.Change, bool) {
+	if before == nil {
+		return nil, false
+	}
+	after := t.snapshot()
+	if after == nil {
+		return nil, false
+	}
+	ch := before.Changes(after)
+	return ch[:min(len(ch), maxFileLinks)], before.Truncated || after.Truncated
 }

@@ -359,6 +359,16 @@ func markdownCell(c *CellOutput) string {
 	if c.Images > 0 {
 		fmt.Fprintf(&b, "\n%d image(s) attached.\n", c.Images)
 	}
+	if len(c.Files) > 0 {
+		b.WriteString("\n**Files written** (linked as resources):\n")
+		for _, f := range c.Files {
+			how := "changed"
+			if f.Created {
+				how = "new"
+			}
+			fmt.Fprintf(&b, "- %s (%s, %d bytes)\n", code(f.Path), how, f.Size)
+		}
+	}
 	writeNotes(&b, c.Notes)
 	return b.String()
 }

@@ -2,6 +2,7 @@ package mcptools_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -305,4 +306,56 @@ func TestCellAsJob(t *testing.T) {
 		h.callOK("execute_python", map[string]any{"code": "order"}, &second)
 	}
 	require.Equal(t, "['first', 'second']", second.Value)
+}
+
+// TestCellFilesOut: a cell's result lists the workspace files it created or
+// changed and links them as resources, which read back through
+// resources/read; a resource URI that leads out of the workspace is
+// refused, as read_file refuses the path.
+func TestCellFilesOut(t *testing.T) {
+	t.Parallel()
+	h, _ := sessionHarness(t, false)
+	ctx := context.Background()
+	h.callOK("execute_python", map[string]any{"code": "open('old.txt', 'w').write('1')"}, nil)
+	var out mcptools.CellOutput
+	res := h.callOK("execute_python", map[string]any{"code": "import os\nos.makedirs('out', exist_ok=True)\nopen('out/r é.csv', 'w').write('a,b\\n1,2\\n')\nopen('old.txt', 'a').write('2')"}, &out)
+	require.Len(t, out.Files, 2)
+	require.Equal(t, "old.txt", out.Files[0].Path)
+	require.False(t, out.Files[0].Created)
+	require.Equal(t, "out/r é.csv", out.Files[1].Path)
+	require.True(t, out.Files[1].Created)
+	require.EqualValues(t, 8, out.Files[1].Size)
+	require.Contains(t, text(res), "out/r é.csv")
+	var links []*mcp.ResourceLink
+	for _, c := range res.Content {
+		if l, ok := c.(*mcp.ResourceLink); ok {
+			links = append(links, l)
+		}
+	}
+	require.Len(t, links, 2)
+	rr, err := h.cs.ReadResource(ctx, &mcp.ReadResourceParams{URI: links[1].URI})
+	require.NoError(t, err)
+	require.Equal(t, "a,b\n1,2\n", rr.Contents[0].Text)
+
+	// A cell that writes nothing lists nothing.
+	out = mcptools.CellOutput{}
+	h.callOK("execute_python", map[string]any{"code": "1 + 1"}, &out)
+	require.Empty(t, out.Files)
+
+	// Confined as read_file: no way out.
+	h.callOK("execute_python", map[string]any{"code": "import os; os.symlink('/etc/passwd', 'escape')"}, nil)
+	for _, uri := range []string{"workspace:///../x", "workspace:///%2E%2E/%2E%2E/etc/passwd", "workspace:////etc/passwd", "workspace:///escape"} {
+		_, err := h.cs.ReadResource(ctx, &mcp.ReadResourceParams{URI: uri})
+		require.Error(t, err, uri)
+		require.NotContains(t, err.Error(), "root:", uri)
+	}
+	_, err = h.cs.ReadResource(ctx, &mcp.ReadResourceParams{URI: "workspace:///nothing-here.txt"})
+	require.Error(t, err)
+	tmpl, err := h.cs.ListResourceTemplates(ctx, nil)
+	require.NoError(t, err)
+	var uris []string
+	for _, rt := range tmpl.ResourceTemplates {
+		uris = append(uris, rt.URITemplate)
+	}
+	require.Contains(t, uris, "workspace:///{+path}")
 }

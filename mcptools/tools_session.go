@@ -80,23 +80,26 @@ type ExecutePythonArgs struct {
 
 // CellOutput is the result of execute_python.
 type CellOutput struct {
-	SessionID      string   `json:"session_id"`
-	Status         string   `json:"status" jsonschema:"completed, or running/pending: the cell continues as job job_id."`
-	JobID          string   `json:"job_id,omitempty"`
-	Stdout         string   `json:"stdout"`
-	Stderr         string   `json:"stderr"`
-	Value          string   `json:"value,omitempty" jsonschema:"The repr of the trailing expression's value."`
-	Error          *CellErr `json:"error,omitempty"`
-	Images         int      `json:"images" jsonschema:"PNG images returned as image content."`
-	ImagesOmitted  int      `json:"images_omitted,omitempty"`
-	TimedOut       bool     `json:"timed_out"`
-	StateLost      bool     `json:"state_lost" jsonschema:"The session's variables are gone (its kernel was restarted)."`
-	KernelDied     bool     `json:"kernel_died"`
-	KernelExit     string   `json:"kernel_exit,omitempty"`
-	LimitExceeded  string   `json:"limit_exceeded,omitempty" jsonschema:"Which sandbox limit the cell's processes hit (the session's kernel, if it died of it); empty if none."`
-	Notes          []string `json:"notes,omitempty"`
-	ExecutionCount int      `json:"execution_count"`
-	ElapsedSeconds float64  `json:"elapsed_seconds"`
+	SessionID     string   `json:"session_id"`
+	Status        string   `json:"status" jsonschema:"completed, or running/pending: the cell continues as job job_id."`
+	JobID         string   `json:"job_id,omitempty"`
+	Stdout        string   `json:"stdout"`
+	Stderr        string   `json:"stderr"`
+	Value         string   `json:"value,omitempty" jsonschema:"The repr of the trailing expression's value."`
+	Error         *CellErr `json:"error,omitempty"`
+	Images        int      `json:"images" jsonschema:"PNG images returned as image content."`
+	ImagesOmitted int      `json:"images_omitted,omitempty"`
+	TimedOut      bool     `json:"timed_out"`
+	StateLost     bool     `json:"state_lost" jsonschema:"The session's variables are gone (its kernel was restarted)."`
+	KernelDied    bool     `json:"kernel_died"`
+	KernelExit    string   `json:"kernel_exit,omitempty"`
+	LimitExceeded string   `json:"limit_exceeded,omitempty" jsonschema:"Which sandbox limit the cell's processes hit (the session's kernel, if it died of it); empty if none."`
+	Notes         []string `json:"notes,omitempty"`
+	// Files are the workspace files the cell created or changed (at most
+	// 20), each also a resource_link of the result.
+	Files          []workspace.Change `json:"files,omitempty"`
+	ExecutionCount int                `json:"execution_count"`
+	ElapsedSeconds float64            `json:"elapsed_seconds"`
 }
 
 // CellErr is an exception raised by a cell.

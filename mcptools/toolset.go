@@ -199,6 +199,14 @@ func (t *Toolset) Register(s *mcp.Server) {
 			MIMEType:    "text/plain",
 		}, t.readJobStream)
 	}
+	if t.cfg.has(GroupWorkspace) {
+		s.AddResourceTemplate(&mcp.ResourceTemplate{
+			Name:        "workspace-file",
+			Title:       "A workspace file",
+			URITemplate: workspaceTemplate,
+			Description: "A file of the workspace by its relative path; a cell's result links the files it wrote.",
+		}, t.extra.readWorkspaceResource)
+	}
 	t.mu.Lock()
 	t.servers = append(t.servers, s)
 	t.mu.Unlock()

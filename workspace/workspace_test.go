@@ -271,3 +271,28 @@ func TestReadAt(t *testing.T) {
 	_, _, err = w.ReadAt("t.txt", -1, 1)
 	require.Error(t, err)
 }
+
+// TestSnapshotChanges: files created and modified between two snapshots,
+// not those left alone or removed.
+func TestSnapshotChanges(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	w, err := workspace.Open(dir, nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = w.Close() })
+	for _, name := range []string{"same.txt", "grows.txt", "gone.txt"} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o600))
+	}
+	before, err := w.Snapshot(0)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "grows.txt"), []byte("xyz"), 0o600))
+	require.NoError(t, os.Remove(filepath.Join(dir, "gone.txt")))
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "out"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "out", "new.csv"), []byte("a,b\n"), 0o600))
+	after, err := w.Snapshot(0)
+	require.NoError(t, err)
+	require.Equal(t, []workspace.Change{{Path: "grows.txt", Size: 3}, {Path: "out/new.csv", Size: 4, Created: true}}, before.Changes(after))
+	small, err := w.Snapshot(1)
+	require.NoError(t, err)
+	require.True(t, small.Truncated)
+}
