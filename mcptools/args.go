@@ -15,8 +15,7 @@ package mcptools
 
 // ScriptArgs are the parameters every one-shot execution tool shares: what
 // to run and how (the script, its arguments, interpreter and environment),
-// how large a response may be (ResponseArgs) and the run's confinement
-// (Limits).
+// and the run's confinement (Limits).
 type ScriptArgs struct {
 	ScriptPath    string            `json:"script_path,omitempty" default:""`
 	ScriptContent string            `json:"script_content,omitempty" default:""`
@@ -26,7 +25,6 @@ type ScriptArgs struct {
 	EnvFile       string            `json:"env_file,omitempty" default:""`
 	JobLabel      string            `json:"job_label,omitempty" default:""`
 	Markdown      bool              `json:"markdown_output,omitempty" default:"true"`
-	ResponseArgs
 	Limits LimitArgs `json:"limits,omitzero" default:"{}" jsonschema:"Tighter sandbox; 0, false: the server's."`
 }
 
@@ -58,6 +56,7 @@ type LimitArgs struct {
 type SyncArgs struct {
 	TimeoutSeconds float64 `json:"timeout_seconds,omitempty" default:"300" minimum:"0" jsonschema:"0: none."`
 	AsyncMode      bool    `json:"async_mode,omitempty" default:"false"`
+	ResponseArgs
 }
 
 // AsyncArgs are the parameters of the *_async tools, which return a job at

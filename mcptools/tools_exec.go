@@ -43,6 +43,9 @@ func (t *Toolset) runDefs() []toolDef {
 				return nil, nil, err
 			}
 			spec.async, spec.stream = in.AsyncMode, true
+			if spec.show, err = t.showBytes(in.MaxResponseTokens); err != nil {
+				return nil, nil, err
+			}
 			spec.taskable, spec.markdown = true, in.Markdown
 			o, err := t.execute(ctx, req, spec)
 			if err != nil {
@@ -62,6 +65,9 @@ func (t *Toolset) runDefs() []toolDef {
 				return nil, nil, err
 			}
 			spec.async, spec.stream = in.AsyncMode, true
+			if spec.show, err = t.showBytes(in.MaxResponseTokens); err != nil {
+				return nil, nil, err
+			}
 			spec.taskable, spec.markdown = true, in.Markdown
 			o, err := t.execute(ctx, req, spec)
 			if err != nil {
@@ -84,6 +90,9 @@ func (t *Toolset) runDefs() []toolDef {
 				return nil, nil, err
 			}
 			spec.async, spec.stream = in.AsyncMode, true
+			if spec.show, err = t.showBytes(in.MaxResponseTokens); err != nil {
+				return nil, nil, err
+			}
 			spec.taskable, spec.markdown = true, in.Markdown
 			spec.req.Measure = true
 			spec.req.SampleInterval = secondsDuration(in.SampleInterval)

@@ -65,10 +65,6 @@ func (t *Toolset) prepare(tool string, in *ScriptArgs, dir string, timeout float
 	if err != nil {
 		return nil, err
 	}
-	show, err := t.showBytes(in.MaxResponseTokens)
-	if err != nil {
-		return nil, err
-	}
 	to := time.Duration(timeout * float64(time.Second))
 	spec := &runSpec{
 		tool:  tool,
@@ -87,7 +83,7 @@ func (t *Toolset) prepare(tool string, in *ScriptArgs, dir string, timeout float
 		},
 		content: in.ScriptContent,
 		params:  params,
-		show:    show,
+		show:    t.defaultShow(), // the sync tools' max_response_tokens sets it
 	}
 	return spec, nil
 }

@@ -315,7 +315,7 @@ func (t *Toolset) allDefs() []toolDef {
 	// The budget's defaults are the server's, stated in the schemas.
 	for i, d := range out {
 		switch d.name {
-		case toolRunInDir, toolRunDeps, toolBenchmark, toolRunInDirAsync, toolRunDepsAsync, "execute_python":
+		case toolRunInDir, toolRunDeps, toolBenchmark, toolExecutePython:
 			out[i] = d.with("max_response_tokens", map[string]any{"default": t.cfg.responseTokens})
 		case "get_job_output", "read_file":
 			out[i] = d.with("max_bytes", map[string]any{"default": t.defaultShow()})
