@@ -122,10 +122,13 @@
 // session.Manager of Options.Sessions; figures come back as PNG image
 // content. GroupWorkspace (read_file, write_file, list_files) works in the
 // workspace.Workspace of Options.Workspace, which should be the sessions'
-// working directory. These calls are synchronous (a cell has its own
-// timeout and is interrupted when the client cancels): a session runs one
-// cell at a time, so a background cell would only hold up the next call.
-// read_file returns a text or binary file in pages of the response budget
+// working directory. A cell runs under smart async like a script: past the
+// budget (or under async_mode) it continues as a job whose logs get its
+// output, and cancelling the job interrupts the cell while the session
+// keeps its state; a session runs one cell at a time, so a call to a busy
+// session waits its turn. The session group brings the jobs group. A
+// cell's result lists the workspace files it wrote and links them as
+// resources (workspace:///{+path}, confined as read_file is). read_file returns a text or binary file in pages of the response budget
 // (offset, max_bytes) and an image of up to MaxImageResponseBytes whole.
 //
 // # Scripts
