@@ -121,7 +121,9 @@ func fullNotebook(png []byte) *notebook.Notebook {
 	svg := `<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">` + "\n" +
 		`<circle cx="5" cy="5" r="4" fill="red"/>` + "\n</svg>\n"
 	nb := notebook.New(
-		notebook.NewMarkdownCell("# Analysis\n\nSome *markdown*, <b>HTML</b> & unicode: é ✓\n"),
+		// Characters JSON writers treat differently: HTML, non-ASCII, a
+		// tab and a bell, a line separator that Python writes as it is.
+		notebook.NewMarkdownCell("# Analysis\n\nSome *markdown*, <b>HTML</b> & unicode: é ✓\t\a \u2028 \\ \"q\"\n"),
 		notebook.NewCodeCell("import sys\nprint('out')\nprint('err', file=sys.stderr)\ndf", 1,
 			notebook.NewStream(notebook.Stdout, "out\n"),
 			notebook.NewStream(notebook.Stderr, "err\n"),
@@ -140,11 +142,16 @@ func fullNotebook(png []byte) *notebook.Notebook {
 		),
 		notebook.NewCodeCell("1 / 0", 3,
 			notebook.NewError("ZeroDivisionError", "division by zero",
-				"Traceback (most recent call last):\n  File \"<cell>\", line 1, in <module>\nZeroDivisionError: division by zero\n"),
+				"\x1b[0;31mTraceback (most recent call last):\x1b[0m\n  File \"<cell>\", line 1, in <module>\nZeroDivisionError: division by zero\n"),
 		),
 		notebook.NewCodeCell("", 0),
 	)
 	nb.Cells[2].Outputs[0].Metadata = map[string]any{"image/png": map[string]any{"width": json.Number("8")}}
+	// Metadata of Go values: written as JSON, keys sorted.
+	nb.Cells[1].Metadata = map[string]any{"pyexec": struct {
+		Start string  `json:"shell.execute_reply.started"`
+		Took  float64 `json:"took"`
+	}{"2026-01-02T03:04:05Z", 0.25}, "tags": []string{"b", "a"}}
 	return nb
 }
 

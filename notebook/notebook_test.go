@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"image"
 	"image/png"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -228,6 +229,9 @@ func TestWriteErrors(t *testing.T) {
 		"markdown count": {notebook.Notebook{Cells: []notebook.Cell{{Type: notebook.Markdown, ExecutionCount: &one}}}, "cells[0]: a markdown cell has no outputs or execution count; make it a code cell"},
 		"attachments":    {notebook.Notebook{Cells: []notebook.Cell{{Type: notebook.Code, Attachments: map[string]map[string]any{"a.png": {}}}}}, "cells[0]: a code cell has no attachments"},
 		"text value":     {notebook.Notebook{Cells: []notebook.Cell{notebook.NewCodeCell("", 1, notebook.NewDisplayData(map[string]any{"image/png": []byte{1}}))}}, `cells[0].outputs[0].data["image/png"] is []uint8; a value of image/png is a string (base64 for binary content: NewBundle encodes it)`},
+		"metadata NaN":   {notebook.Notebook{Metadata: map[string]any{"a": math.NaN()}}, `metadata["a"]: NaN is not a JSON number`},
+		"cell metadata":  {notebook.Notebook{Cells: []notebook.Cell{{Type: notebook.Raw, Metadata: map[string]any{"x": []any{1, json.Number("abc")}}}}}, `cells[0].metadata["x"][1]: json.Number "abc" is not a number`},
+		"go value":       {notebook.Notebook{Metadata: map[string]any{"ch": make(chan int)}}, `metadata["ch"]: json: unsupported type: chan int`},
 		"attachment":     {notebook.Notebook{Cells: []notebook.Cell{{Type: notebook.Markdown, Attachments: map[string]map[string]any{"a.png": {"image/png": 1}}}}}, `cells[0].attachments["a.png"]["image/png"] is int`},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -267,7 +271,7 @@ func readFixture(t *testing.T, name string) *notebook.Notebook {
 	return nb
 }
 
-func readFile(t *testing.T, path string) []byte {
+func readFile(t testing.TB, path string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)

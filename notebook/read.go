@@ -388,7 +388,7 @@ func describe(v any) string {
 func jsonError(err error) string {
 	var syn *json.SyntaxError
 	if errors.As(err, &syn) {
-		return fmt.Sprintf("%v at byte %d", err, syn.Offset)
+		return fmt.Sprintf("%v near byte %d", err, syn.Offset)
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return "it ends before the document does"

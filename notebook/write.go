@@ -1,11 +1,11 @@
 package notebook
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
+	"slices"
+	"strconv"
 )
 
 // Write writes the notebook to w as Marshal does.
@@ -31,10 +31,7 @@ func (nb *Notebook) Write(w io.Writer) error {
 // 0–CurrentMinor, an unknown cell or output type, a malformed or duplicate
 // id, outputs or an execution count on a cell that is not code,
 // attachments on one that is, a MIME value other than a string for a type
-// that is not JSON.
-//
-// One difference from Python's json.dumps remains: U+2028 and U+2029 are
-// written escaped (encoding/json always escapes them); the JSON is the same.
+// that is not JSON, a metadata value that is not JSON (NaN).
 func (nb *Notebook) Marshal() ([]byte, error) {
 	if nb.NBFormatMinor < 0 || nb.NBFormatMinor > CurrentMinor {
 		return nil, fmt.Errorf("%w: nbformat_minor %d; use 0 to %d", ErrInvalid, nb.NBFormatMinor, CurrentMinor)
@@ -46,27 +43,37 @@ func (nb *Notebook) Marshal() ([]byte, error) {
 		}
 		nb.fillIDs()
 	}
-	doc := fileNotebook{
-		Cells:         make([]any, len(nb.Cells)),
-		Metadata:      stripTransient(nb.Metadata, "orig_nbformat", "orig_nbformat_minor", "signature"),
-		NBFormat:      Major,
-		NBFormatMinor: nb.NBFormatMinor,
-	}
-	for i := range nb.Cells {
-		c, err := fileCellOf(&nb.Cells[i], withIDs)
-		if err != nil {
-			return nil, fmt.Errorf("%w: cells[%d]%s", ErrInvalid, i, err)
+	w := &jsonWriter{}
+	// Keys in sorted order here and below, as nbformat writes them.
+	o := w.object(0)
+	o.key("cells")
+	if len(nb.Cells) == 0 {
+		w.buf = append(w.buf, "[]"...)
+	} else {
+		w.buf = append(w.buf, '[')
+		for i := range nb.Cells {
+			if i > 0 {
+				w.buf = append(w.buf, ',')
+			}
+			w.newline(2)
+			if err := w.cell(2, &nb.Cells[i], withIDs); err != nil {
+				return nil, fmt.Errorf("%w: cells[%d]%s", ErrInvalid, i, err)
+			}
 		}
-		doc.Cells[i] = c
+		w.newline(1)
+		w.buf = append(w.buf, ']')
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false) // Python's json.dumps does not escape <, > and &
-	enc.SetIndent("", " ")
-	if err := enc.Encode(doc); err != nil { // Encode ends the document with "\n", as nbformat.write does
-		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	o.key("metadata")
+	if err := w.value(1, stripTransient(nb.Metadata, "orig_nbformat", "orig_nbformat_minor", "signature")); err != nil {
+		return nil, fmt.Errorf("%w: metadata%s", ErrInvalid, err)
 	}
-	return buf.Bytes(), nil
+	o.key("nbformat")
+	w.buf = strconv.AppendInt(w.buf, Major, 10)
+	o.key("nbformat_minor")
+	w.buf = strconv.AppendInt(w.buf, int64(nb.NBFormatMinor), 10)
+	o.end()
+	w.buf = append(w.buf, '\n') // nbformat.write ends the file with a newline
+	return w.buf, nil
 }
 
 // checkIDs reports a cell id that is malformed or a duplicate.
@@ -87,146 +94,152 @@ func (nb *Notebook) checkIDs() error {
 	return nil
 }
 
-// The file's shapes. Their fields are in the order of their keys, so that
-// encoding/json writes the keys sorted as nbformat does; maps it sorts
-// itself.
-type (
-	fileNotebook struct {
-		Cells         []any          `json:"cells"`
-		Metadata      map[string]any `json:"metadata"`
-		NBFormat      int            `json:"nbformat"`
-		NBFormatMinor int            `json:"nbformat_minor"`
-	}
-	fileCode struct {
-		CellType       CellType       `json:"cell_type"`
-		ExecutionCount *int           `json:"execution_count"`
-		ID             string         `json:"id,omitempty"`
-		Metadata       map[string]any `json:"metadata"`
-		Outputs        []any          `json:"outputs"`
-		Source         []string       `json:"source"`
-	}
-	fileText struct { // markdown and raw
-		Attachments map[string]map[string]any `json:"attachments,omitempty"`
-		CellType    CellType                  `json:"cell_type"`
-		ID          string                    `json:"id,omitempty"`
-		Metadata    map[string]any            `json:"metadata"`
-		Source      []string                  `json:"source"`
-	}
-	fileStream struct {
-		Name       string     `json:"name"`
-		OutputType OutputType `json:"output_type"`
-		Text       []string   `json:"text"`
-	}
-	fileExecuteResult struct {
-		Data           map[string]any `json:"data"`
-		ExecutionCount *int           `json:"execution_count"`
-		Metadata       map[string]any `json:"metadata"`
-		OutputType     OutputType     `json:"output_type"`
-	}
-	fileDisplayData struct {
-		Data       map[string]any `json:"data"`
-		Metadata   map[string]any `json:"metadata"`
-		OutputType OutputType     `json:"output_type"`
-	}
-	fileError struct {
-		EName      string     `json:"ename"`
-		EValue     string     `json:"evalue"`
-		OutputType OutputType `json:"output_type"`
-		Traceback  []string   `json:"traceback"`
-	}
-)
-
-// fileCellOf returns c's file shape, or an error that starts with the
-// path of the bad field below the cell.
-func fileCellOf(c *Cell, withID bool) (any, error) {
-	id := ""
-	if withID {
-		id = c.ID
-	}
-	meta := stripTransient(c.Metadata, "trusted")
+// cell writes c, or returns an error that starts with the path of the bad
+// field below the cell.
+func (w *jsonWriter) cell(depth int, c *Cell, withID bool) error {
 	switch c.Type {
 	case Code:
 		if len(c.Attachments) > 0 {
-			return nil, fmt.Errorf(": a code cell has no attachments; put them on a markdown cell")
+			return fmt.Errorf(": a code cell has no attachments; put them on a markdown cell")
 		}
 		if c.ExecutionCount != nil && *c.ExecutionCount < 0 {
-			return nil, fmt.Errorf(".execution_count %d: use nil (never run) or a count of 0 or more", *c.ExecutionCount)
+			return fmt.Errorf(".execution_count %d: use nil (never run) or a count of 0 or more", *c.ExecutionCount)
 		}
-		outs := make([]any, len(c.Outputs))
-		for i := range c.Outputs {
-			o, err := fileOutputOf(&c.Outputs[i])
-			if err != nil {
-				return nil, fmt.Errorf(".outputs[%d]%s", i, err)
-			}
-			outs[i] = o
-		}
-		return fileCode{CellType: Code, ExecutionCount: c.ExecutionCount, ID: id, Metadata: meta, Outputs: outs, Source: splitLines(c.Source)}, nil
 	case Markdown, Raw:
 		if len(c.Outputs) > 0 || c.ExecutionCount != nil {
-			return nil, fmt.Errorf(": a %s cell has no outputs or execution count; make it a code cell", c.Type)
+			return fmt.Errorf(": a %s cell has no outputs or execution count; make it a code cell", c.Type)
 		}
-		var att map[string]map[string]any
-		if len(c.Attachments) > 0 {
-			att = make(map[string]map[string]any, len(c.Attachments))
-			for name, bundle := range c.Attachments {
-				b, err := fileBundle(bundle)
-				if err != nil {
-					return nil, fmt.Errorf(".attachments[%q]%s", name, err)
-				}
-				att[name] = b
+	default:
+		return fmt.Errorf(".cell_type %q: use %q, %q or %q", c.Type, Code, Markdown, Raw)
+	}
+	o := w.object(depth)
+	if len(c.Attachments) > 0 {
+		o.key("attachments")
+		a := w.object(depth + 1)
+		for _, name := range slices.Sorted(maps.Keys(c.Attachments)) {
+			a.key(name)
+			if err := w.bundle(depth+2, c.Attachments[name]); err != nil {
+				return fmt.Errorf(".attachments[%q]%s", name, err)
 			}
 		}
-		return fileText{Attachments: att, CellType: c.Type, ID: id, Metadata: meta, Source: splitLines(c.Source)}, nil
+		a.end()
 	}
-	return nil, fmt.Errorf(".cell_type %q: use %q, %q or %q", c.Type, Code, Markdown, Raw)
+	o.key("cell_type")
+	w.string(string(c.Type))
+	if c.Type == Code {
+		o.key("execution_count")
+		w.count(c.ExecutionCount)
+	}
+	if withID {
+		o.key("id")
+		w.string(c.ID)
+	}
+	o.key("metadata")
+	if err := w.value(depth+1, stripTransient(c.Metadata, "trusted")); err != nil {
+		return fmt.Errorf(".metadata%s", err)
+	}
+	if c.Type == Code {
+		o.key("outputs")
+		if len(c.Outputs) == 0 {
+			w.buf = append(w.buf, "[]"...)
+		} else {
+			w.buf = append(w.buf, '[')
+			for i := range c.Outputs {
+				if i > 0 {
+					w.buf = append(w.buf, ',')
+				}
+				w.newline(depth + 2)
+				if err := w.output(depth+2, &c.Outputs[i]); err != nil {
+					return fmt.Errorf(".outputs[%d]%s", i, err)
+				}
+			}
+			w.newline(depth + 1)
+			w.buf = append(w.buf, ']')
+		}
+	}
+	o.key("source")
+	w.strings(depth+1, splitLines(c.Source))
+	o.end()
+	return nil
 }
 
-func fileOutputOf(o *Output) (any, error) {
-	switch o.Type {
+func (w *jsonWriter) output(depth int, out *Output) error {
+	o := w.object(depth)
+	switch out.Type {
 	case Stream:
-		return fileStream{Name: o.Name, OutputType: Stream, Text: splitLines(o.Text)}, nil
+		o.key("name")
+		w.string(out.Name)
+		o.key("output_type")
+		w.string(string(Stream))
+		o.key("text")
+		w.strings(depth+1, splitLines(out.Text))
 	case ExecuteResult, DisplayData:
-		data, err := fileBundle(o.Data)
-		if err != nil {
-			return nil, fmt.Errorf(".data%s", err)
+		o.key("data")
+		if err := w.bundle(depth+1, out.Data); err != nil {
+			return fmt.Errorf(".data%s", err)
 		}
-		if o.Type == DisplayData {
-			return fileDisplayData{Data: data, Metadata: orEmpty(o.Metadata), OutputType: DisplayData}, nil
+		if out.Type == ExecuteResult {
+			if out.ExecutionCount != nil && *out.ExecutionCount < 0 {
+				return fmt.Errorf(".execution_count %d: use nil or a count of 0 or more", *out.ExecutionCount)
+			}
+			o.key("execution_count")
+			w.count(out.ExecutionCount)
 		}
-		if o.ExecutionCount != nil && *o.ExecutionCount < 0 {
-			return nil, fmt.Errorf(".execution_count %d: use nil or a count of 0 or more", *o.ExecutionCount)
+		o.key("metadata")
+		if err := w.value(depth+1, orEmpty(out.Metadata)); err != nil {
+			return fmt.Errorf(".metadata%s", err)
 		}
-		return fileExecuteResult{Data: data, ExecutionCount: o.ExecutionCount, Metadata: orEmpty(o.Metadata), OutputType: ExecuteResult}, nil
+		o.key("output_type")
+		w.string(string(out.Type))
 	case Error:
-		tb := o.Traceback
-		if tb == nil {
-			tb = []string{}
-		}
-		return fileError{EName: o.EName, EValue: o.EValue, OutputType: Error, Traceback: tb}, nil
+		o.key("ename")
+		w.string(out.EName)
+		o.key("evalue")
+		w.string(out.EValue)
+		o.key("output_type")
+		w.string(string(Error))
+		o.key("traceback")
+		w.strings(depth+1, out.Traceback)
+	default:
+		return fmt.Errorf(".output_type %q: use %q, %q, %q or %q", out.Type, Stream, ExecuteResult, DisplayData, Error)
 	}
-	return nil, fmt.Errorf(".output_type %q: use %q, %q, %q or %q", o.Type, Stream, ExecuteResult, DisplayData, Error)
+	o.end()
+	return nil
 }
 
-// fileBundle returns a MIME bundle as written: text values as lines, JSON
-// values as they are, other values as the strings they must be.
-func fileBundle(data map[string]any) (map[string]any, error) {
-	out := make(map[string]any, len(data))
-	for mime, v := range data {
+// bundle writes a MIME bundle: text values as lines, JSON values as they
+// are, other values as the strings they must be.
+func (w *jsonWriter) bundle(depth int, data map[string]any) error {
+	o := w.object(depth)
+	for _, mime := range slices.Sorted(maps.Keys(data)) {
+		v := data[mime]
+		o.key(mime)
 		if isJSONMIME(mime) {
-			out[mime] = v
+			if err := w.value(depth+1, v); err != nil {
+				return fmt.Errorf("[%q]%s", mime, err)
+			}
 			continue
 		}
 		s, ok := v.(string)
 		if !ok {
-			return nil, fmt.Errorf("[%q] is %T; a value of %s is a string (base64 for binary content: NewBundle encodes it)", mime, v, mime)
+			return fmt.Errorf("[%q] is %T; a value of %s is a string (base64 for binary content: NewBundle encodes it)", mime, v, mime)
 		}
 		if isTextMIME(mime) {
-			out[mime] = splitLines(s)
+			w.strings(depth+1, splitLines(s))
 		} else {
-			out[mime] = s
+			w.string(s)
 		}
 	}
-	return out, nil
+	o.end()
+	return nil
+}
+
+func (w *jsonWriter) count(n *int) {
+	if n == nil {
+		w.buf = append(w.buf, "null"...)
+		return
+	}
+	w.buf = strconv.AppendInt(w.buf, int64(*n), 10)
 }
 
 // stripTransient returns m without keys, and {} for nil: nbformat drops
