@@ -9,8 +9,7 @@ import (
 	"strings"
 )
 
-// The nbformat version this package writes for a new notebook, and the
-// oldest minor version it reads.
+// The versions this package reads and writes, and Read's default limit.
 const (
 	// Major is the only nbformat major version this package reads and
 	// writes.
@@ -98,7 +97,7 @@ type Output struct {
 	Type OutputType
 	// Name is a stream's name: Stdout or Stderr.
 	Name string
-	// Text is a stream's text, whole (written as lines, as Text).
+	// Text is a stream's text, whole (written as a list of lines).
 	Text string
 	// Data is a MIME bundle: MIME type to content. Text types (text/*,
 	// image/svg+xml, application/javascript) are strings, written as
