@@ -1,6 +1,9 @@
 package executor
 
-import "github.com/pyexec-mcp/pyexec/internal/headtail"
+import (
+	"github.com/pyexec-mcp/pyexec/internal/forward"
+	"github.com/pyexec-mcp/pyexec/internal/headtail"
+)
 
 // DefaultOutputCap is the number of bytes of each stream kept in memory,
 // head and tail: the same as a session cell keeps (session.DefaultOutputCap),
@@ -9,5 +12,4 @@ const DefaultOutputCap = headtail.DefaultLimit
 
 // DefaultForwardBuffer bounds the bytes queued for a caller's writer
 // (package internal/forward hands them over).
-const DefaultForwardBuffer = 8 << 20
-
+const DefaultForwardBuffer = forward.DefaultLimit

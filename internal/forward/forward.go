@@ -1,7 +1,3 @@
-// Package forward hands a stream of output to a caller's io.Writer on a
-// goroutine of its own, behind a bounded queue, so that a slow writer never
-// stalls the reader of a child's pipe. Package executor forwards a run's
-// output with it, package session a cell's.
 package forward
 
 import (
@@ -9,6 +5,11 @@ import (
 	"io"
 	"sync"
 )
+
+// DefaultLimit is the queue bound of the Writers of packages executor and
+// session: a writer that keeps up on average never loses a byte of a burst
+// this size.
+const DefaultLimit = 8 << 20
 
 // Writer hands the bytes written to it to an underlying writer on its own
 // goroutine, so a slow writer never stalls the pipe drain (and so the
