@@ -15,6 +15,7 @@ import (
 
 	"github.com/pyexec-mcp/pyexec/bench"
 	"github.com/pyexec-mcp/pyexec/envload"
+	"github.com/pyexec-mcp/pyexec/internal/forward"
 	"github.com/pyexec-mcp/pyexec/internal/headtail"
 	"github.com/pyexec-mcp/pyexec/internal/proc"
 	"github.com/pyexec-mcp/pyexec/internal/uvcmd"
@@ -228,7 +229,7 @@ func (e *Executor) execute(ctx context.Context, req *Request, argv, env []string
 	// Each buffer is written by its drain goroutine, then (after spawn has
 	// joined the drains) by the markers below: never at once.
 	outCap, errCap := headtail.New(e.opts.OutputCap), headtail.New(e.opts.OutputCap)
-	var fwds []*forwarder
+	var fwds []*forward.Writer
 	var limit *outputLimit
 	if req.MaxOutputBytes > 0 {
 		limit = &outputLimit{max: req.MaxOutputBytes, stop: func() { stopRun(errOutputLimit) }}
@@ -239,7 +240,7 @@ func (e *Executor) execute(ctx context.Context, req *Request, argv, env []string
 			ws = append(ws, limit)
 		}
 		if w != nil {
-			f := newForwarder(w, DefaultForwardBuffer, req.Lossless)
+			f := forward.New(w, DefaultForwardBuffer, req.Lossless)
 			fwds = append(fwds, f)
 			ws = append(ws, f)
 		}
@@ -254,7 +255,7 @@ func (e *Executor) execute(ctx context.Context, req *Request, argv, env []string
 	exitCode, usage, sampled, box, startErr := e.spawn(runCtx, req, argv, env, dir, reportPath, stdout, stderr, res)
 	res.Elapsed = time.Since(start)
 	for _, f := range fwds {
-		lost, _ := f.close() // a failing caller writer does not fail the run
+		lost, _ := f.Close() // a failing caller writer does not fail the run
 		res.Dropped += lost
 	}
 	// The executor's own notes follow the script's stderr (Result.Notes).

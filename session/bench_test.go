@@ -3,6 +3,7 @@ package session_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"testing"
 	"time"
@@ -189,4 +190,35 @@ func reportMedians(b *testing.B, plain, confined []time.Duration) {
 	b.ReportMetric(p, "unconfined-median-ms")
 	b.ReportMetric(c, "confined-median-ms")
 	b.ReportMetric(c/p, "confined/unconfined")
+}
+
+// BenchmarkRunWarm measures the "x + 1" round trip through Run, as
+// BenchmarkExecuteWarm does through Execute, and with live writers (each
+// cell starts and stops their two forwarding goroutines).
+func BenchmarkRunWarm(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		opts *session.CellOptions
+	}{
+		{name: "plain", opts: nil},
+		{name: "live writers", opts: &session.CellOptions{Stdout: io.Discard, Stderr: io.Discard}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			m := newManager(b, nil)
+			ctx := context.Background()
+			if v := value(b, m, "", "x = 1\nx"); v != "1" {
+				b.Fatalf("warm-up: %q", v)
+			}
+			ds := make([]time.Duration, 0, b.N)
+			for b.Loop() {
+				t0 := time.Now()
+				res, err := m.Run(ctx, "", "x + 1", bc.opts)
+				ds = append(ds, time.Since(t0))
+				if err != nil || res.Value != "2" {
+					b.Fatalf("%v %+v", err, res)
+				}
+			}
+			reportMedian(b, ds)
+		})
+	}
 }

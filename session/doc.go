@@ -35,9 +35,37 @@
 // workspace as working directory. Requests and replies travel on dedicated
 // pipes, so nothing user code prints or does to stdout can corrupt them.
 // A cell has REPL semantics: the value of a trailing expression is returned
-// as its repr; stdout and stderr are captured, C-level and subprocess writes
+// as its repr and MIME bundle; stdout and stderr are captured, C-level and subprocess writes
 // included; a traceback starts at the user's code. A kernel starts when a
 // session is first used, not before.
+//
+// # Cells
+//
+// Run takes a cell's settings as CellOptions: a timeout, and live writers
+// that get the cell's stdout and stderr as it runs (every byte of the cell,
+// in order, none of another cell's, each writer on a goroutine of its own
+// behind a bounded queue, so a slow one never stalls the kernel), for a job
+// log that follows a long cell:
+//
+//	res, err := m.Run(context.Background(), "", code, &session.CellOptions{Timeout: time.Minute, Stdout: os.Stdout})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	fmt.Println(res.Data["text/plain"], res.Data["text/html"])
+//
+// Execute is Run with a timeout only. A value comes as its repr
+// (CellResult.Value) and as a MIME bundle (CellResult.Data), as Jupyter's
+// execute_result: what the value's _repr_html_, _repr_markdown_ and other
+// display methods give, and for a pandas DataFrame or Series a bounded
+// markdown table; its PNG or JPEG is image content too (CellResult.Images).
+//
+// # History
+//
+// Each session records the cells it ran, oldest first, with their outputs
+// in nbformat 4 terms (streams, execute_result, display_data for figures,
+// error), for export as a notebook: Manager.History. It keeps the latest
+// Options.MaxHistory cells within Options.MaxHistoryBytes; Reset and
+// Remove forget it.
 //
 // # Timeouts and lost kernels
 //

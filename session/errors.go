@@ -19,7 +19,7 @@ var (
 	// ErrTooManySessions is returned when a call would create a session
 	// beyond Options.MaxSessions; the message lists the live ones.
 	ErrTooManySessions = errors.New("session: too many sessions")
-	// ErrUnknownSession is returned by Reset and Remove for an id that
+	// ErrUnknownSession is returned by Reset, Remove and History for an id that
 	// names no live session.
 	ErrUnknownSession = errors.New("session: no such session")
 	// ErrUVNotFound is returned when a virtual environment is needed and

@@ -3,6 +3,7 @@ package session_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"image/png"
 	"strings"
 	"testing"
@@ -166,6 +167,24 @@ func TestMatplotlibPlots(t *testing.T) {
 			}
 		})
 	}
+
+	// In the history a figure is display_data, after the streams.
+	h, err := m.History("")
+	require.NoError(t, err)
+	var shown *session.HistoryCell
+	for i := range h {
+		if strings.Contains(h[i].Code, "plt.show()") {
+			shown = &h[i]
+		}
+	}
+	require.NotNil(t, shown)
+	require.Len(t, shown.Outputs, 2)
+	require.Equal(t, session.Output{Type: "stream", Name: "stdout", Text: "0\n"}, shown.Outputs[0])
+	require.Equal(t, "display_data", shown.Outputs[1].Type)
+	raw, err := base64.StdEncoding.DecodeString(shown.Outputs[1].Data["image/png"])
+	require.NoError(t, err)
+	_, err = png.Decode(bytes.NewReader(raw))
+	require.NoError(t, err)
 }
 
 func pyQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `\'`) + "'" }

@@ -164,29 +164,64 @@ func (m *Manager) namesLocked() string {
 	return strings.Join(names, ", ")
 }
 
-// Execute runs code as one cell of session sessionID ("" means
+// Run runs code as one cell of session sessionID ("" means
 // DefaultSessionID), creating the session and starting its kernel if
-// needed. A timeout > 0 bounds the cell's run (not the wait for the
-// session's turn, nor the kernel start): at the timeout the cell is
-// interrupted with KeyboardInterrupt and the session keeps its state; a cell
-// that does not stop within Options.Grace gets its kernel killed, and the
-// result says the state was lost. timeout 0 means no limit but ctx.
+// needed; opts (nil: the zero CellOptions) sets its timeout and live
+// writers. At the timeout, or when ctx ends, the cell is interrupted with
+// KeyboardInterrupt and the session keeps its state; a cell that does not
+// stop within Options.Grace gets its kernel killed, and the result says the
+// state was lost. The cell, its outputs included, is added to the session's
+// History.
 //
-// The user code's failures are in the result. Execute returns an error when
+// The user code's failures are in the result. Run returns an error when
 // the cell could not run (ErrKernelStart, ErrInstall for StartupPackages,
-// ErrTooManySessions, ErrClosed), and ErrCancelled together with the partial
-// result when ctx ended during the cell.
-func (m *Manager) Execute(ctx context.Context, sessionID, code string, timeout time.Duration) (*CellResult, error) {
+// ErrTooManySessions, ErrInvalidSessionID, ErrClosed), and ErrCancelled
+// together with the partial result when ctx ended during the cell.
+func (m *Manager) Run(ctx context.Context, sessionID, code string, opts *CellOptions) (*CellResult, error) {
 	id, err := normID(sessionID)
 	if err != nil {
 		return nil, err
+	}
+	if opts == nil {
+		opts = &CellOptions{}
 	}
 	s, err := m.acquire(ctx, id, true)
 	if err != nil {
 		return nil, err
 	}
 	defer m.release(s)
-	return s.execute(ctx, code, timeout)
+	return s.execute(ctx, code, opts)
+}
+
+// Execute is Run with only a timeout (0: none but ctx), as it was before
+// CellOptions.
+func (m *Manager) Execute(ctx context.Context, sessionID, code string, timeout time.Duration) (*CellResult, error) {
+	return m.Run(ctx, sessionID, code, &CellOptions{Timeout: timeout})
+}
+
+// History returns the cells session sessionID ("" means DefaultSessionID)
+// ran, oldest first, with their outputs, for export as a notebook: at most
+// Options.MaxHistory cells and Options.MaxHistoryBytes of code and outputs,
+// the latest (HistoryCell.Seq tells whether older ones were forgotten).
+// Reset and Remove forget a session's history; Install adds nothing to it.
+// It does not wait for a running cell, which appears once it has ended.
+// The result is the caller's. An id that names no live session is
+// ErrUnknownSession.
+func (m *Manager) History(sessionID string) ([]HistoryCell, error) {
+	id, err := normID(sessionID)
+	if err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return nil, ErrClosed
+	}
+	s := m.sessions[id]
+	if s == nil {
+		return nil, fmt.Errorf("%w: %q; live sessions: %s", ErrUnknownSession, id, m.namesLocked())
+	}
+	return s.hist.snapshot(), nil
 }
 
 // Install installs requirements (PEP 508 strings, as pip takes them) into
@@ -216,8 +251,8 @@ func (m *Manager) Install(ctx context.Context, sessionID string, reqs []string) 
 	return s.install(ctx, reqs)
 }
 
-// Reset discards session id's state: its kernel is stopped and the next
-// call starts a fresh one. Packages installed into the session's virtual
+// Reset discards session id's state and history: its kernel is stopped and
+// the next call starts a fresh one. Packages installed into the session's virtual
 // environment stay (they are environment, not state; Remove drops them).
 func (m *Manager) Reset(ctx context.Context, id string) error {
 	id, err := normID(id)
@@ -230,6 +265,9 @@ func (m *Manager) Reset(ctx context.Context, id string) error {
 	}
 	defer m.release(s)
 	s.stopKernel()
+	m.mu.Lock()
+	s.hist = history{}
+	m.mu.Unlock()
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pyexec-mcp/pyexec/internal/forward"
 	"github.com/pyexec-mcp/pyexec/internal/headtail"
 	"github.com/pyexec-mcp/pyexec/internal/pyfind"
 	"github.com/pyexec-mcp/pyexec/internal/uvcmd"
@@ -41,6 +42,18 @@ const (
 	// the traceback. One-shot runs keep the same (executor.DefaultOutputCap):
 	// both are headtail.DefaultLimit, which says why it is this size.
 	DefaultOutputCap = headtail.DefaultLimit
+	// DefaultLiveBuffer is the most bytes queued for each of
+	// CellOptions.Stdout and Stderr: the same bound as one-shot runs'
+	// writers (executor.DefaultForwardBuffer).
+	DefaultLiveBuffer = forward.DefaultLimit
+	// DefaultMaxHistory is the number of cells a session's history keeps
+	// (the latest ones).
+	DefaultMaxHistory = 500
+	// DefaultMaxHistoryBytes bounds the code and outputs a session's
+	// history keeps; older cells go first. One cell's outputs are bounded
+	// by OutputCap, MaxImages and MaxImageBytes (at most about 8.5 MiB
+	// with the defaults), so the newest cell always fits.
+	DefaultMaxHistoryBytes = 16 << 20
 )
 
 // Options configures a Manager. Only Python is required; zero fields mean
@@ -113,6 +126,13 @@ type Options struct {
 	MaxImages     int
 	MaxImageBytes int
 	OutputCap     int
+	// MaxHistory is the number of cells a session's history (Manager.History)
+	// keeps, the latest; 0 means DefaultMaxHistory, negative keeps none.
+	MaxHistory int
+	// MaxHistoryBytes bounds the bytes of code and outputs a session's
+	// history keeps: past it the oldest cells are forgotten, though the
+	// latest cell is always kept. 0 means DefaultMaxHistoryBytes.
+	MaxHistoryBytes int
 }
 
 // config is Options with the defaults applied and paths resolved.
@@ -132,8 +152,8 @@ func resolve(opts *Options) (*config, error) {
 	c.StartupPackages = append([]string(nil), opts.StartupPackages...)
 	c.UVArgs = append([]string(nil), opts.UVArgs...)
 	c.Env = append([]string(nil), opts.Env...)
-	if c.MaxSessions < 0 || c.Grace < 0 || c.MaxImages < 0 || c.MaxImageBytes < 0 || c.OutputCap < 0 {
-		return nil, fmt.Errorf("%w: MaxSessions, Grace, MaxImages, MaxImageBytes and OutputCap must not be negative", ErrInvalidOptions)
+	if c.MaxSessions < 0 || c.Grace < 0 || c.MaxImages < 0 || c.MaxImageBytes < 0 || c.OutputCap < 0 || c.MaxHistoryBytes < 0 {
+		return nil, fmt.Errorf("%w: MaxSessions, Grace, MaxImages, MaxImageBytes, OutputCap and MaxHistoryBytes must not be negative (0 means the default)", ErrInvalidOptions)
 	}
 	setDefault(&c.MaxSessions, DefaultMaxSessions)
 	setDefault(&c.IdleTimeout, DefaultIdleTimeout)
@@ -141,6 +161,8 @@ func resolve(opts *Options) (*config, error) {
 	setDefault(&c.MaxImages, DefaultMaxImages)
 	setDefault(&c.MaxImageBytes, DefaultMaxImageBytes)
 	setDefault(&c.OutputCap, DefaultOutputCap)
+	setDefault(&c.MaxHistory, DefaultMaxHistory)
+	setDefault(&c.MaxHistoryBytes, DefaultMaxHistoryBytes)
 	if err := validateRequirements(c.StartupPackages); err != nil {
 		return nil, fmt.Errorf("%w: StartupPackages: %w", ErrInvalidOptions, err)
 	}

@@ -1,10 +1,41 @@
 package session
 
-import "time"
+import (
+	"io"
+	"time"
+)
 
-// CellResult is what one Execute call produced. Failures of the user's code
-// (an exception, a timeout, a dead kernel) are described here, not returned
-// as errors.
+// CellOptions are the settings of one cell (Manager.Run). The zero value,
+// like a nil *CellOptions, runs the cell without a timeout and without live
+// writers.
+type CellOptions struct {
+	// Timeout bounds the cell's run (not the wait for the session's turn,
+	// nor a kernel start): then the cell is interrupted and the session
+	// keeps its state, unless it does not stop within Options.Grace. 0 (or
+	// less) means none but the context.
+	Timeout time.Duration
+	// Stdout and Stderr, if set, receive every byte the cell writes to
+	// that stream as it arrives, in order, and nothing else: no end marker
+	// of the kernel's protocol, no byte of another cell. They are not
+	// capped (CellResult keeps the head and tail, as always). Output that a
+	// background thread wrote after the previous cell ended belongs to this
+	// cell and comes first, as far as the Options.OutputCap buffer kept it.
+	//
+	// Each writer is called on a goroutine of its own, behind a queue of
+	// DefaultLiveBuffer bytes, never from the kernel's pipe readers: those
+	// serve the kernel for its whole life and carry the end markers, so a
+	// writer that could hold them would hold the kernel, the session's turn
+	// and Close. A writer that falls behind by more than the queue loses
+	// what does not fit (counted in CellResult.Dropped; it is told in-band
+	// once it catches up). Run returns once the writers have been handed
+	// everything; they are not called after that. A writer's error stops
+	// delivery to it, not the cell.
+	Stdout, Stderr io.Writer
+}
+
+// CellResult is what one cell (Run, Execute) produced. Failures of the
+// user's code (an exception, a timeout, a dead kernel) are described here,
+// not returned as errors.
 type CellResult struct {
 	// Stdout and Stderr hold what the cell wrote, including writes to fds 1
 	// and 2 by C extensions and subprocesses; each keeps Options.OutputCap
@@ -16,11 +47,27 @@ type CellResult struct {
 	// Value is the repr of the cell's trailing expression, as the
 	// interactive interpreter shows it; "" if there is none or it is None.
 	Value string `json:"value,omitempty"`
+	// Data is the value's MIME bundle, as Jupyter's execute_result: MIME
+	// type → content, text types as text, binary types (image/png,
+	// image/jpeg) as base64. text/plain (Value) is always there when the
+	// cell has a value; the others come from the value's
+	// _repr_mimebundle_, _repr_markdown_, _repr_html_, _repr_svg_,
+	// _repr_latex_, _repr_json_, _repr_png_ and _repr_jpeg_, and for a
+	// pandas DataFrame or Series text/markdown is a table of at most 20
+	// rows and 20 columns with its shape ("1000 rows × 30 columns") next
+	// to pandas's own text/html. A method that raises or returns an
+	// unusable type is skipped with a note; one that returns None offers
+	// nothing. Text entries keep Options.OutputCap bytes (text/plain and
+	// text/markdown as head and tail; an HTML, SVG, LaTeX or JSON entry
+	// over it is left out with a note, a cut would break it); binary ones
+	// over Options.MaxImageBytes are left out. nil when there is no value.
+	Data map[string]string `json:"data,omitempty"`
 	// Error is the exception the cell raised (KeyboardInterrupt after a
 	// timeout), nil if none.
 	Error *CellError `json:"error,omitempty"`
-	// Images are the matplotlib figures the cell left open or showed, and
-	// the value's _repr_png_, as PNG; ImagesOmitted counts those over the
+	// Images are the value's own image first (its _repr_png_, else its
+	// _repr_jpeg_; also in Data), then the matplotlib figures the cell
+	// left open or showed, as PNG; ImagesOmitted counts those over the
 	// limits.
 	Images        []Image `json:"images,omitempty"`
 	ImagesOmitted int     `json:"images_omitted,omitempty"`
@@ -53,6 +100,9 @@ type CellResult struct {
 	// the kernel did not answer.
 	ExecutionCount int           `json:"execution_count"`
 	Elapsed        time.Duration `json:"elapsed"`
+	// Dropped counts the bytes CellOptions.Stdout and Stderr did not get
+	// because they fell too far behind.
+	Dropped int64 `json:"dropped_bytes,omitempty"`
 }
 
 // CellError is an exception raised by a cell.
@@ -64,7 +114,7 @@ type CellError struct {
 
 // Image is image content produced by a cell.
 type Image struct {
-	MIME string `json:"mime"` // "image/png"
+	MIME string `json:"mime"` // "image/png" or "image/jpeg"
 	Data []byte `json:"data"`
 }
 

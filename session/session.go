@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/pyexec-mcp/pyexec/internal/forward"
 	"github.com/pyexec-mcp/pyexec/internal/kernel"
 	"github.com/pyexec-mcp/pyexec/internal/uvcmd"
 	"github.com/pyexec-mcp/pyexec/sandbox"
@@ -34,6 +36,7 @@ type session struct {
 	lastUsed time.Time
 	busy     bool
 	removed  bool
+	hist     history
 }
 
 func (s *session) infoLocked() Info {
@@ -85,10 +88,32 @@ func (s *session) opContext(ctx context.Context) (context.Context, context.Cance
 	return ctx, func() { stop(); cancel(nil) }
 }
 
-func (s *session) execute(ctx context.Context, code string, timeout time.Duration) (*CellResult, error) {
+func (s *session) execute(ctx context.Context, code string, cell *CellOptions) (*CellResult, error) {
 	res := &CellResult{}
 	c := s.m.cfg
 	opts := &kernel.ExecOptions{MaxImages: c.MaxImages, MaxImageBytes: c.MaxImageBytes, ValueCap: c.OutputCap}
+	// The kernel's pipe readers call opts.Stdout and Stderr with a lock
+	// held; the queues take the caller's writers off them (CellOptions).
+	var live []*forward.Writer
+	for _, w := range []struct {
+		to   *io.Writer
+		from io.Writer
+	}{{&opts.Stdout, cell.Stdout}, {&opts.Stderr, cell.Stderr}} {
+		if w.from != nil {
+			f := forward.New(w.from, DefaultLiveBuffer, false)
+			live = append(live, f)
+			*w.to = f
+		}
+	}
+	closeLive := func() {
+		for _, f := range live {
+			lost, _ := f.Close() // a failing writer does not fail the cell
+			res.Dropped += lost
+		}
+		live = nil
+	}
+	defer closeLive() // Close is idempotent; this covers the early returns
+	started := time.Now()
 	var kr *kernel.Result
 	for attempt := 1; ; attempt++ {
 		k, err := s.kernel(ctx, res)
@@ -96,9 +121,10 @@ func (s *session) execute(ctx context.Context, code string, timeout time.Duratio
 			return nil, err
 		}
 		cellCtx, cancel := ctx, context.CancelFunc(func() {})
-		if timeout > 0 {
-			cellCtx, cancel = context.WithTimeout(ctx, timeout)
+		if cell.Timeout > 0 {
+			cellCtx, cancel = context.WithTimeout(ctx, cell.Timeout)
 		}
+		started = time.Now()
 		kr, err = k.Execute(cellCtx, code, opts)
 		cancel()
 		if err == nil {
@@ -110,6 +136,7 @@ func (s *session) execute(ctx context.Context, code string, timeout time.Duratio
 			return nil, fmt.Errorf("%w: kernels keep exiting before they run a cell (%w)", ErrKernelStart, err)
 		}
 	}
+	closeLive()
 	fillResult(res, kr)
 	res.TimedOut = kr.Interrupted && ctx.Err() == nil
 	if kr.Killed || kr.Died {
@@ -127,6 +154,10 @@ func (s *session) execute(ctx context.Context, code string, timeout time.Duratio
 		s.count = kr.Count
 		s.m.mu.Unlock()
 	}
+	h := historyCell(code, started, res, kr)
+	s.m.mu.Lock()
+	s.hist.add(h, c.MaxHistory, c.MaxHistoryBytes)
+	s.m.mu.Unlock()
 	switch {
 	case s.m.ctx.Err() != nil:
 		return res, ErrClosed
@@ -140,6 +171,7 @@ func fillResult(res *CellResult, kr *kernel.Result) {
 	res.Stdout, res.Stderr = kr.Stdout, kr.Stderr
 	res.StdoutOmitted, res.StderrOmitted = kr.StdoutOmitted, kr.StderrOmitted
 	res.Value, res.ImagesOmitted, res.Interrupted = kr.Value, kr.ImagesOmitted, kr.Interrupted
+	res.Data = kr.Data
 	res.Notes = append(res.Notes, kr.Notes...)
 	res.ExecutionCount, res.Elapsed = kr.Count, kr.Elapsed
 	res.LimitExceeded = kr.LimitExceeded
@@ -232,6 +264,7 @@ func (s *session) startKernel(ctx context.Context) (*kernel.Kernel, error) {
 	closed := s.m.closed
 	if !closed {
 		s.k, s.count = k, 0
+		s.hist.kernelStarted()
 	}
 	s.m.mu.Unlock()
 	if closed { // Close has already swept the kernels

@@ -18,6 +18,11 @@ import (
 // thread or subprocess still printing) is kept and reported with the next
 // cell. It is safe for concurrent use: the pipe's reader goroutine feeds it
 // while Execute waits on it.
+//
+// A cell's live writer (ExecOptions.Stdout, Stderr) gets exactly the bytes
+// that go into the cell's buffer, when they go there: never the held-back
+// carry until it is known not to be the marker, never the marker, nothing
+// after it.
 type stream struct {
 	limit int
 
@@ -26,6 +31,7 @@ type stream struct {
 	marker []byte           // the marker awaited, nil if none
 	carry  []byte           // a suffix of the input that may start the marker
 	done   *headtail.Buffer // the cell's output, once its marker was seen
+	live   io.Writer        // the running cell's writer, nil if none or after its marker
 	seen   chan struct{}    // closed when marker was seen
 	eof    chan struct{}    // closed when the pipe reached EOF
 }
@@ -35,14 +41,33 @@ func newStream(limit int) *stream {
 }
 
 // expect starts a cell that ends with marker and returns a channel closed
-// when the marker has been read.
-func (s *stream) expect(marker []byte) <-chan struct{} {
+// when the marker has been read. live, if not nil, gets the cell's output
+// as it is read, beginning with what arrived since the last marker (the
+// output of background threads that goes with this cell).
+func (s *stream) expect(marker []byte, live io.Writer) <-chan struct{} {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.marker = marker
 	s.done = nil
 	s.seen = make(chan struct{})
+	s.live = live
+	if live != nil {
+		if early, _ := s.cur.Text(); early != "" {
+			_, _ = io.WriteString(live, early)
+		}
+	}
 	return s.seen
+}
+
+// keep adds p to the running cell's output and hands it to its writer.
+func (s *stream) keep(p []byte) {
+	if len(p) == 0 {
+		return
+	}
+	_, _ = s.cur.Write(p)
+	if s.live != nil {
+		_, _ = s.live.Write(p)
+	}
 }
 
 func (s *stream) feed(p []byte) {
@@ -57,17 +82,18 @@ func (s *stream) feed(p []byte) {
 		i := bytes.Index(data, s.marker)
 		if i < 0 {
 			keep := prefixSuffix(data, s.marker)
-			_, _ = s.cur.Write(data[:len(data)-keep])
+			s.keep(data[:len(data)-keep])
 			s.carry = append([]byte(nil), data[len(data)-keep:]...)
 			return
 		}
-		_, _ = s.cur.Write(data[:i])
+		s.keep(data[:i])
 		s.done, s.cur = s.cur, headtail.New(s.limit)
 		data = data[i+len(s.marker):]
-		s.marker = nil
+		s.marker, s.live = nil, nil
 		close(s.seen)
 	}
-	_, _ = s.cur.Write(data)
+	// Between cells (no marker awaited, so no writer): kept for the next.
+	s.keep(data)
 }
 
 // prefixSuffix returns the length of the longest suffix of data that is a
@@ -88,12 +114,13 @@ func (s *stream) take() (string, int64) {
 	defer s.mu.Unlock()
 	c := s.done
 	if c == nil {
+		// No marker will come: the held-back bytes are the cell's.
+		s.keep(s.carry)
 		c = s.cur
-		_, _ = c.Write(s.carry)
 		s.carry = nil
 		s.cur = headtail.New(s.limit)
 	}
-	s.marker, s.done = nil, nil
+	s.marker, s.done, s.live = nil, nil, nil
 	return c.Text()
 }
 
@@ -101,7 +128,7 @@ func (s *stream) take() (string, int64) {
 func (s *stream) reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.cur, s.carry, s.done, s.marker = headtail.New(s.limit), nil, nil, nil
+	s.cur, s.carry, s.done, s.marker, s.live = headtail.New(s.limit), nil, nil, nil, nil
 }
 
 // drain copies r into s until EOF or a read error (the pipe closed by Close).
@@ -115,7 +142,7 @@ func (s *stream) drain(r io.Reader) {
 		}
 		if err != nil {
 			s.mu.Lock()
-			_, _ = s.cur.Write(s.carry)
+			s.keep(s.carry) // the pipe ended: no marker can follow
 			s.carry = nil
 			s.mu.Unlock()
 			return

@@ -27,13 +27,15 @@ func TestStreamSplitsAtMarker(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			s := newStream(1 << 10)
-			seen := s.expect(marker)
+			var live bytes.Buffer
+			seen := s.expect(marker, &live)
 			for _, c := range tc.chunks {
 				s.feed([]byte(c))
 			}
 			<-seen
 			got, _ := s.take()
 			require.Equal(t, tc.cell, got)
+			require.Equal(t, tc.cell, live.String(), "the live writer")
 			next, _ := s.take()
 			require.Equal(t, tc.next, next)
 		})
@@ -43,10 +45,33 @@ func TestStreamSplitsAtMarker(t *testing.T) {
 func TestStreamWithoutMarker(t *testing.T) {
 	t.Parallel()
 	s := newStream(1 << 10)
-	s.expect([]byte("\x00end\x00"))
+	var live bytes.Buffer
+	s.expect([]byte("\x00end\x00"), &live)
 	s.feed([]byte("partial\x00en"))
+	require.Equal(t, "partial", live.String(), "a possible marker prefix is held back")
 	got, _ := s.take() // the kernel died: everything, held-back bytes included
 	require.Equal(t, "partial\x00en", got)
+	require.Equal(t, got, live.String())
+}
+
+// TestStreamLiveBetweenCells: output read after a cell's marker goes to the
+// next cell, whose writer gets it first; the ended cell's writer gets none.
+func TestStreamLiveBetweenCells(t *testing.T) {
+	t.Parallel()
+	s := newStream(1 << 10)
+	var first, second bytes.Buffer
+	seen := s.expect([]byte("\x00m1\x00"), &first)
+	s.feed([]byte("a\x00m1\x00late "))
+	<-seen
+	got, _ := s.take()
+	require.Equal(t, "a", got)
+	s.feed([]byte("later "))
+	s.expect([]byte("\x00m2\x00"), &second)
+	s.feed([]byte("b\x00m2\x00"))
+	got, _ = s.take()
+	require.Equal(t, "late later b", got)
+	require.Equal(t, "a", first.String())
+	require.Equal(t, "late later b", second.String())
 }
 
 // FuzzStream checks that whatever the chunking, a cell's output is exactly
@@ -63,13 +88,15 @@ func FuzzStream(f *testing.F) {
 		}
 		size := int(chunk%16) + 1
 		s := newStream(1 << 16)
-		seen := s.expect(marker)
+		var live bytes.Buffer
+		seen := s.expect(marker, &live)
 		for i := 0; i < len(input); i += size {
 			s.feed(input[i:min(i+size, len(input))])
 		}
 		<-seen
 		got, _ := s.take()
 		require.Equal(t, string(before), got)
+		require.Equal(t, string(before), live.String(), "the live writer")
 		next, _ := s.take()
 		require.Equal(t, string(after), next)
 	})

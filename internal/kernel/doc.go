@@ -9,7 +9,7 @@
 //	defer k.Close()
 //	res, err := k.Execute(ctx, "x = 41\nx + 1", nil) // res.Value == "42"
 //
-// # Protocol (version 1)
+// # Protocol (version 2)
 //
 // The kernel is `python -u -c <kernel.py>`, leader of its own process group
 // (internal/proc). Two dedicated pipes carry the protocol, one JSON object a
@@ -18,7 +18,7 @@
 // descriptors and closes 3 and 4, so printing, replacing sys.stdout, writing
 // to or closing fds 1 and 2, or a subprocess cannot corrupt the protocol.
 //
-// The kernel first sends {"op":"hello","protocol":1,"pid":…,"python":"3.12.1",
+// The kernel first sends {"op":"hello","protocol":2,"pid":…,"python":"3.12.1",
 // "executable":…,"prefix":…}; Start refuses another protocol version. Each
 // request carries an "id" and the reply echoes it; a reply with a stale id (a
 // request the client abandoned) is dropped. Requests: "execute" (code, end
@@ -36,7 +36,9 @@
 // request's marker — NUL, "pyexec:", a random token of this kernel, the
 // request id, NUL — to both fds, and only then sends the reply. The client
 // cuts each stream at the marker. Output that arrives later (a background
-// thread or process still printing) is reported with the next cell.
+// thread or process still printing) is reported with the next cell. A cell's
+// live writers (ExecOptions.Stdout, Stderr) see exactly the bytes its
+// buffers get, as they are read.
 //
 // # Cells
 //
@@ -55,8 +57,24 @@
 // hook replaces pyplot.show, once pyplot is imported, with a function that
 // renders the open figures into the cell's images and closes them. After each
 // cell every figure left open is rendered as PNG and closed, and a value with
-// _repr_png_ (a PIL image) is returned as an image too. Counts and sizes are
-// capped per ExecOptions.
+// _repr_png_ (a PIL image) or else _repr_jpeg_ is returned as an image too,
+// marked as the value's. Counts and sizes are capped per ExecOptions.
+//
+// # Rich values
+//
+// Besides its repr, a cell's value is described by a MIME bundle, as
+// Jupyter's execute_result: what its _repr_mimebundle_ and then its
+// _repr_markdown_, _repr_html_, _repr_svg_, _repr_latex_, _repr_json_,
+// _repr_png_ and _repr_jpeg_ give (looked up on its type, as IPython does;
+// (data, metadata) tuples accepted, metadata dropped; binary types as
+// base64). A method that raises or returns the wrong type is skipped with
+// a note; one that returns None declines, silently. A pandas DataFrame or
+// Series, told by its classes' module and name without importing pandas,
+// also gets a markdown table of at most 20 rows and 20 columns (head and
+// tail around "…") and its shape. Each entry is bounded: text by ValueCap
+// (text/plain and text/markdown cut as the repr is, other text types left
+// out with a note), binary by MaxImageBytes. text/plain is not on the wire:
+// it is the reply's "value", and the client adds it.
 //
 // # Confinement
 //

@@ -3,6 +3,7 @@ package kernel
 import (
 	"context"
 	"fmt"
+	"io"
 	"syscall"
 	"time"
 )
@@ -11,8 +12,21 @@ import (
 // field means no limit (the session layer always sets them).
 type ExecOptions struct {
 	MaxImages     int // images returned; more are omitted and counted
-	MaxImageBytes int // bytes of one PNG; larger ones are omitted
-	ValueCap      int // bytes of the value's repr, the message and the traceback (head and tail, as headtail.Clip)
+	MaxImageBytes int // bytes of one image, also of a binary entry of the value's bundle; larger ones are omitted
+	// ValueCap bounds the bytes of the value's repr, of each text entry of
+	// its bundle, of the message and of the traceback (head and tail, as
+	// headtail.Clip; a text entry that a cut would break, such as HTML, is
+	// left out instead).
+	ValueCap int
+	// Stdout and Stderr, if set, get the cell's output on that stream as
+	// it is read: every byte that belongs to the cell, in order, never an
+	// end marker, starting with what arrived since the previous cell ended
+	// (as the pipe's buffer kept it: head and tail past the output cap).
+	// They are called from the pipe's reader goroutine with the stream's
+	// lock held, so they must not block: a writer that waits holds up the
+	// kernel on its pipe, and the end marker with it. The session layer
+	// passes a bounded queue.
+	Stdout, Stderr io.Writer
 }
 
 // Error is an exception raised by a cell.
@@ -24,8 +38,11 @@ type Error struct {
 
 // Image is an image a cell produced.
 type Image struct {
-	MIME string // "image/png"
+	MIME string // "image/png" or "image/jpeg"
 	Data []byte
+	// OfValue is set for the value's own image (its _repr_png_ or
+	// _repr_jpeg_, also in Data), unset for a figure.
+	OfValue bool
 }
 
 // Result is what a cell produced and how it ended.
@@ -33,7 +50,11 @@ type Result struct {
 	Stdout, Stderr               string
 	StdoutOmitted, StderrOmitted int64 // bytes dropped between head and tail
 
-	Value         string // repr of the trailing expression; "" if none or None
+	Value string // repr of the trailing expression; "" if none or None
+	// Data is the value's MIME bundle: text/plain (Value) and what the
+	// value's _repr_*_ methods gave, binary types base64; nil if the cell
+	// has no value.
+	Data          map[string]string
 	Error         *Error // the exception the cell raised, nil if none
 	Images        []Image
 	ImagesOmitted int
@@ -82,8 +103,8 @@ func (k *Kernel) Execute(ctx context.Context, code string, opts *ExecOptions) (*
 	k.nextID++
 	id := k.nextID
 	marker := fmt.Sprintf("\x00pyexec:%s:%d\x00", k.token, id)
-	outSeen := k.out.expect([]byte(marker))
-	errSeen := k.errs.expect([]byte(marker))
+	outSeen := k.out.expect([]byte(marker), opts.Stdout)
+	errSeen := k.errs.expect([]byte(marker), opts.Stderr)
 	res := &Result{}
 	start := time.Now()
 	var m *reply
@@ -122,6 +143,10 @@ func (k *Kernel) Execute(ctx context.Context, code string, opts *ExecOptions) (*
 
 func fill(res *Result, m *reply) {
 	res.Value, res.Error, res.Count = m.Value, m.Error, m.Count
+	if m.Data != nil {
+		res.Data = m.Data
+		res.Data["text/plain"] = m.Value
+	}
 	res.ImagesOmitted, res.Notes = m.ImagesOmitted, m.Notes
 	if m.Fault != "" {
 		res.Notes = append(res.Notes, "kernel fault: "+m.Fault)

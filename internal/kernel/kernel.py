@@ -20,8 +20,9 @@ import signal
 import sys
 import types
 
-PROTOCOL = 1
+PROTOCOL = 2
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+JPEG_SIGNATURE = b"\xff\xd8\xff"
 # compile() flags; the values are stable CPython constants, used here so the
 # `ast` module (and what it imports) is not loaded at start.
 PyCF_ONLY_AST = 0x0400
@@ -32,7 +33,7 @@ CO_COROUTINE = 0x0080
 class State(object):
     running = False  # a cell is executing: SIGINT raises KeyboardInterrupt
     count = 0  # execution count of the last cell
-    images = None  # PNGs of the running cell (list of bytes)
+    images = None  # images of the running cell: (mime, bytes, of_value) tuples
     notes = None  # kernel notes of the running cell (list of str)
     loop = None  # asyncio loop for cells with top-level await
     fflush = None  # libc fflush, False if unavailable
@@ -221,7 +222,7 @@ def capture_figures():
         try:
             buf = io.BytesIO()
             fig.savefig(buf, format="png", bbox_inches="tight")
-            S.images.append(buf.getvalue())
+            S.images.append(("image/png", buf.getvalue(), False))
         except Exception as e:
             S.notes.append("could not render figure %s: %s: %s" % (manager.num, type(e).__name__, e))
         finally:
@@ -231,20 +232,192 @@ def capture_figures():
                 pass
 
 
-def repr_png(value):
-    method = getattr(type(value), "_repr_png_", None)
-    if method is None:
-        return None
+# ------------------------------------------------------------ rich values
+
+
+# The display protocol of IPython: method -> MIME type, in the order of
+# IPython's formatters. A value's _repr_mimebundle_ comes first; these fill
+# in the types it did not give.
+REPR_METHODS = (
+    ("_repr_markdown_", "text/markdown"),
+    ("_repr_html_", "text/html"),
+    ("_repr_svg_", "image/svg+xml"),
+    ("_repr_latex_", "text/latex"),
+    ("_repr_json_", "application/json"),
+    ("_repr_png_", "image/png"),
+    ("_repr_jpeg_", "image/jpeg"),
+)
+BINARY = {"image/png": PNG_SIGNATURE, "image/jpeg": JPEG_SIGNATURE}
+# Text types that stay readable when cut in the middle (head and tail, as
+# the repr); any other one over the cap would be broken markup or JSON, so
+# it is left out with a note instead.
+CLIPPABLE = ("text/plain", "text/markdown")
+MAX_BUNDLE = 16  # entries of one bundle: _repr_mimebundle_ may offer many
+# The markdown table of a pandas value: rows shown (head and tail halves
+# around a "…" row), columns shown (likewise), characters of one cell.
+TABLE_ROWS, TABLE_COLS, TABLE_CELL = 20, 20, 40
+
+
+def describe(e):
     try:
-        data = method(value)
+        return "%s: %s" % (type(e).__name__, e)
+    except Exception:
+        return type(e).__name__
+
+
+def rich_bundle(value, cap, max_bytes):
+    """Returns the value's MIME bundle without text/plain (the repr, which
+    travels as "value"): MIME type -> text, binary types as base64, each
+    within its bound; and the image the cell's images get, (mime, bytes)
+    (PNG before JPEG), or None. Methods that raise or return an unusable
+    type are skipped with a note; one that returns None offers nothing
+    (IPython's convention for declining a format), silently."""
+    data, image = {}, None
+    t = type(value)
+    if is_pandas(t):
+        try:
+            data["text/markdown"] = cap_text(pandas_markdown(value), cap)
+        except Exception as e:
+            S.notes.append("could not render the %s as a markdown table: %s" % (t.__name__, describe(e)))
+    offered = []
+    method = getattr(t, "_repr_mimebundle_", None)
+    if method is not None:
+        got = call_repr("_repr_mimebundle_", method, value, include=None, exclude=None)
+        if isinstance(got, dict):
+            offered.extend(got.items())
+        elif got is not None:
+            S.notes.append("_repr_mimebundle_ returned %s, not a dict; skipped" % type(got).__name__)
+    for name, mime in REPR_METHODS:
+        method = getattr(t, name, None)
+        if method is not None:
+            got = call_repr(name, method, value)
+            if got is not None:
+                offered.append((mime, got))
+    for mime, content in offered:
+        if not isinstance(mime, str) or mime == "text/plain" or mime in data or len(data) >= MAX_BUNDLE:
+            continue
+        entry, raw = bundle_entry(mime, content, cap)
+        if raw is not None:
+            if mime in BINARY and image is None:
+                image = (mime, raw)  # over max_bytes, add_images notes it
+            elif max_bytes and len(raw) > max_bytes:
+                S.notes.append("the value's %s of %d bytes exceeds the limit of %d bytes and was left out" % (mime, len(raw), max_bytes))
+            if max_bytes and len(raw) > max_bytes:
+                continue
+        if entry is not None:
+            data[mime] = entry
+    return data, image
+
+
+def call_repr(name, method, value, **kwargs):
+    try:
+        got = method(value, **kwargs)
     except Exception as e:
-        S.notes.append("_repr_png_ failed: %s: %s" % (type(e).__name__, e))
+        S.notes.append("%s failed and was skipped: %s" % (name, describe(e)))
         return None
-    if isinstance(data, tuple) and data:  # IPython allows (data, metadata)
-        data = data[0]
-    if isinstance(data, (bytes, bytearray)) and bytes(data[:8]) == PNG_SIGNATURE:
-        return bytes(data)
-    return None
+    if isinstance(got, tuple) and len(got) == 2:  # IPython allows (data, metadata)
+        got = got[0]
+    return got
+
+
+def bundle_entry(mime, content, cap):
+    """Returns (text, raw bytes or None) for one entry of a bundle; text None
+    when the entry is left out."""
+    import binascii
+
+    if mime in BINARY or isinstance(content, (bytes, bytearray)):
+        raw = content
+        if isinstance(content, str):  # IPython takes base64 text too
+            try:
+                raw = binascii.a2b_base64(content)
+            except Exception:
+                raw = None
+        if not isinstance(raw, (bytes, bytearray)):
+            S.notes.append("the value's %s was %s, not bytes; skipped" % (mime, type(content).__name__))
+            return None, None
+        raw = bytes(raw)
+        sig = BINARY.get(mime)
+        if sig is not None and not raw.startswith(sig):
+            S.notes.append("the value's %s does not hold that format; skipped" % mime)
+            return None, None
+        return binascii.b2a_base64(raw, newline=False).decode("ascii"), raw
+    if mime == "application/json" or mime.endswith("+json"):
+        try:
+            text = content if isinstance(content, str) else json.dumps(content)
+            if isinstance(content, str):
+                json.loads(content)
+        except Exception as e:
+            S.notes.append("the value's %s is not JSON: %s; skipped" % (mime, describe(e)))
+            return None, None
+    elif isinstance(content, str):
+        text = content
+    else:
+        S.notes.append("the value's %s was %s, not str; skipped" % (mime, type(content).__name__))
+        return None, None
+    if cap and len(text) > cap // 4 and len(text.encode("utf-8", "backslashreplace")) > cap:
+        if mime in CLIPPABLE:
+            return cap_text(text, cap), None
+        S.notes.append("the value's %s exceeds the limit of %d bytes and was left out" % (mime, cap))
+        return None, None
+    return text, None
+
+
+def is_pandas(t):
+    """Whether t is a pandas DataFrame or Series (or a subclass), told by the
+    module and name of its classes: pandas is never imported here."""
+    for c in getattr(t, "__mro__", ()):
+        mod = getattr(c, "__module__", "") or ""
+        # "pandas" since pandas 2.x sets its public classes' __module__,
+        # "pandas.core.frame" before.
+        if c.__name__ in ("DataFrame", "Series") and (mod == "pandas" or mod.startswith("pandas.")):
+            return True
+    return False
+
+
+def pandas_markdown(v):
+    """A bounded markdown table of a pandas DataFrame or Series, tabulate not
+    needed. It uses only v.shape, v.head(n), v.tail(n) and, for a DataFrame,
+    v.columns and itertuples(index=True, name=None); for a Series, v.name
+    and items(): a stand-in offering these is rendered the same."""
+    shape = tuple(v.shape)
+    series = len(shape) == 1
+    nrows = shape[0]
+    if series:
+        name = getattr(v, "name", None)
+        header = ["", "" if name is None else cell_text(name)]
+        footer = "%d rows" % nrows
+    else:
+        header = [""] + [cell_text(c) for c in clip_columns(list(v.columns))]
+        footer = "%d rows × %d columns" % (nrows, shape[1])
+    if nrows > TABLE_ROWS:
+        half = TABLE_ROWS // 2
+        rows = table_rows(v.head(half), series) + [["…"] * len(header)] + table_rows(v.tail(half), series)
+    else:
+        rows = table_rows(v, series)
+    lines = [header, ["---"] * len(header)] + rows
+    return "\n".join("| " + " | ".join(r) + " |" for r in lines) + "\n\n" + footer + "\n"
+
+
+def clip_columns(values):
+    if len(values) <= TABLE_COLS:
+        return values
+    half = TABLE_COLS // 2
+    return values[:half] + ["…"] + values[-half:]
+
+
+def table_rows(v, series):
+    if series:
+        return [[cell_text(i), cell_text(x)] for i, x in v.items()]
+    return [[cell_text(r[0])] + [cell_text(x) for x in clip_columns(list(r[1:]))] for r in v.itertuples(index=True, name=None)]
+
+
+def cell_text(x):
+    try:
+        s = str(x)
+    except Exception:
+        s = "?"
+    s = s.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    return s if len(s) <= TABLE_CELL else s[: TABLE_CELL - 1] + "…"
 
 
 # -------------------------------------------------------------------- cells
@@ -374,10 +547,16 @@ def execute(req, ns):
         try:
             reply["value"] = cap_text(repr(value), cap)
         except Exception as e:
-            reply["value"] = "<repr failed: %s: %s>" % (type(e).__name__, e)
-        png = repr_png(value)
-        if png is not None:
-            S.images.append(png)
+            reply["value"] = "<repr failed: %s>" % describe(e)
+        # Always present with a value, {} if it has no other
+        # representation: the client adds text/plain (the repr) to it.
+        try:
+            reply["data"], image = rich_bundle(value, cap, int(req.get("max_image_bytes") or 0))
+        except Exception as e:  # a value hostile to introspection: the repr stays
+            reply["data"], image = {}, None
+            S.notes.append("could not collect the value's representations: %s" % describe(e))
+        if image is not None:
+            S.images.append((image[0], image[1], True))
     capture_figures()
     add_images(reply, req)
     if S.notes:
@@ -392,14 +571,17 @@ def add_images(reply, req):
     max_images = int(req.get("max_images") or 0)
     max_bytes = int(req.get("max_image_bytes") or 0)
     kept, omitted = [], 0
-    for data in S.images:
+    for mime, data, of_value in S.images:
         if max_bytes and len(data) > max_bytes:
             S.notes.append("an image of %d bytes exceeds the limit of %d bytes and was omitted" % (len(data), max_bytes))
             omitted += 1
         elif max_images and len(kept) >= max_images:
             omitted += 1
         else:
-            kept.append({"mime": "image/png", "data": binascii.b2a_base64(data, newline=False).decode("ascii")})
+            im = {"mime": mime, "data": binascii.b2a_base64(data, newline=False).decode("ascii")}
+            if of_value:
+                im["value"] = True
+            kept.append(im)
     if omitted and max_images and len(kept) >= max_images:
         S.notes.append("%d image(s) over the limit of %d were omitted" % (omitted, max_images))
     if kept:

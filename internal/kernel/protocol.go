@@ -11,8 +11,9 @@ var Source string
 
 // ProtocolVersion is the version of the wire protocol between this package
 // and kernel.py. The kernel announces its version in the hello message and
-// Start refuses a kernel that speaks another one.
-const ProtocolVersion = 1
+// Start refuses a kernel that speaks another one. Version 2 added the
+// value's MIME bundle (reply "data") and JPEG images marked as the value's.
+const ProtocolVersion = 2
 
 // Request operations.
 const (
@@ -51,19 +52,23 @@ type reply struct {
 	Prefix     string `json:"prefix,omitempty"`
 
 	// execute
-	Count         int         `json:"count,omitempty"`
-	Value         string      `json:"value,omitempty"`
-	Error         *Error      `json:"error,omitempty"`
-	Interrupted   bool        `json:"interrupted,omitempty"`
-	Images        []wireImage `json:"images,omitempty"`
-	ImagesOmitted int         `json:"images_omitted,omitempty"`
-	Notes         []string    `json:"notes,omitempty"`
+	Count int    `json:"count,omitempty"`
+	Value string `json:"value,omitempty"`
+	// Data is the value's MIME bundle without text/plain (that is Value);
+	// present, possibly empty, whenever the cell has a value.
+	Data          map[string]string `json:"data,omitempty"`
+	Error         *Error            `json:"error,omitempty"`
+	Interrupted   bool              `json:"interrupted,omitempty"`
+	Images        []wireImage       `json:"images,omitempty"`
+	ImagesOmitted int               `json:"images_omitted,omitempty"`
+	Notes         []string          `json:"notes,omitempty"`
 
 	// use_venv
 	SitePackages string `json:"site_packages,omitempty"`
 }
 
 type wireImage struct {
-	MIME string `json:"mime"`
-	Data []byte `json:"data"` // base64 on the wire
+	MIME    string `json:"mime"`
+	Data    []byte `json:"data"`            // base64 on the wire
+	OfValue bool   `json:"value,omitempty"` // the value's _repr_png_ or _repr_jpeg_, not a figure
 }
