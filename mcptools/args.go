@@ -25,7 +25,7 @@ type ScriptArgs struct {
 	EnvFile       string            `json:"env_file,omitempty" default:""`
 	JobLabel      string            `json:"job_label,omitempty" default:""`
 	Markdown      bool              `json:"markdown_output,omitempty" default:"true"`
-	Limits LimitArgs `json:"limits,omitzero" default:"{}" jsonschema:"Tighter sandbox; 0, false: the server's."`
+	Limits        LimitArgs         `json:"limits,omitzero" default:"{}" jsonschema:"Tighter sandbox; 0, false: the server's."`
 }
 
 // ResponseArgs size a response for its reader.
