@@ -25,12 +25,12 @@ type ScriptArgs struct {
 	EnvFile       string            `json:"env_file,omitempty" default:""`
 	JobLabel      string            `json:"job_label,omitempty" default:""`
 	Markdown      bool              `json:"markdown_output,omitempty" default:"true"`
-	Limits        LimitArgs         `json:"limits,omitzero" default:"{}" jsonschema:"Tighter sandbox; 0, false: the server's."`
+	Limits        LimitArgs         `json:"limits,omitzero" default:"{}"`
 }
 
 // ResponseArgs size a response for its reader.
 type ResponseArgs struct {
-	MaxResponseTokens int `json:"max_response_tokens,omitempty" default:"0" minimum:"0" jsonschema:"At most 32000."`
+	MaxResponseTokens int `json:"max_response_tokens,omitempty" default:"0"`
 }
 
 // LimitArgs confine one run, within the server's own limits (see
@@ -54,7 +54,7 @@ type LimitArgs struct {
 // the smart-async budget (run_script_in_dir, run_script_with_dependencies,
 // benchmark_script).
 type SyncArgs struct {
-	TimeoutSeconds float64 `json:"timeout_seconds,omitempty" default:"300" minimum:"0" jsonschema:"0: none."`
+	TimeoutSeconds float64 `json:"timeout_seconds,omitempty" default:"300"`
 	AsyncMode      bool    `json:"async_mode,omitempty" default:"false"`
 	ResponseArgs
 }
@@ -62,7 +62,7 @@ type SyncArgs struct {
 // AsyncArgs are the parameters of the *_async tools, which return a job at
 // once.
 type AsyncArgs struct {
-	TimeoutSeconds float64 `json:"timeout_seconds,omitempty" default:"0" minimum:"0" jsonschema:"0: none."`
+	TimeoutSeconds float64 `json:"timeout_seconds,omitempty" default:"0"`
 	Stream         bool    `json:"stream,omitempty" default:"true"`
 }
 
@@ -105,7 +105,7 @@ type RunDepsArgs struct {
 // run_script_with_dependencies and sample_interval.
 type BenchmarkArgs struct {
 	RunDepsArgs
-	SampleInterval float64 `json:"sample_interval,omitempty" default:"0" minimum:"0" jsonschema:"Seconds between samples of the whole tree's memory; 0: the script's own, exact."`
+	SampleInterval float64 `json:"sample_interval,omitempty" default:"0" jsonschema:"Seconds between samples of the whole tree's memory; 0: the script's own, exact."`
 }
 
 // RunInDirAsyncArgs are the arguments of run_script_in_dir_async: directory
@@ -130,8 +130,8 @@ type RunDepsAsyncArgs struct {
 type JobStatusArgs struct {
 	JobID        string `json:"job_id"`
 	Incremental  bool   `json:"incremental,omitempty" default:"false"`
-	StdoutOffset *int64 `json:"stdout_offset,omitempty" minimum:"0" jsonschema:"With incremental; null: where the last poll ended."`
-	StderrOffset *int64 `json:"stderr_offset,omitempty" minimum:"0" jsonschema:"As stdout_offset."`
+	StdoutOffset *int64 `json:"stdout_offset,omitempty" jsonschema:"With incremental; null: where the last poll ended."`
+	StderrOffset *int64 `json:"stderr_offset,omitempty" jsonschema:"As stdout_offset."`
 }
 
 // JobIDArgs names one job.
@@ -142,9 +142,9 @@ type JobIDArgs struct {
 // GetJobOutputArgs are the arguments of get_job_output.
 type GetJobOutputArgs struct {
 	JobID        string `json:"job_id"`
-	StdoutOffset int64  `json:"stdout_offset,omitempty" default:"0" minimum:"0"`
-	StderrOffset int64  `json:"stderr_offset,omitempty" default:"0" minimum:"0"`
-	MaxBytes     int    `json:"max_bytes,omitempty" default:"0" minimum:"0" jsonschema:"Both streams; at most 126000."`
+	StdoutOffset int64  `json:"stdout_offset,omitempty" default:"0"`
+	StderrOffset int64  `json:"stderr_offset,omitempty" default:"0"`
+	MaxBytes     int    `json:"max_bytes,omitempty" default:"0" jsonschema:"Both streams; at most 126000."`
 	Markdown     bool   `json:"markdown_output,omitempty" default:"true"`
 }
 
@@ -160,7 +160,7 @@ type PyListJobsArgs struct {
 // PruneJobsArgs are the arguments of py_prune_jobs.
 type PruneJobsArgs struct {
 	KeepCompleted bool    `json:"keep_completed,omitempty" default:"false"`
-	MaxAgeHours   float64 `json:"max_age_hours,omitempty" default:"24" minimum:"0" jsonschema:"0: any age."`
+	MaxAgeHours   float64 `json:"max_age_hours,omitempty" default:"24" jsonschema:"0: any age."`
 }
 
 // ListScriptsArgs are the arguments of py_list_scripts.

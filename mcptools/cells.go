@@ -63,8 +63,7 @@ func (t *Toolset) executePythonDef() toolDef {
 		Name:  toolExecutePython,
 		Title: "Execute Python in a persistent session",
 		Description: "Run code in a persistent Python session, like a notebook cell: state survives between calls. " +
-			"Returns output, the last expression's value, a traceback, open matplotlib figures as PNG. A timeout interrupts the cell, keeping state. " +
-			"A busy session: the call waits its turn; a long cell continues as a job.",
+			"Returns output, the last value, a traceback, figures as PNG, files written.",
 		// No annotations: the defaults (destructive, open world) hold.
 	}, func(ctx context.Context, req *mcp.CallToolRequest, in ExecutePythonArgs) (*mcp.CallToolResult, *CellOutput, error) {
 		if strings.TrimSpace(in.Code) == "" {
@@ -138,21 +137,23 @@ func (t *Toolset) cellWork(ctx context.Context, job *smartasync.Job[cellSpec]) (
 	in := job.Input
 	ctx, untrack := t.owned.track(ctx, job.ID) // a cancel through another server process
 	defer untrack()
-	// Store writes outlive a cancel: the logs must say what happened.
+	// The cell's output goes to the job's logs as it arrives (store writes
+	// outlive a cancel: the logs must say what happened), and its lines to
+	// the job's progress and a waiting client's progress notifications.
 	logs := t.openLogs(context.WithoutCancel(ctx), job.ID, false)
 	defer logs.close()
+	live := newLiveRun(job.Progress)
+	stdout, stderr := logs.tee(live.writer("stdout"), live.writer("stderr"))
 	before := t.snapshot()
-	res, err := t.extra.sessions.Execute(ctx, in.session, in.code, in.timeout)
+	res, err := t.extra.sessions.Run(ctx, in.session, in.code, &session.CellOptions{Timeout: in.timeout, Stdout: stdout, Stderr: stderr})
 	if err != nil && !(errors.Is(err, session.ErrCancelled) && res != nil) {
 		return nil, sessionError(err)
 	}
 	files, truncated := t.changedSince(before)
-	for i, text := range []string{res.Stdout, res.Stderr} {
-		if w := logs.out[i]; w != nil && text != "" {
-			_, _ = w.Write([]byte(text))
-		}
-	}
 	out := cellOutput(in.session, res)
+	if res.Dropped > 0 {
+		out.Notes = append(out.Notes, fmt.Sprintf("%d bytes of output did not reach the job's log in time (it fell behind the cell)", res.Dropped))
+	}
 	out.Files = files
 	if truncated {
 		out.Notes = append(out.Notes, fmt.Sprintf("the workspace has over %d entries: files the cell wrote beyond them are not listed", workspace.DefaultSnapshotEntries))

@@ -26,7 +26,7 @@ func (t *Toolset) Instructions() string {
 			fmt.Sprintf("A run still going after %s continues as a background job: the call returns its job_id (status running); async_mode=true returns the job at once. ", t.cfg.budget) +
 			"run_script_in_dir_async and run_script_with_dependencies_async always start a job, with no timeout unless timeout_seconds; stream=false writes its output to the logs only at the end. " +
 			"limits confines one run more tightly than the server (memory, CPU, processes, file size, output, no network, read-only file system, PID namespace). " +
-			"A limit of 0 is the server's. " +
+			"A limit of 0 is the server's; timeout_seconds 0 is none. " +
 			fmt.Sprintf("A result shows about %d tokens of output (max_response_tokens, at most %d), cut from the middle on line boundaries; a run whose output was cut names the job that keeps all of it and the offsets to read on with get_job_output. ", t.cfg.responseTokens, MaxResponseTokens) +
 			"Scripts report progress by appending JSON lines {\"current\": n, \"total\": m, \"message\": \"…\"} to $" + ProgressFileEnv + "."
 		parts = append(parts, s)
@@ -41,13 +41,17 @@ func (t *Toolset) Instructions() string {
 		parts = append(parts, "Scripts: py_list_scripts lists saved scripts and the autosaved script_content of earlier runs; py_view_script shows one.")
 	}
 	if has(GroupSession) {
-		s := "Sessions: execute_python keeps state between calls (variables, imports; figures return as PNG): use it for step-by-step work"
+		s := "Sessions: execute_python keeps state between calls (variables, imports; figures return as PNG; a value's markdown form, such as a DataFrame's table, is shown; the workspace files a cell writes are listed and linked): use it for step-by-step work. " +
+			"A cell past the budget (or under async_mode) continues as a job like a run; cancelling it interrupts the cell and keeps the state; a call to a busy session waits its turn; a timeout interrupts the cell"
 		if has(GroupRun) {
 			s += ", the run tools for isolated one-shot runs"
 		}
 		s += ". install_package adds packages to a session's live environment"
 		if has(GroupRun) {
 			s += "; a one-shot run takes dependencies instead"
+		}
+		if has(GroupWorkspace) {
+			s += ". save_notebook writes a session's cells and outputs as a Jupyter notebook in the workspace; run_notebook runs a notebook's code cells in a session (a new one unless session_id is given) and writes the outputs back, stopping at the first error unless stop_on_error=false"
 		}
 		parts = append(parts, s+".")
 	}

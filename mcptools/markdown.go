@@ -350,7 +350,10 @@ func markdownCell(c *CellOutput) string {
 	}
 	writeStream(&b, "stdout", c.Stdout, 0, 0, "")
 	writeStream(&b, "stderr", c.Stderr, 0, 0, "")
-	if c.Value != "" {
+	switch {
+	case c.ValueMarkdown != "":
+		b.WriteString("\n### value\n" + c.ValueMarkdown + "\n")
+	case c.Value != "":
 		b.WriteString("\n### value\n" + fence("text", c.Value))
 	}
 	if c.Error != nil && c.Error.Traceback != "" {

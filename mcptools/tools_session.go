@@ -72,7 +72,7 @@ func (e extraGroups) check(g Group) error {
 type ExecutePythonArgs struct {
 	Code           string  `json:"code"`
 	SessionID      string  `json:"session_id,omitempty" default:"default"`
-	TimeoutSeconds float64 `json:"timeout_seconds,omitempty" default:"300" minimum:"0" jsonschema:"0: none."`
+	TimeoutSeconds float64 `json:"timeout_seconds,omitempty" default:"300"`
 	Markdown       bool    `json:"markdown_output,omitempty" default:"true"`
 	AsyncMode      bool    `json:"async_mode,omitempty" default:"false"`
 	ResponseArgs
@@ -80,12 +80,16 @@ type ExecutePythonArgs struct {
 
 // CellOutput is the result of execute_python.
 type CellOutput struct {
-	SessionID     string   `json:"session_id"`
-	Status        string   `json:"status" jsonschema:"completed, or running/pending: the cell continues as job job_id."`
-	JobID         string   `json:"job_id,omitempty"`
-	Stdout        string   `json:"stdout"`
-	Stderr        string   `json:"stderr"`
-	Value         string   `json:"value,omitempty" jsonschema:"The repr of the trailing expression's value."`
+	SessionID string `json:"session_id"`
+	Status    string `json:"status" jsonschema:"completed, or running/pending: the cell continues as job job_id."`
+	JobID     string `json:"job_id,omitempty"`
+	Stdout    string `json:"stdout"`
+	Stderr    string `json:"stderr"`
+	Value     string `json:"value,omitempty" jsonschema:"The repr of the trailing expression's value."`
+	// ValueMarkdown is the value's markdown form (its _repr_markdown_; a
+	// pandas DataFrame's bounded table), when it has one: what a model
+	// reads best. Every form is kept for save_notebook.
+	ValueMarkdown string   `json:"value_markdown,omitempty"`
 	Error         *CellErr `json:"error,omitempty"`
 	Images        int      `json:"images" jsonschema:"PNG images returned as image content."`
 	ImagesOmitted int      `json:"images_omitted,omitempty"`
@@ -138,8 +142,8 @@ type InstallOutput struct {
 // ReadFileArgs are the arguments of read_file.
 type ReadFileArgs struct {
 	Path     string `json:"path" jsonschema:"Relative to the workspace."`
-	Offset   int64  `json:"offset,omitempty" default:"0" minimum:"0" jsonschema:"next_offset of the last call: the next page."`
-	MaxBytes int    `json:"max_bytes,omitempty" default:"0" minimum:"0" jsonschema:"At most 126000."`
+	Offset   int64  `json:"offset,omitempty" default:"0" jsonschema:"next_offset of the last call: the next page."`
+	MaxBytes int    `json:"max_bytes,omitempty" default:"0" jsonschema:"At most 126000."`
 }
 
 // FileOutput describes a file that was read or written.
@@ -205,7 +209,7 @@ func (t *Toolset) sessionDefs() []toolDef {
 		return nil
 	}
 	e := t.extra
-	return []toolDef{
+	return append([]toolDef{
 		t.executePythonDef(),
 		def(GroupSession, &mcp.Tool{
 			Name:        "install_package",
@@ -227,7 +231,7 @@ func (t *Toolset) sessionDefs() []toolDef {
 			out := &InstallOutput{SessionID: sessionName(in.SessionID), Requested: exactVersions(res), Installed: res.Installed, Removed: res.Removed, Notes: res.Notes}
 			return textResult(markdownInstall(out)), out, nil
 		}),
-	}
+	}, t.notebookDefs()...)
 }
 
 // exactVersions returns the requested packages, taking a version that the
@@ -367,8 +371,13 @@ func (c *CellOutput) fit(show int) {
 		}
 		return headtail.SpanOf(s).Cut(limit).Text()
 	}
-	c.Value = clip(c.Value, show/4)
-	rest := show - len(c.Value)
+	if c.ValueMarkdown != "" {
+		c.ValueMarkdown = clip(c.ValueMarkdown, show/2)
+		c.Value = clip(c.Value, show/8)
+	} else {
+		c.Value = clip(c.Value, show/4)
+	}
+	rest := show - len(c.Value) - len(c.ValueMarkdown)
 	if c.Error != nil {
 		c.Error.Traceback = clip(c.Error.Traceback, show/4)
 		rest -= len(c.Error.Traceback) + len(c.Error.Message)
@@ -379,7 +388,8 @@ func (c *CellOutput) fit(show int) {
 
 func cellOutput(id string, res *session.CellResult) *CellOutput {
 	out := &CellOutput{
-		SessionID: sessionName(id), Status: string(jobstore.StateCompleted), Stdout: res.Stdout, Stderr: res.Stderr, Value: res.Value,
+		ValueMarkdown: res.Data["text/markdown"],
+		SessionID:     sessionName(id), Status: string(jobstore.StateCompleted), Stdout: res.Stdout, Stderr: res.Stderr, Value: res.Value,
 		Images: len(res.Images), ImagesOmitted: res.ImagesOmitted, TimedOut: res.TimedOut,
 		StateLost: res.StateLost, KernelDied: res.KernelDied, KernelExit: res.KernelExit, LimitExceeded: res.LimitExceeded, Notes: res.Notes,
 		ExecutionCount: res.ExecutionCount, ElapsedSeconds: res.Elapsed.Seconds(),

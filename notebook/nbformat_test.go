@@ -4,15 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -192,41 +188,5 @@ func nbcheck(t *testing.T, python string, paths ...string) []nbcheckResult {
 // client. A failed install skips the test outside CI and fails it in CI.
 func nbformatPython(t *testing.T) string {
 	t.Helper()
-	base := testenv.PythonAtLeast(t, "3.10") // nbformat 5.11's Requires-Python
-	uv := testenv.UV(t)
-	cache, err := os.UserCacheDir()
-	require.NoError(t, err)
-	key := sha256.Sum256([]byte(base))
-	parent := filepath.Join(cache, "pyexec", "nbformat")
-	dir := filepath.Join(parent, "nbformat-"+nbformatVersion+"-"+hex.EncodeToString(key[:6]))
-	const marker = ".pyexec-complete" // written last: a directory without it is not a finished install
-	python := filepath.Join(dir, "bin", "python")
-	if _, err := os.Stat(filepath.Join(dir, marker)); err == nil {
-		return python
-	}
-	require.NoError(t, os.MkdirAll(parent, 0o755))
-	// Built beside its final place and renamed there, so that concurrent
-	// tests never see half an environment. A venv may move: its
-	// interpreter finds it from its own path.
-	tmp, err := os.MkdirTemp(parent, "tmp-")
-	require.NoError(t, err)
-	defer os.RemoveAll(tmp)
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
-	defer cancel()
-	for _, args := range [][]string{
-		{"venv", "--quiet", "--allow-existing", "--python", base, tmp},
-		{"pip", "install", "--quiet", "--python", filepath.Join(tmp, "bin", "python"), "nbformat==" + nbformatVersion},
-	} {
-		if out, err := exec.CommandContext(ctx, uv, args...).CombinedOutput(); err != nil {
-			testenv.Missing(t, fmt.Sprintf("Jupyter's nbformat (uv %s: %v)\n%s", strings.Join(args[:2], " "), err, out))
-		}
-	}
-	require.NoError(t, os.WriteFile(filepath.Join(tmp, marker), nil, 0o644))
-	if err := os.Rename(tmp, dir); err != nil {
-		if _, serr := os.Stat(filepath.Join(dir, marker)); serr != nil { // not another test's finished install
-			require.NoError(t, os.RemoveAll(dir))
-			require.NoError(t, os.Rename(tmp, dir))
-		}
-	}
-	return python
+	return testenv.Venv(t, "3.10", "nbformat=="+nbformatVersion)
 }

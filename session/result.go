@@ -100,6 +100,9 @@ type CellResult struct {
 	// the kernel did not answer.
 	ExecutionCount int           `json:"execution_count"`
 	Elapsed        time.Duration `json:"elapsed"`
+	// Outputs are the cell's outputs in notebook order, as History records
+	// them: what a notebook's code cell shows after running it.
+	Outputs []Output `json:"outputs,omitempty"`
 	// Dropped counts the bytes CellOptions.Stdout and Stderr did not get
 	// because they fell too far behind.
 	Dropped int64 `json:"dropped_bytes,omitempty"`

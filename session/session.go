@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -155,6 +156,7 @@ func (s *session) execute(ctx context.Context, code string, cell *CellOptions) (
 		s.m.mu.Unlock()
 	}
 	h := historyCell(code, started, res, kr)
+	res.Outputs = slices.Clone(h.Outputs) // the history keeps its own
 	s.m.mu.Lock()
 	s.hist.add(h, c.MaxHistory, c.MaxHistoryBytes)
 	s.m.mu.Unlock()

@@ -27,7 +27,7 @@ func TestTools(t *testing.T) {
 	}
 	slices.Sort(names)
 	require.Equal(t, []string{"execute_python", "get_job_output", "install_package", "kill_job", "list_files", "list_jobs",
-		"py_cancel_job", "py_job_status", "py_list_jobs", "py_prune_jobs", "read_file", "write_file"}, names, "the session tools bring the job tools: a long cell is a job")
+		"py_cancel_job", "py_job_status", "py_list_jobs", "py_prune_jobs", "read_file", "run_notebook", "save_notebook", "write_file"}, names, "the session tools bring the job tools: a long cell is a job")
 
 	res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "write_file", Arguments: map[string]any{"path": "n.txt", "content": "41"}})
 	require.NoError(t, err)

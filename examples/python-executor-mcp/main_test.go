@@ -140,7 +140,7 @@ func TestStdio(t *testing.T) {
 		require.NoError(t, err)
 		names = append(names, tool.Name)
 	}
-	require.Len(t, names, 19)
+	require.Len(t, names, 21)
 	tour(t, cs)
 	_, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "no_such_tool"})
 	require.ErrorContains(t, err, "no_such_tool")
@@ -214,7 +214,7 @@ func TestCallCommand(t *testing.T) {
 
 	stdout.Reset()
 	require.Equal(t, 0, run(context.Background(), []string{"tools"}, nil, &stdout, &stderr))
-	require.Equal(t, 19, strings.Count(stdout.String(), "\n"))
+	require.Equal(t, 21, strings.Count(stdout.String(), "\n"))
 }
 
 // TestCallCommandRealIndex is the README's quick-trial command itself, with

@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -104,7 +102,7 @@ func TestPyClient(t *testing.T) {
 				require.Equal(t, want, c.ProtocolVersion, "mode %s", mode)
 				require.Equal(t, "python-executor-mcp", c.Server)
 				require.True(t, c.TasksExtension, "the server announces the Tasks extension")
-				require.Len(t, step(mode, "tools").Names, 19)
+				require.Len(t, step(mode, "tools").Names, 21)
 				require.Contains(t, step(mode, "tools").Names, "run_script_in_dir")
 
 				run := step(mode, "run")
@@ -166,43 +164,7 @@ func TestPyClient(t *testing.T) {
 // CI.
 func pyClientPython(t *testing.T) string {
 	t.Helper()
-	base := testenv.PythonAtLeast(t, "3.10") // the client's Requires-Python
-	uv := testenv.UV(t)
-	cache, err := os.UserCacheDir()
-	require.NoError(t, err)
-	key := sha256.Sum256([]byte(base))
-	parent := filepath.Join(cache, "pyexec", "pyclient")
-	dir := filepath.Join(parent, "mcp-"+pyClientVersion+"-"+hex.EncodeToString(key[:6]))
-	const marker = ".pyexec-complete" // written last: a directory without it is not a finished install
-	python := filepath.Join(dir, "bin", "python")
-	if _, err := os.Stat(filepath.Join(dir, marker)); err == nil {
-		return python
-	}
-	require.NoError(t, os.MkdirAll(parent, 0o755))
-	// Built beside its final place and renamed there, so that concurrent
-	// test runs never see half an environment. A venv may move: its
-	// interpreter finds it from its own path.
-	tmp, err := os.MkdirTemp(parent, "tmp-")
-	require.NoError(t, err)
-	defer os.RemoveAll(tmp)
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
-	defer cancel()
-	for _, args := range [][]string{
-		{"venv", "--quiet", "--allow-existing", "--python", base, tmp},
-		{"pip", "install", "--quiet", "--python", filepath.Join(tmp, "bin", "python"), "mcp==" + pyClientVersion},
-	} {
-		if out, err := exec.CommandContext(ctx, uv, args...).CombinedOutput(); err != nil {
-			testenv.Missing(t, fmt.Sprintf("the Python MCP client (uv %s: %v)\n%s", strings.Join(args[:2], " "), err, out))
-		}
-	}
-	require.NoError(t, os.WriteFile(filepath.Join(tmp, marker), nil, 0o644))
-	if err := os.Rename(tmp, dir); err != nil {
-		if _, serr := os.Stat(filepath.Join(dir, marker)); serr != nil { // not another run's finished install
-			require.NoError(t, os.RemoveAll(dir))
-			require.NoError(t, os.Rename(tmp, dir))
-		}
-	}
-	return python
+	return testenv.Venv(t, "3.10", "mcp=="+pyClientVersion)
 }
 
 // serverAddrRE finds the bound address in the server's "server started" log line.
