@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 	"time"
 
@@ -244,6 +245,9 @@ func (t *Toolset) notebooks() *smartasync.SmartAsync[notebookSpec, *NotebookResu
 // readNotebook reads a workspace notebook, with errors about the path.
 func (t *Toolset) readNotebook(path string) (*notebook.Notebook, error) {
 	data, info, err := t.extra.workspace.ReadAt(path, 0, maxNotebookBytes+1)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, argError("path", "%q does not exist in the workspace; list_files shows what does", path)
+	}
 	if err != nil {
 		return nil, workspaceError(err)
 	}

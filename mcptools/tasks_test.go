@@ -429,3 +429,20 @@ func TestTaskOutcomesOfSmartTool(t *testing.T) {
 	require.NoError(t, json.Unmarshal(tk.Result, &res))
 	require.False(t, res.IsError)
 }
+
+// TestTaskOfCell: a cell that continues as a job is a task for a client of
+// the extension; the completed task carries the cell's result.
+func TestTaskOfCell(t *testing.T) {
+	t.Parallel()
+	h, _ := sessionHarness(t, false)
+	c := &rpcClient{t: t, url: h.serveHTTP(nil), tasks: true}
+	created := c.task(c.call("tools/call", map[string]any{"name": "execute_python", "arguments": map[string]any{"code": "print('hi')\n6 * 7", "async_mode": true}}))
+	require.Equal(t, "task", created.ResultType)
+	done := c.pollTask(created.TaskID, nil)
+	require.Equal(t, "completed", done.Status, done.StatusMessage)
+	var res mcp.CallToolResult
+	require.NoError(t, json.Unmarshal(done.Result, &res))
+	require.False(t, res.IsError)
+	require.Contains(t, text(&res), "42")
+	require.Contains(t, text(&res), "hi")
+}
