@@ -292,15 +292,46 @@ func (t *Toolset) openLogs(ctx context.Context, id string, spool bool) *jobLogs 
 			l.closer = append(l.closer, f)
 			continue
 		}
-		lw, err := t.store.LogWriter(ctx, id, st)
-		if err != nil {
-			t.log.Warn("mcptools: opening the job log", "job_id", id, "stream", st, "err", err)
-			continue
-		}
+		lw := &lazyLog{l: l, st: st}
 		l.out[i] = lw
 		l.closer = append(l.closer, lw)
 	}
 	return l
+}
+
+// lazyLog opens a job's log on the first write: most quick calls write
+// nothing to one of their streams, or to both (a cell's value is no
+// output), and a log file created and removed for nothing costs two
+// file-system operations on every call. Each stream has one writer
+// goroutine, so it needs no lock.
+type lazyLog struct {
+	l      *jobLogs
+	st     jobstore.Stream
+	w      *jobstore.LogWriter
+	failed bool
+}
+
+func (z *lazyLog) Write(p []byte) (int, error) {
+	if z.w == nil && !z.failed {
+		lw, err := z.l.t.store.LogWriter(z.l.ctx, z.l.id, z.st)
+		if err != nil {
+			// The run itself still works; its log misses this stream.
+			z.failed = true
+			z.l.t.log.Warn("mcptools: opening the job log", "job_id", z.l.id, "stream", z.st, "err", err)
+		}
+		z.w = lw
+	}
+	if z.w == nil {
+		return len(p), nil
+	}
+	return z.w.Write(p)
+}
+
+func (z *lazyLog) Close() error {
+	if z.w == nil {
+		return nil
+	}
+	return z.w.Close()
 }
 
 // tee adds the logs to the writers of stdout and stderr.
