@@ -77,16 +77,7 @@ func (t *Toolset) executePythonDef() toolDef {
 			return nil, nil, err
 		}
 		spec := cellSpec{session: sessionName(in.SessionID), code: in.Code, timeout: secondsDuration(in.TimeoutSeconds), show: show}
-		var cp *CallProgress
-		if !in.AsyncMode {
-			cp = StartCallProgress(ctx, req, t.cfg.progressEvery)
-			defer cp.Stop()
-		}
-		call := smartasync.Call{Label: "cell of session " + spec.session, Async: in.AsyncMode}
-		if cp.active() {
-			call.Progress = cp.Report
-		}
-		out, err := t.cellsOf(!in.Markdown).Call(ctx, spec, call)
+		out, err := smartCall(ctx, t, req, t.cellsOf(!in.Markdown), spec, smartasync.Call{Label: "cell of session " + spec.session, Async: in.AsyncMode})
 		var perr *smartasync.PanicError
 		switch {
 		case errors.Is(err, smartasync.ErrCancelled) || errors.Is(err, smartasync.ErrClosed):
@@ -98,19 +89,10 @@ func (t *Toolset) executePythonDef() toolDef {
 		case errors.As(err, &perr):
 			return nil, nil, fmt.Errorf("internal error: the cell panicked and was recorded as failed job %s (py_job_status shows the stack): %v", perr.JobID, perr.Value)
 		case err != nil:
-			return nil, nil, err // the session's own error (a bad session_id, …), within the budget
+			return nil, nil, err // the session's own error (a bad session_id, …), or the client's cancel
 		case out.Done:
 			return cellResult(in.Markdown, out.Value.Output, out.Value.Images), out.Value.Output, nil
-		case ctx.Err() != nil && !in.AsyncMode:
-			// The client gave up within the budget: the cell must not run
-			// on unseen.
-			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cancelWait)
-			defer cancel()
-			_, cerr := t.runner.Cancel(cctx, out.JobID)
-			t.log.Info("mcptools: cell cancelled by its client", "job_id", out.JobID, "session", spec.session, "err", cerr)
-			return nil, nil, context.Cause(ctx)
 		}
-		becameTask(ctx, out.JobID)
 		res := &CellOutput{SessionID: spec.session, JobID: out.JobID, Status: string(out.Status),
 			Notes: []string{out.Message + "; " + followHint + " (cancelling interrupts the cell and keeps the session's state)"}}
 		return cellResult(in.Markdown, res, nil), res, nil

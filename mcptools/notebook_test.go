@@ -8,15 +8,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/pyexec-mcp/pyexec/internal/testenv"
 	"github.com/pyexec-mcp/pyexec/mcptools"
 	"github.com/pyexec-mcp/pyexec/notebook"
-	"github.com/pyexec-mcp/pyexec/session"
-	"github.com/pyexec-mcp/pyexec/workspace"
 )
 
 // nbSummary is what testdata/nbcheck.py prints of a notebook that
@@ -53,23 +50,7 @@ func nbcheck(t *testing.T, path string) nbSummary {
 // (pandas, matplotlib), through the uv cache the session tests share.
 func pyDataHarness(t *testing.T) (*harness, string) {
 	t.Helper()
-	wsDir := filepath.Join(t.TempDir(), "workspace")
-	m, err := session.NewManager(&session.Options{
-		Python: testenv.Python(t), UV: testenv.UV(t), WorkspaceDir: wsDir, DataDir: t.TempDir(), Grace: time.Second,
-		UVArgs: []string{"--cache-dir", filepath.Join(os.TempDir(), "pyexec-test-uv-cache")},
-	})
-	require.NoError(t, err)
-	ws, err := workspace.Open(wsDir, nil)
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		require.NoError(t, ws.Close())
-		require.NoError(t, m.Close())
-	})
-	h := newHarness(t, &harnessOptions{options: func(o *mcptools.Options) {
-		o.Sessions, o.Workspace = m, ws
-		o.Groups = []mcptools.Group{mcptools.GroupSession, mcptools.GroupWorkspace}
-	}})
-	return h, wsDir
+	return sessionsHarness(t, []string{"--cache-dir", filepath.Join(os.TempDir(), "pyexec-test-uv-cache")}, false)
 }
 
 // TestNotebooks: a session with stdout, a DataFrame, a plot and an error

@@ -200,16 +200,7 @@ func (t *Toolset) runNotebookDef() toolDef {
 			id = strings.ReplaceAll(id, ".", "-")
 		}
 		spec := notebookSpec{path: in.Path, session: id, stopOnError: in.StopOnError, timeout: secondsDuration(in.TimeoutSeconds)}
-		var cp *CallProgress
-		if !in.AsyncMode {
-			cp = StartCallProgress(ctx, req, t.cfg.progressEvery)
-			defer cp.Stop()
-		}
-		call := smartasync.Call{Label: "notebook " + in.Path, Async: in.AsyncMode}
-		if cp.active() {
-			call.Progress = cp.Report
-		}
-		out, err := t.notebooks().Call(ctx, spec, call)
+		out, err := smartCall(ctx, t, req, t.notebooks(), spec, smartasync.Call{Label: "notebook " + in.Path, Async: in.AsyncMode})
 		var perr *smartasync.PanicError
 		switch {
 		case errors.Is(err, smartasync.ErrCancelled) || errors.Is(err, smartasync.ErrClosed):
@@ -220,13 +211,7 @@ func (t *Toolset) runNotebookDef() toolDef {
 			return nil, nil, err
 		case out.Done:
 			return notebookText(true, out.Value), out.Value, nil
-		case ctx.Err() != nil && !in.AsyncMode:
-			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cancelWait)
-			defer cancel()
-			_, _ = t.runner.Cancel(cctx, out.JobID)
-			return nil, nil, context.Cause(ctx)
 		}
-		becameTask(ctx, out.JobID)
 		res := &NotebookResult{Path: in.Path, SessionID: id, Status: string(out.Status), JobID: out.JobID,
 			Notes: []string{out.Message + "; " + followHint}}
 		return notebookText(true, res), res, nil

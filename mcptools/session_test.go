@@ -24,14 +24,21 @@ import (
 
 // sessionHarness is a harness with the session and workspace groups only,
 // as examples/mcp-executor serves them, or with every group when all is set.
+// Its sessions install offline, from a wheel the test writes.
 func sessionHarness(t *testing.T, all bool, options ...func(*mcptools.Options)) (*harness, string) {
 	t.Helper()
-	wsDir := filepath.Join(t.TempDir(), "workspace")
 	wheels := t.TempDir()
 	writeWheel(t, wheels, "pyexecdemo", "1.5.0")
+	return sessionsHarness(t, []string{"--offline", "--no-index", "--find-links", wheels, "--cache-dir", t.TempDir()}, all, options...)
+}
+
+// sessionsHarness is sessionHarness whose sessions' installs take uvArgs.
+func sessionsHarness(t *testing.T, uvArgs []string, all bool, options ...func(*mcptools.Options)) (*harness, string) {
+	t.Helper()
+	wsDir := filepath.Join(t.TempDir(), "workspace")
 	m, err := session.NewManager(&session.Options{
 		Python: testenv.Python(t), UV: testenv.UV(t), WorkspaceDir: wsDir, DataDir: t.TempDir(),
-		Grace: time.Second, UVArgs: []string{"--offline", "--no-index", "--find-links", wheels, "--cache-dir", t.TempDir()},
+		Grace: time.Second, UVArgs: uvArgs,
 	})
 	require.NoError(t, err)
 	ws, err := workspace.Open(wsDir, nil)

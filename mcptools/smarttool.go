@@ -95,13 +95,7 @@ func AddSmartTool[In, Out any](ts *Toolset, s *mcp.Server, t SmartTool[In, Out])
 		if a, ok := any(in).(interface{ smartArgs() SmartArgs }); ok {
 			sargs = a.smartArgs()
 		}
-		cp := StartCallProgress(ctx, req, ts.cfg.progressEvery)
-		defer cp.Stop()
-		call := smartasync.Call{Label: sargs.JobLabel, Async: sargs.AsyncMode}
-		if cp.active() {
-			call.Progress = cp.Report
-		}
-		out, err := sa.Call(ctx, in, call)
+		out, err := smartCall(ctx, ts, req, sa, in, smartasync.Call{Label: sargs.JobLabel, Async: sargs.AsyncMode})
 		res := &SmartResult[Out]{Status: string(out.Status), JobID: out.JobID, Message: out.Message}
 		var perr *smartasync.PanicError
 		switch {
@@ -118,15 +112,37 @@ func AddSmartTool[In, Out any](ts *Toolset, s *mcp.Server, t SmartTool[In, Out])
 				return text(res), res, nil
 			}
 			return nil, res, nil
-		case ctx.Err() != nil && !sargs.AsyncMode:
-			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cancelWait)
-			defer cancel()
-			_, cerr := ts.runner.Cancel(cctx, out.JobID)
-			ts.log.Info("mcptools: job cancelled by its client", "job_id", out.JobID, "tool", t.Tool.Name, "err", cerr)
-			return nil, nil, context.Cause(ctx)
 		}
-		becameTask(ctx, out.JobID)
 		res.Message += "; " + followHint
 		return textResult(res.Message), res, nil
 	})
+}
+
+// smartCall runs in through sa as one tool call: progress notifications go
+// to a client that asked for them while the call waits; a client that gives
+// up within the budget cancels the work (it must not run on unseen); a call
+// that continues as a job answers a client of the Tasks extension with the
+// task. The outcome is the value (Done) or the job; the error is the work's
+// own within the budget, the client's cancel, or smartasync's.
+func smartCall[In, Out any](ctx context.Context, t *Toolset, req *mcp.CallToolRequest, sa *smartasync.SmartAsync[In, Out], in In, c smartasync.Call) (smartasync.Outcome[Out], error) {
+	if !c.Async {
+		cp := StartCallProgress(ctx, req, t.cfg.progressEvery)
+		defer cp.Stop()
+		if cp.active() {
+			c.Progress = cp.Report
+		}
+	}
+	out, err := sa.Call(ctx, in, c)
+	if err != nil || out.Done {
+		return out, err
+	}
+	if ctx.Err() != nil && !c.Async {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cancelWait)
+		defer cancel()
+		_, cerr := t.runner.Cancel(cctx, out.JobID)
+		t.log.Info("mcptools: job cancelled by its client", "job_id", out.JobID, "label", c.Label, "err", cerr)
+		return out, context.Cause(ctx)
+	}
+	becameTask(ctx, out.JobID)
+	return out, nil
 }
