@@ -140,7 +140,15 @@ func (t *Toolset) cellWork(ctx context.Context, job *smartasync.Job[cellSpec]) (
 	if truncated {
 		out.Notes = append(out.Notes, fmt.Sprintf("the workspace has over %d entries: files the cell wrote beyond them are not listed", workspace.DefaultSnapshotEntries))
 	}
+	shown := len(out.Stdout) + len(out.Stderr)
 	out.fit(in.show)
+	if cut := res.StdoutOmitted+res.StderrOmitted > 0 || len(out.Stdout)+len(out.Stderr) < shown; cut && res.Dropped == 0 {
+		// As for runs: the response shows part of the output, the job's
+		// log keeps all of it.
+		job.Keep()
+		out.JobID = job.ID
+		out.Notes = append(out.Notes, fmt.Sprintf("output was cut to the response budget; job %s keeps all of it: get_job_output (job_id=%s) or the resource %s", job.ID, job.ID, JobStreamURI(job.ID)))
+	}
 	run := &cellRun{Output: out, Images: res.Images}
 	if err != nil { // cancelled: smartasync records the job by its context
 		return run, context.Cause(ctx)

@@ -223,6 +223,15 @@ func TestWorkspaceTools(t *testing.T) {
 		require.True(t, strings.HasPrefix(out.Stdout, "0\n1\n"))
 		require.True(t, strings.HasSuffix(out.Stdout, "99999\n"))
 		require.Contains(t, out.Stdout, "bytes omitted")
+		require.NotEmpty(t, out.JobID, "the job that keeps the whole output")
+		var o mcptools.JobOutput
+		h.callOK("get_job_output", map[string]any{"job_id": out.JobID, "stdout_offset": 100_000}, &o)
+		var all strings.Builder
+		for i := range 100000 {
+			fmt.Fprintf(&all, "%d\n", i)
+		}
+		require.NotEmpty(t, o.Stdout)
+		require.True(t, all.String()[100_000:100_000+len(o.Stdout)] == o.Stdout, "the middle is readable: %.20q", o.Stdout)
 		require.Less(t, len(out.Value), 10_000)
 		h.callOK("execute_python", map[string]any{"code": "for i in range(100000): print(i)", "max_response_tokens": 20000}, &out)
 		require.Greater(t, len(out.Stdout), 60_000, "a call may ask for more")
