@@ -42,7 +42,7 @@ func (t *Toolset) Instructions() string {
 	}
 	if has(GroupSession) {
 		s := "Sessions: execute_python keeps state between calls (variables, imports; figures return as PNG; a value's markdown form, such as a DataFrame's table, is shown; the workspace files a cell writes are listed and linked): use it for step-by-step work. " +
-			"A cell past the budget (or under async_mode) continues as a job like a run; cancelling it interrupts the cell and keeps the state; a call to a busy session waits its turn; a timeout interrupts the cell"
+			"A cell past the budget (or under async_mode) continues as a job like a run; cancelling it interrupts the cell and keeps the state; a call to a busy session waits its turn; timeout_seconds (300 by default, 0 for none: give 0 for a long training cell) interrupts the cell"
 		if has(GroupRun) {
 			s += ", the run tools for isolated one-shot runs"
 		}
