@@ -312,7 +312,7 @@ func TestCellAsJob(t *testing.T) {
 
 	// A busy session: a call waits for the running cell to end.
 	var first mcptools.CellOutput
-	h.callOK("execute_python", map[string]any{"code": "import time\ntime.sleep(0.5)\norder = ['first']", "async_mode": true}, &first)
+	h.callOK("execute_python", map[string]any{"code": "import time\ntime.sleep(2)\norder = ['first']", "async_mode": true}, &first)
 	testenv.PollUntil(t, "the first cell to run", func() bool { return h.jobStatus(first.JobID).Status == "running" })
 	var second mcptools.CellOutput
 	h.callOK("execute_python", map[string]any{"code": "order.append('second'); order"}, &second)
