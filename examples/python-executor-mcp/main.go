@@ -28,6 +28,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/pyexec-mcp/pyexec/executor"
+	"github.com/pyexec-mcp/pyexec/internal/uvcmd"
 	"github.com/pyexec-mcp/pyexec/mcptools"
 )
 
@@ -63,6 +64,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return 2
 	}
 	defer closeLog()
+	if err := setupUV(ctx, cfg, stderr); err != nil {
+		fmt.Fprintln(stderr, "python-executor-mcp:", err)
+		return 1
+	}
 	switch cmd {
 	case "call":
 		return callCommand(ctx, cfg, fs.Args(), log, stdout, stderr)
@@ -72,6 +77,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "python-executor-mcp: unexpected arguments %q; commands are serve, call and tools\n", fs.Args())
 		return 2
+	}
+	if _, err := uvcmd.Find(cfg.uv); err != nil {
+		log.Warn("uv not found: runs with use_uv (the default), dependencies and install_package will fail", "fix", uvHint)
 	}
 	if err := serve(ctx, cfg, log, stdin, stdout); err != nil {
 		log.Error("server stopped with an error", "err", err)
