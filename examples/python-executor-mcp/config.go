@@ -24,6 +24,7 @@ type config struct {
 	python         string
 	uv             string
 	installUV      bool // install uv with pip when it is missing (setupUV)
+	jsonOut        bool // doctor --json
 	budget         time.Duration
 	budgetSet      bool
 	maxConcurrent  int
@@ -96,6 +97,9 @@ func parseConfig(name string, args []string, stderr io.Writer) (*config, *flag.F
 	var outMB, reqMB string
 	fs.StringVar(&reqMB, "max-request-mb", envOr("PYEXEC_MAX_REQUEST_MB", ""), "largest HTTP request body in MiB (env PYEXEC_MAX_REQUEST_MB; default 4)")
 	fs.StringVar(&outMB, "max-output-mb", envOr("PYEXEC_MAX_OUTPUT_MB", ""), "stop a script once its output passes this many MiB (env PYEXEC_MAX_OUTPUT_MB)")
+	if name == "doctor" {
+		fs.BoolVar(&c.jsonOut, "json", false, "print the report as JSON")
+	}
 	// The confinement flags are mcp-executor's too: one definition.
 	sb := sandboxflag.Register(fs, "script runs and session kernels")
 	if err := fs.Parse(args); err != nil {
