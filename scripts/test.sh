@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export PATH="$HOME/.local/bin:$PATH"
+# The same install as python-executor-mcp --install-uv (the README's first
+# command), so that either command sets up a fresh machine.
 if ! command -v uv >/dev/null 2>&1; then
   echo "installing uv (python3 -m pip install --user uv)…"
   python3 -m pip install --user --quiet --disable-pip-version-check uv

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/pyexec-mcp/pyexec/internal/uvcmd"
 )
 
 // callBudget is the smart-async budget of the call command: a one-shot
@@ -82,6 +84,9 @@ func callCommand(ctx context.Context, cfg *config, args []string, log *slog.Logg
 		}
 	}
 	if res.IsError {
+		if _, err := uvcmd.Find(cfg.uv); err != nil {
+			fmt.Fprintln(stderr, "python-executor-mcp: uv was not found:", uvHint)
+		}
 		return 1
 	}
 	return 0

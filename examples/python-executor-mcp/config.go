@@ -23,6 +23,8 @@ type config struct {
 	scriptsDir     string
 	python         string
 	uv             string
+	installUV      bool // install uv with pip when it is missing (setupUV)
+	jsonOut        bool // doctor --json
 	budget         time.Duration
 	budgetSet      bool
 	maxConcurrent  int
@@ -75,6 +77,7 @@ func parseConfig(name string, args []string, stderr io.Writer) (*config, *flag.F
 	fs.StringVar(&c.scriptsDir, "scripts-dir", envOr("PYEXEC_SCRIPTS_DIR", ""), "saved-scripts directory for py_list_scripts/py_view_script (env PYEXEC_SCRIPTS_DIR; default DATA_DIR/scripts)")
 	fs.StringVar(&c.python, "python", envOr("PYEXEC_PYTHON", ""), "default Python interpreter, a name on PATH or a path (env PYEXEC_PYTHON; default python3)")
 	fs.StringVar(&c.uv, "uv", envOr("PYEXEC_UV", ""), "uv binary (env PYEXEC_UV; default uv on PATH, ~/.local/bin/uv, ~/.cargo/bin/uv)")
+	fs.BoolVar(&c.installUV, "install-uv", envOr("PYEXEC_INSTALL_UV", "") == "1", "when uv is not found, install it first with `python3 -m pip install --user uv` (into ~/.local/bin) and say so on stderr (env PYEXEC_INSTALL_UV=1); never without this")
 	fs.StringVar(&budget, "budget", envOr(smartasync.BudgetEnv, ""), "smart-async budget: seconds a call may run before it continues as a job (env "+smartasync.BudgetEnv+"; default 20)")
 	fs.StringVar(&maxConc, "max-concurrent", envOr("PYEXEC_MAX_CONCURRENT", ""), fmt.Sprintf("scripts running at once; more wait (env PYEXEC_MAX_CONCURRENT; default %d; -1 no limit)", mcptools.DefaultMaxConcurrent))
 	fs.StringVar(&respTokens, "response-tokens", envOr("PYEXEC_RESPONSE_TOKENS", ""), "output one tool result shows, in tokens of about 4 bytes; the rest stays readable with get_job_output (env PYEXEC_RESPONSE_TOKENS; default 8000, at most 32000)")
@@ -94,6 +97,9 @@ func parseConfig(name string, args []string, stderr io.Writer) (*config, *flag.F
 	var outMB, reqMB string
 	fs.StringVar(&reqMB, "max-request-mb", envOr("PYEXEC_MAX_REQUEST_MB", ""), "largest HTTP request body in MiB (env PYEXEC_MAX_REQUEST_MB; default 4)")
 	fs.StringVar(&outMB, "max-output-mb", envOr("PYEXEC_MAX_OUTPUT_MB", ""), "stop a script once its output passes this many MiB (env PYEXEC_MAX_OUTPUT_MB)")
+	if name == "doctor" {
+		fs.BoolVar(&c.jsonOut, "json", false, "print the report as JSON")
+	}
 	// The confinement flags are mcp-executor's too: one definition.
 	sb := sandboxflag.Register(fs, "script runs and session kernels")
 	if err := fs.Parse(args); err != nil {

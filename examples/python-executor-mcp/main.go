@@ -8,6 +8,7 @@
 //	python-executor-mcp [serve] [flags]        serve MCP over stdio (default) or --http ADDR
 //	python-executor-mcp call [flags] TOOL JSON  run one tool through an in-process MCP client and print its markdown
 //	python-executor-mcp tools [flags]           list the tools
+//	python-executor-mcp doctor [flags] [--json] check uv, interpreters, data directory and sandbox; say what to fix
 //
 // Every flag has an environment variable (see -h). The README has client
 // configurations for Claude Desktop and VS Code.
@@ -28,6 +29,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/pyexec-mcp/pyexec/executor"
+	"github.com/pyexec-mcp/pyexec/internal/uvcmd"
 	"github.com/pyexec-mcp/pyexec/mcptools"
 )
 
@@ -46,7 +48,7 @@ func main() {
 // drive it in-process. It returns the exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cmd := "serve"
-	if len(args) > 0 && (args[0] == "serve" || args[0] == "call" || args[0] == "tools") {
+	if len(args) > 0 && (args[0] == "serve" || args[0] == "call" || args[0] == "tools" || args[0] == "doctor") {
 		cmd, args = args[0], args[1:]
 	}
 	cfg, fs, err := parseConfig(cmd, args, stderr)
@@ -63,15 +65,24 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return 2
 	}
 	defer closeLog()
+	if err := setupUV(ctx, cfg, stderr); err != nil {
+		fmt.Fprintln(stderr, "python-executor-mcp:", err)
+		return 1
+	}
 	switch cmd {
 	case "call":
 		return callCommand(ctx, cfg, fs.Args(), log, stdout, stderr)
 	case "tools":
 		return toolsCommand(ctx, cfg, log, stdout, stderr)
+	case "doctor":
+		return doctorCommand(ctx, cfg, fs.Args(), stdout, stderr)
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "python-executor-mcp: unexpected arguments %q; commands are serve, call and tools\n", fs.Args())
+		fmt.Fprintf(stderr, "python-executor-mcp: unexpected arguments %q; commands are serve, call, tools and doctor\n", fs.Args())
 		return 2
+	}
+	if _, err := uvcmd.Find(cfg.uv); err != nil {
+		log.Warn("uv not found: runs with use_uv (the default), dependencies and install_package will fail", "fix", uvHint)
 	}
 	if err := serve(ctx, cfg, log, stdin, stdout); err != nil {
 		log.Error("server stopped with an error", "err", err)
