@@ -267,7 +267,11 @@ func toolError(err error) error {
 		return &ArgumentError{Argument: "python_version", Message: strings.TrimPrefix(msg, "python not found: ")}
 	case errors.Is(err, executor.ErrResolution):
 		return &ArgumentError{Argument: "dependencies", Message: msg}
-	case errors.Is(err, executor.ErrInvalidRequest), errors.Is(err, executor.ErrUVNotFound):
+	case errors.Is(err, executor.ErrUVNotFound):
+		// The executor's message speaks to a Go caller (Request.UseUV); a
+		// model needs the tool's words.
+		return errors.New("uv not found on the server: its operator installs it (python3 -m pip install --user uv), or run_script_in_dir runs the system interpreter with use_uv=false")
+	case errors.Is(err, executor.ErrInvalidRequest):
 		return errors.New(msg)
 	}
 	return err
