@@ -148,17 +148,7 @@ func TestReadmeRunCommandInstallsUV(t *testing.T) {
 	args := readmeRunCommand(t)
 	require.Contains(t, args, "--install-uv", "the README's first command must set up a bare machine")
 	env, home := bareMachine(t)
-	runIt := func(args []string) (code int, stdout, stderr string) {
-		var out, errb bytes.Buffer
-		cmd := exec.Command(serverBinary, args...)
-		cmd.Env, cmd.Stdout, cmd.Stderr = env, &out, &errb
-		err := cmd.Run()
-		if ee, ok := err.(*exec.ExitError); ok {
-			return ee.ExitCode(), out.String(), errb.String()
-		}
-		require.NoError(t, err)
-		return 0, out.String(), errb.String()
-	}
+	runIt := func(args []string) (code int, stdout, stderr string) { return runBinary(t, env, args...) }
 
 	var without []string
 	for _, a := range args {
