@@ -19,6 +19,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/stretchr/testify/require"
@@ -246,7 +247,10 @@ func startSnippetHTTP(t *testing.T, s clientServer, inputs map[string]string) *m
 		for sc.Scan() {
 			log.WriteString(sc.Text() + "\n")
 			if m := regexp.MustCompile(`"server started" transport=http addr=(\S+)`).FindStringSubmatch(sc.Text()); m != nil {
-				addr <- m[1]
+				select {
+				case addr <- m[1]:
+				default: // the address is known already
+				}
 			}
 		}
 		_, _ = io.Copy(io.Discard, stderr)
@@ -260,8 +264,14 @@ func startSnippetHTTP(t *testing.T, s clientServer, inputs map[string]string) *m
 			t.Logf("server stderr:\n%s", log.String())
 		}
 	})
-	bound, ok := <-addr
-	require.True(t, ok, "the server did not start")
+	var bound string
+	select {
+	case a, ok := <-addr:
+		require.True(t, ok, "the server did not start")
+		bound = a
+	case <-time.After(time.Minute): // a generous bound, as testenv.PollUntil's: a server that runs but never says where must not hang the test
+		t.Fatal(`the server did not log "server started" with its address within a minute`)
+	}
 	_, port, _ := net.SplitHostPort(bound)
 	u.Host = net.JoinHostPort(u.Hostname(), port)
 	hc := &http.Client{Transport: headers{h: sent, next: http.DefaultTransport.(*http.Transport).Clone()}}
