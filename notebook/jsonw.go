@@ -52,6 +52,28 @@ func (o *object) end() {
 	o.w.buf = append(o.w.buf, '}')
 }
 
+// array writes an array of n elements at depth, one a line one level
+// deeper, each written by elem(i); an empty one as [].
+func (w *jsonWriter) array(depth, n int, elem func(i int) error) error {
+	if n == 0 {
+		w.buf = append(w.buf, "[]"...)
+		return nil
+	}
+	w.buf = append(w.buf, '[')
+	for i := range n {
+		if i > 0 {
+			w.buf = append(w.buf, ',')
+		}
+		w.newline(depth + 1)
+		if err := elem(i); err != nil {
+			return err
+		}
+	}
+	w.newline(depth)
+	w.buf = append(w.buf, ']')
+	return nil
+}
+
 func (w *jsonWriter) newline(depth int) {
 	w.buf = append(w.buf, '\n')
 	for range depth {

@@ -47,21 +47,13 @@ func (nb *Notebook) Marshal() ([]byte, error) {
 	// Keys in sorted order here and below, as nbformat writes them.
 	o := w.object(0)
 	o.key("cells")
-	if len(nb.Cells) == 0 {
-		w.buf = append(w.buf, "[]"...)
-	} else {
-		w.buf = append(w.buf, '[')
-		for i := range nb.Cells {
-			if i > 0 {
-				w.buf = append(w.buf, ',')
-			}
-			w.newline(2)
-			if err := w.cell(2, &nb.Cells[i], withIDs); err != nil {
-				return nil, fmt.Errorf("%w: cells[%d]%s", ErrInvalid, i, err)
-			}
+	if err := w.array(1, len(nb.Cells), func(i int) error {
+		if err := w.cell(2, &nb.Cells[i], withIDs); err != nil {
+			return fmt.Errorf("%w: cells[%d]%s", ErrInvalid, i, err)
 		}
-		w.newline(1)
-		w.buf = append(w.buf, ']')
+		return nil
+	}); err != nil {
+		return nil, err
 	}
 	o.key("metadata")
 	if err := w.value(1, stripTransient(nb.Metadata, "orig_nbformat", "orig_nbformat_minor", "signature")); err != nil {
@@ -140,21 +132,13 @@ func (w *jsonWriter) cell(depth int, c *Cell, withID bool) error {
 	}
 	if c.Type == Code {
 		o.key("outputs")
-		if len(c.Outputs) == 0 {
-			w.buf = append(w.buf, "[]"...)
-		} else {
-			w.buf = append(w.buf, '[')
-			for i := range c.Outputs {
-				if i > 0 {
-					w.buf = append(w.buf, ',')
-				}
-				w.newline(depth + 2)
-				if err := w.output(depth+2, &c.Outputs[i]); err != nil {
-					return fmt.Errorf(".outputs[%d]%s", i, err)
-				}
+		if err := w.array(depth+1, len(c.Outputs), func(i int) error {
+			if err := w.output(depth+2, &c.Outputs[i]); err != nil {
+				return fmt.Errorf(".outputs[%d]%s", i, err)
 			}
-			w.newline(depth + 1)
-			w.buf = append(w.buf, ']')
+			return nil
+		}); err != nil {
+			return err
 		}
 	}
 	o.key("source")
