@@ -113,10 +113,13 @@ func (t *Toolset) notebookDefs() []toolDef {
 	}
 }
 
-// notebookPath checks a notebook's path argument.
+// notebookPath checks a notebook's path argument before any work.
 func notebookPath(p string) error {
 	if !strings.HasSuffix(p, ".ipynb") {
 		return argError("path", "%q is not a notebook path; give a path relative to the workspace ending in .ipynb", p)
+	}
+	if err := workspace.CheckPath(p); err != nil {
+		return workspaceError(err)
 	}
 	return nil
 }

@@ -119,6 +119,16 @@ func (f *FileInfo) IsImage() bool {
 	return false
 }
 
+// CheckPath reports whether path is a workspace-relative path that stays
+// inside the workspace by its letters (ErrOutside, ErrInvalidPath
+// otherwise), without touching the file system: a caller checks an
+// argument before it does work whose result would go there. Symlinks are
+// checked when the path is used.
+func CheckPath(path string) error {
+	_, err := clean(path)
+	return err
+}
+
 // clean validates a workspace-relative path and returns it cleaned. "" and
 // "." name the workspace itself.
 func clean(path string) (string, error) {

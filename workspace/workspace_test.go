@@ -296,3 +296,12 @@ func TestSnapshotChanges(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, small.Truncated)
 }
+
+// TestCheckPath: a path is judged by its letters, before any file exists.
+func TestCheckPath(t *testing.T) {
+	t.Parallel()
+	require.NoError(t, workspace.CheckPath("out/new.ipynb"))
+	require.ErrorIs(t, workspace.CheckPath("../x"), workspace.ErrOutside)
+	require.ErrorIs(t, workspace.CheckPath("/etc/passwd"), workspace.ErrOutside)
+	require.ErrorIs(t, workspace.CheckPath("a\x00b"), workspace.ErrInvalidPath)
+}
