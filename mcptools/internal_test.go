@@ -82,17 +82,6 @@ func TestInputSchema(t *testing.T) {
 	require.Panics(t, func() { inputSchema[requiredWithDefault](nil) })
 }
 
-func TestIncompleteTail(t *testing.T) {
-	t.Parallel()
-	s := []byte("aé漢😀")
-	for cut := 0; cut <= len(s); cut++ {
-		b := s[:cut]
-		k := incompleteTail(b)
-		require.True(t, utf8.Valid(b[:len(b)-k]), "cut %d", cut)
-		require.True(t, k == 0 || !utf8.Valid(b), "cut %d", cut)
-	}
-}
-
 // TestFitOutput: output is cut to its budget as it is sent, JSON-escaped,
 // however odd its bytes; what fits is left whole.
 func TestFitOutput(t *testing.T) {

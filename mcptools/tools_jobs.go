@@ -1,7 +1,6 @@
 package mcptools
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,10 +10,10 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/pyexec-mcp/pyexec/internal/headtail"
 	"github.com/pyexec-mcp/pyexec/jobstore"
 	"github.com/pyexec-mcp/pyexec/smartasync"
 )
@@ -420,28 +419,7 @@ func pageEnd(b []byte, cut bool) int {
 	if !cut {
 		return len(b)
 	}
-	if i := bytes.LastIndexByte(b, '\n'); i >= 0 && i+1 >= len(b)/2 {
-		return i + 1
-	}
-	return len(b) - incompleteTail(b)
-}
-
-// incompleteTail returns the length of an incomplete UTF-8 sequence at the
-// end of b (0 if b ends on a character boundary).
-func incompleteTail(b []byte) int {
-	for k := 1; k < utf8.UTFMax && k <= len(b); k++ {
-		c := b[len(b)-k]
-		if c < 0x80 {
-			return 0 // ASCII: a boundary
-		}
-		if utf8.RuneStart(c) {
-			if utf8.FullRune(b[len(b)-k:]) {
-				return 0
-			}
-			return k
-		}
-	}
-	return 0
+	return len(headtail.EndOnLine(b))
 }
 
 // decodeText makes log bytes valid UTF-8 text.

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/pyexec-mcp/pyexec/internal/headtail"
 )
 
 // sniffBytes is how much of a file's start ReadAt reads to judge its type.
@@ -41,39 +43,15 @@ func (w *Workspace) ReadAt(path string, offset int64, max int) ([]byte, *FileInf
 		data = data[:n]
 	}
 	info := describe(c, st)
-	sniff(info, trimRunes(head, int64(len(head)) < st.Size()))
+	if int64(len(head)) < st.Size() { // cut from a longer file: a split character is no binary
+		head = headtail.TrimPartialRune(head)
+	}
+	sniff(info, head)
 	if info.IsText && !textPart(data) {
 		info.IsText = false
 		info.MIME = sniffMIME(info.Path, head, false)
 	}
 	return data, info, nil
-}
-
-// trimRunes drops an incomplete UTF-8 sequence at the end of a part cut
-// from a longer file, so that the cut alone does not make text binary.
-func trimRunes(b []byte, cut bool) []byte {
-	if !cut {
-		return b
-	}
-	for k := 1; k <= 3 && k <= len(b); k++ {
-		if c := b[len(b)-k]; c&0xC0 != 0x80 { // a rune's first byte
-			if c >= 0xC0 && k < runeLen(c) {
-				return b[:len(b)-k]
-			}
-			return b
-		}
-	}
-	return b
-}
-
-func runeLen(c byte) int {
-	switch {
-	case c >= 0xF0:
-		return 4
-	case c >= 0xE0:
-		return 3
-	}
-	return 2
 }
 
 // textPart reports whether a part of a text file is text: no NUL bytes

@@ -121,3 +121,17 @@ func TestSpanCutsLines(t *testing.T) {
 	_, n = b.Omitted()
 	require.Positive(t, n)
 }
+
+// TestTrimPartialRune: a text cut at every byte is left valid UTF-8, and
+// only an incomplete character is dropped.
+func TestTrimPartialRune(t *testing.T) {
+	t.Parallel()
+	s := []byte("aé漢😀")
+	for cut := 0; cut <= len(s); cut++ {
+		b := TrimPartialRune(s[:cut])
+		require.True(t, utf8.Valid(b), "cut %d", cut)
+		require.True(t, len(b) == cut || !utf8.Valid(s[:cut]), "cut %d", cut)
+	}
+	require.Equal(t, "ab\ncd\n", string(EndOnLine([]byte("ab\ncd\nef"))))
+	require.Equal(t, "abcdef", string(EndOnLine([]byte("abcdef"))))
+}

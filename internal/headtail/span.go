@@ -84,20 +84,31 @@ func (s Span) Cut(limit int) Span {
 
 // lineHead shortens a head to end after its last newline, if that keeps at
 // least half of it, else to end on a character boundary.
-func lineHead(b []byte) []byte {
+func lineHead(b []byte) []byte { return EndOnLine(b) }
+
+// EndOnLine shortens b, a part cut from a longer text, to end after its
+// last newline if that keeps at least half of it, else on a character
+// boundary (TrimPartialRune): the next part then starts a line, or at least
+// a character. Pages of a log or a file end this way.
+func EndOnLine(b []byte) []byte {
 	if i := bytes.LastIndexByte(b, '\n'); i >= 0 && i+1 >= len(b)/2 {
 		return b[:i+1]
 	}
-	end := len(b)
+	return TrimPartialRune(b)
+}
+
+// TrimPartialRune drops an incomplete UTF-8 sequence at the end of b, a
+// part cut from a longer text.
+func TrimPartialRune(b []byte) []byte {
 	for k := 1; k <= utf8.UTFMax && k <= len(b); k++ {
 		if utf8.RuneStart(b[len(b)-k]) {
 			if !utf8.FullRune(b[len(b)-k:]) {
-				end = len(b) - k
+				return b[:len(b)-k]
 			}
 			break
 		}
 	}
-	return b[:end]
+	return b
 }
 
 // lineTail shortens a tail to start after its first newline, if that keeps
