@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -311,11 +310,11 @@ func (t *Toolset) jobStatus(ctx context.Context, in JobStatusArgs) (*JobStatusRe
 // pollCursors remembers where each job's last incremental poll ended, so
 // that a client polling with incremental=true gets each byte once without
 // keeping offsets. It forgets a job whose output was read to its end, and
-// its oldest entries beyond maxPollCursors.
+// some job beyond maxPollCursors (a forgotten poll starts over from 0:
+// offsets repeat nothing for a client that passes them).
 type pollCursors struct {
-	mu    sync.Mutex
-	at    map[string][2]int64
-	order []string // insertion order, for eviction
+	mu sync.Mutex
+	at map[string][2]int64
 }
 
 // maxPollCursors bounds the jobs whose poll positions are remembered.
@@ -330,25 +329,21 @@ func (c *pollCursors) get(id string) [2]int64 {
 func (c *pollCursors) set(id string, at [2]int64, finished bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.at == nil {
-		c.at = map[string][2]int64{}
-	}
 	if finished {
 		// Read to the end of a finished job: a further poll starts over.
 		delete(c.at, id)
 		return
 	}
-	if _, ok := c.at[id]; !ok {
-		c.order = append(c.order, id)
-		for len(c.at) >= maxPollCursors && len(c.order) > 0 {
-			delete(c.at, c.order[0])
-			c.order = c.order[1:]
+	if c.at == nil {
+		c.at = map[string][2]int64{}
+	}
+	if _, ok := c.at[id]; !ok && len(c.at) >= maxPollCursors {
+		for k := range c.at { // any one: polls of thousands of live jobs are rare
+			delete(c.at, k)
+			break
 		}
 	}
 	c.at[id] = at
-	if len(c.order) > 2*maxPollCursors { // drop ids already forgotten
-		c.order = slices.DeleteFunc(c.order, func(k string) bool { _, ok := c.at[k]; return !ok })
-	}
 }
 
 // page is a part of a job's output read from two offsets.
