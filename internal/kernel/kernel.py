@@ -124,7 +124,8 @@ def cap_text(s, limit):
     """Caps s at limit bytes of UTF-8 as Go's headtail.Clip does (the one
     rule of cut output): the head and the tail, cut on line boundaries
     where that keeps half of each, else on character boundaries, around
-    the same "… N bytes omitted (bytes A–B) …" marker."""
+    the same "... N bytes omitted (bytes A-B) ..." marker (an ellipsis and an
+    en dash, written as escapes: see ascii_source_test.go)."""
     if limit <= 0 or len(s) <= limit // 4:  # 4 bytes a character at most
         return s
     b = s.encode("utf-8", "backslashreplace")  # lone surrogates, as escapes
@@ -152,7 +153,7 @@ def cap_text(s, limit):
             k += 1
         tail = tail[k:]
     n = len(b) - len(head) - len(tail)
-    return "%s\n… %d bytes omitted (bytes %d–%d) …\n%s" % (
+    return "%s\n\u2026 %d bytes omitted (bytes %d\u2013%d) \u2026\n%s" % (
         head.decode("utf-8", "replace"), n, len(head), len(head) + n, tail.decode("utf-8", "replace"))
 
 
@@ -254,7 +255,7 @@ BINARY = {"image/png": PNG_SIGNATURE, "image/jpeg": JPEG_SIGNATURE}
 CLIPPABLE = ("text/plain", "text/markdown")
 MAX_BUNDLE = 16  # entries of one bundle: _repr_mimebundle_ may offer many
 # The markdown table of a pandas value: rows shown (head and tail halves
-# around a "…" row), columns shown (likewise), characters of one cell.
+# around a "..." row), columns shown (likewise), characters of one cell.
 TABLE_ROWS, TABLE_COLS, TABLE_CELL = 20, 20, 40
 
 
@@ -388,10 +389,10 @@ def pandas_markdown(v):
         footer = "%d rows" % nrows
     else:
         header = [""] + [cell_text(c) for c in clip_columns(list(v.columns))]
-        footer = "%d rows × %d columns" % (nrows, shape[1])
+        footer = "%d rows \u00d7 %d columns" % (nrows, shape[1])
     if nrows > TABLE_ROWS:
         half = TABLE_ROWS // 2
-        rows = table_rows(v.head(half), series) + [["…"] * len(header)] + table_rows(v.tail(half), series)
+        rows = table_rows(v.head(half), series) + [["\u2026"] * len(header)] + table_rows(v.tail(half), series)
     else:
         rows = table_rows(v, series)
     lines = [header, ["---"] * len(header)] + rows
@@ -402,7 +403,7 @@ def clip_columns(values):
     if len(values) <= TABLE_COLS:
         return values
     half = TABLE_COLS // 2
-    return values[:half] + ["…"] + values[-half:]
+    return values[:half] + ["\u2026"] + values[-half:]
 
 
 def table_rows(v, series):
@@ -417,7 +418,7 @@ def cell_text(x):
     except Exception:
         s = "?"
     s = s.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
-    return s if len(s) <= TABLE_CELL else s[: TABLE_CELL - 1] + "…"
+    return s if len(s) <= TABLE_CELL else s[: TABLE_CELL - 1] + "\u2026"
 
 
 # -------------------------------------------------------------------- cells
