@@ -7,11 +7,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/pyexec-mcp/pyexec/executor"
 	"github.com/pyexec-mcp/pyexec/jobstore"
@@ -174,13 +172,11 @@ func diagnoseTools(ctx context.Context, ex *executor.Executor, r *report, add fu
 		add("uv", true, "uv not found (run tools use it by default; dependencies and install_package need it)", uvHint)
 	} else {
 		r.UV.Path = uv
-		vctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		out, err := exec.CommandContext(vctx, uv, "--version").Output()
-		cancel()
+		v, err := uvVersion(ctx, uv)
 		if err != nil {
 			add("uv", true, fmt.Sprintf("%s --version failed: %v", uv, err), "reinstall uv, or set -uv (PYEXEC_UV) to a working one")
 		}
-		r.UV.Version = strings.TrimSpace(string(out))
+		r.UV.Version = v
 	}
 	if def, err := ex.DefaultInterpreter(ctx); err != nil {
 		add("python", true, err.Error(), "install Python 3, or set -python (PYEXEC_PYTHON) to an interpreter's path")

@@ -82,11 +82,19 @@ func installUV(ctx context.Context, python string) (path, line string, err error
 		return "", "", fmt.Errorf("--install-uv: pip installed uv, but asking %s for its user base failed: %v; run uv from ~/.local/bin, or set -uv (PYEXEC_UV)", real, err)
 	}
 	path = filepath.Join(strings.TrimSpace(string(base)), "bin", "uv")
-	ver, err := exec.CommandContext(ctx, path, "--version").Output()
+	ver, err := uvVersion(ctx, path)
 	if err != nil {
 		return "", "", fmt.Errorf("--install-uv: pip installed uv, but %s does not run (%v); set -uv (PYEXEC_UV) to the installed binary", path, err)
 	}
-	return path, fmt.Sprintf("installed %s at %s (%s -m pip install --user uv)", strings.TrimSpace(string(ver)), path, real), nil
+	return path, fmt.Sprintf("installed %s at %s (%s -m pip install --user uv)", ver, path, real), nil
+}
+
+// uvVersion is what `uv --version` says, as the install and doctor report it.
+func uvVersion(ctx context.Context, uv string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, uv, "--version").Output()
+	return strings.TrimSpace(string(out)), err
 }
 
 // pipError says why pip could not install uv, and what to do instead.
