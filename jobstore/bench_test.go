@@ -210,7 +210,7 @@ func BenchmarkOwnerAlive(b *testing.B) {
 	require.NoError(b, err)
 	o := Owner{PID: os.Getppid(), StartTime: st.StartTime, BootID: s.bootID}
 	for b.Loop() {
-		if !s.ownerAlive(o) {
+		if !s.host.OwnerAlive(o) {
 			b.Fatalf("owner %d reported dead", o.PID)
 		}
 	}

@@ -27,6 +27,12 @@ var (
 	// (it is pending, or SetProcess was never called).
 	ErrNoProcess = errors.New("jobstore: job has no recorded process")
 
+	// ErrElsewhere is returned by Kill when the job's processes run on
+	// another machine (a backend shared by server replicas): only their
+	// owner can stop them, and it does once the job is recorded as
+	// cancelled.
+	ErrElsewhere = errors.New("jobstore: job runs on another machine")
+
 	// ErrClosed is returned by every method of a Store after Close.
 	ErrClosed = errors.New("jobstore: store is closed")
 

@@ -77,6 +77,9 @@ type Owner struct {
 	PID       int    `json:"pid"`
 	StartTime uint64 `json:"start_time"`
 	BootID    string `json:"boot_id,omitempty"`
+	// Replica names the server replica, for a backend that replicas on
+	// several machines share (jobstore/pgstore); empty otherwise.
+	Replica string `json:"replica,omitempty"`
 }
 
 // Job is one job record as stored on disk (one JSON file) and returned by the

@@ -101,11 +101,8 @@ func (s *Store) AppendLog(ctx context.Context, id string, st Stream, p []byte) e
 	return nil
 }
 
-// LogWriter is an open log of one job, for a process that streams a child's
-// output into it. Its Write never returns a short count for the cap (output
-// beyond MaxLogBytes is dropped and marked), so it can sit behind an output
-// pump without failing it. Safe for concurrent use; the caller must Close it.
-type LogWriter struct {
+// logWriter is an open log of one job (Store.LogWriter).
+type logWriter struct {
 	max int64
 	mu  sync.Mutex
 	f   *os.File
@@ -114,8 +111,12 @@ type LogWriter struct {
 	size int64
 }
 
-// LogWriter opens a log of job id for appending. The job must exist.
-func (s *Store) LogWriter(ctx context.Context, id string, st Stream) (*LogWriter, error) {
+// LogWriter opens a log of job id for appending, for a process that streams
+// a child's output into it. The job must exist. Its Write never returns a
+// short count for the cap (output beyond MaxLogBytes is dropped and
+// marked), so it can sit behind an output pump without failing it. It is
+// safe for concurrent use; the caller must Close it (Close is idempotent).
+func (s *Store) LogWriter(ctx context.Context, id string, st Stream) (io.WriteCloser, error) {
 	if err := s.writable("LogWriter"); err != nil {
 		return nil, err
 	}
@@ -130,11 +131,11 @@ func (s *Store) LogWriter(ctx context.Context, id string, st Stream) (*LogWriter
 	if err != nil {
 		return nil, err
 	}
-	return &LogWriter{max: s.maxLogBytes, f: f, size: size}, nil
+	return &logWriter{max: s.maxLogBytes, f: f, size: size}, nil
 }
 
 // Write appends p to the log.
-func (w *LogWriter) Write(p []byte) (int, error) {
+func (w *logWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.f == nil {
@@ -148,8 +149,8 @@ func (w *LogWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// Close closes the log file. It is idempotent.
-func (w *LogWriter) Close() error {
+// Close closes the log file.
+func (w *logWriter) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.f == nil {

@@ -122,7 +122,7 @@ func TestLogCap(t *testing.T) {
 				s := openT(t, t.TempDir(), &Options{MaxLogBytes: max})
 				id, err := s.CreateJob(ctx, "k", "")
 				require.NoError(t, err)
-				var lw *LogWriter
+				var lw io.WriteCloser
 				if useW {
 					lw, err = s.LogWriter(ctx, id, Stderr)
 					require.NoError(t, err)

@@ -148,7 +148,7 @@ func TestOwnerAlive(t *testing.T) {
 		{"no owner", Owner{}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			require.Equal(t, tc.alive, s.ownerAlive(tc.owner))
+			require.Equal(t, tc.alive, s.host.OwnerAlive(tc.owner))
 		})
 	}
 }

@@ -11,8 +11,6 @@ import (
 	"path/filepath"
 	"sync"
 	"syscall"
-
-	"github.com/pyexec-mcp/pyexec/internal/procfs"
 )
 
 // Defaults applied by Open for zero Options fields.
@@ -82,8 +80,9 @@ type Store struct {
 	maxLogBytes int64
 	log         *slog.Logger
 	readOnly    bool // Options.ReadOnly: no stripes, no dirf, no journal writes
-	self        Owner
-	bootID      string
+	host        *Host
+	self        Owner  // host.Self()
+	bootID      string // host.BootID()
 	tag         string // this Store's mark on its journal lines
 	dirf        *os.File
 	stripes     []*stripe
@@ -148,11 +147,8 @@ func Open(ctx context.Context, opts *Options) (*Store, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	s.bootID, _ = procfs.BootID() // "" (unknown) without /proc
-	s.self = Owner{PID: os.Getpid(), BootID: s.bootID}
-	if st, err := procfs.ReadStat(s.self.PID); err == nil {
-		s.self.StartTime = st.StartTime
-	}
+	s.host = NewHost(s.log)
+	s.self, s.bootID = s.host.Self(), s.host.BootID()
 	if s.readOnly {
 		if err := s.openReadOnly(dataDir); err != nil {
 			return nil, err

@@ -48,7 +48,7 @@
 //
 // # Smart async and jobs
 //
-// Every execution goes through a smartasync.Runner over a jobstore.Store: a
+// Every execution goes through a smartasync.Runner over a jobstore.Backend: a
 // call still running after Options.Budget (default 20 s) returns {job_id,
 // status "running", message} and continues as a job; async_mode and the
 // *_async tools return a job at once. A run that ends within the budget

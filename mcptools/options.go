@@ -76,9 +76,12 @@ type Options struct {
 	// Executor runs the scripts. Nil: an executor with defaults whose
 	// environment cache is in DataDir.
 	Executor *executor.Executor
-	// Store holds the jobs. Nil: a store opened in DataDir and closed by
-	// Close. A supplied store is not closed.
-	Store *jobstore.Store
+	// Store holds the jobs: a *jobstore.Store (a directory that the server
+	// processes of one machine share) or a pgstore.Store (a PostgreSQL
+	// database that replicas on several machines share; docs/scale-out.md).
+	// Nil: a directory store opened in DataDir and closed by Close. A
+	// supplied store is not closed.
+	Store jobstore.Backend
 	// DataDir holds the job store (if Store is nil), the saved scripts and
 	// the autosaved ones. Default ~/.python_mcp.
 	DataDir string

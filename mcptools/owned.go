@@ -27,10 +27,10 @@ var errCancelledElsewhere = errors.New("mcptools: the job was cancelled through 
 // the Toolset runs and stops its poll.
 type owned struct {
 	*jobPoller[context.CancelCauseFunc]
-	store *jobstore.Store
+	store jobstore.Backend
 }
 
-func newOwned(store *jobstore.Store) *owned {
+func newOwned(store jobstore.Backend) *owned {
 	o := &owned{store: store}
 	o.jobPoller = newJobPoller[context.CancelCauseFunc](ownedPoll, o.poll)
 	return o

@@ -11,8 +11,11 @@ import (
 //
 // It is the one mechanism behind the two followers of store records, the
 // watcher (resource subscriptions) and owned (cancels recorded by other
-// server processes). The store sends no events, and other processes sharing
-// it write to it as well, so polling is how either sees a change. Each id
+// server processes). Other processes sharing the store write to it as
+// well; a store that hears of their changes (jobstore.Notifier:
+// PostgreSQL's LISTEN) wakes the poller through notify, and polling stays
+// the way for a store that does not, and the fallback when a notification
+// is lost. Each id
 // carries its follower's state V, guarded by the poller's lock (see with).
 // The run loop is owned by the Toolset, which starts it and ends it through
 // the context.
@@ -36,6 +39,17 @@ func (p *jobPoller[V]) with(f func(jobs map[string]V)) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	f(p.jobs)
+}
+
+// notify wakes run if it follows job id: the store said the job changed
+// (jobstore.Notifier).
+func (p *jobPoller[V]) notify(id string) {
+	p.mu.Lock()
+	_, ok := p.jobs[id]
+	p.mu.Unlock()
+	if ok {
+		p.wakeUp()
+	}
 }
 
 // wakeUp makes run check at once, without waiting for the interval.

@@ -482,7 +482,7 @@ func killedMessage(id string, exitCode *int) string {
 // another server process sharing the store, or have just ended.
 func (t *Toolset) stopForeign(ctx context.Context, j *jobstore.Job) error {
 	err := t.store.Kill(ctx, j.ID)
-	if err != nil && !errors.Is(err, jobstore.ErrNoProcess) {
+	if err != nil && !killedOrAbsent(err) {
 		return fmt.Errorf("killing job %s: %w", j.ID, err)
 	}
 	err = t.store.FinishJob(ctx, j.ID, jobstore.StateCancelled, nil,
@@ -495,7 +495,7 @@ func (t *Toolset) stopForeign(ctx context.Context, j *jobstore.Job) error {
 		// cancel: kill what the record names now. A process it records
 		// after the cancel is refused, and the owner stops it itself, as it
 		// stops a run that waits for a slot or prepares its environment.
-		if err := t.store.Kill(ctx, j.ID); err != nil && !errors.Is(err, jobstore.ErrNoProcess) {
+		if err := t.store.Kill(ctx, j.ID); err != nil && !killedOrAbsent(err) {
 			return fmt.Errorf("killing job %s: %w", j.ID, err)
 		}
 	}
@@ -514,6 +514,13 @@ func (t *Toolset) stopForeign(ctx context.Context, j *jobstore.Job) error {
 		}
 	}
 	return nil
+}
+
+// killedOrAbsent reports whether a Kill error leaves nothing for this
+// process to do: no process was recorded, or it runs on another machine,
+// whose server stops it on seeing the cancel (owned).
+func killedOrAbsent(err error) bool {
+	return errors.Is(err, jobstore.ErrNoProcess) || errors.Is(err, jobstore.ErrElsewhere)
 }
 
 func finishedAlready(j *jobstore.Job) *stopped {

@@ -27,7 +27,7 @@ import (
 type Toolset struct {
 	cfg      config
 	exec     *executor.Executor
-	store    *jobstore.Store
+	store    jobstore.Backend
 	ownStore bool
 	runner   *smartasync.Runner
 	kinds    sync.Map // job kind → *smartasync.SmartAsync[runCall, *scriptRun], made once (runs)
@@ -36,7 +36,10 @@ type Toolset struct {
 	owned    *owned
 	scripts  *scripts
 	watch    *watcher
-	extra    extraGroups
+	// stopNotify ends the store's change notifications (jobstore.Notifier),
+	// which wake watch and owned; nil for a store that sends none.
+	stopNotify func()
+	extra      extraGroups
 	// renderers rebuilds a completed job's tool result for tasks/get, by
 	// tool name (taskRenderer); tasked holds the servers with the tasks
 	// layer installed.
@@ -110,6 +113,12 @@ func New(ctx context.Context, opts *Options) (*Toolset, error) {
 	t.ctx, t.cancel = context.WithCancel(context.Background())
 	t.watch = newWatcher(t)
 	t.owned = newOwned(t.store)
+	if n, ok := t.store.(jobstore.Notifier); ok {
+		t.stopNotify = n.OnChange(func(id string) {
+			t.owned.notify(id)
+			t.watch.notify(id)
+		})
+	}
 	t.wg.Add(2)
 	go func() {
 		defer t.wg.Done()
@@ -128,7 +137,7 @@ func New(ctx context.Context, opts *Options) (*Toolset, error) {
 func (t *Toolset) Runner() *smartasync.Runner { return t.runner }
 
 // Store returns the job store.
-func (t *Toolset) Store() *jobstore.Store { return t.store }
+func (t *Toolset) Store() jobstore.Backend { return t.store }
 
 // Close cancels every running job of this process (killing its process tree;
 // the job is recorded as cancelled, "server shutting down"), stops the
@@ -144,6 +153,9 @@ func (t *Toolset) Close() error {
 	t.mu.Unlock()
 	t.log.Info("mcptools: shutting down; cancelling running jobs")
 	err := t.runner.Close()
+	if t.stopNotify != nil {
+		t.stopNotify()
+	}
 	t.cancel()
 	t.wg.Wait()
 	return errors.Join(err, t.closeStore())

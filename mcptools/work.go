@@ -307,7 +307,7 @@ func (t *Toolset) openLogs(ctx context.Context, id string, spool bool) *jobLogs 
 type lazyLog struct {
 	l      *jobLogs
 	st     jobstore.Stream
-	w      *jobstore.LogWriter
+	w      io.WriteCloser
 	failed bool
 }
 
