@@ -55,6 +55,27 @@ type jobError struct {
 func (e *jobError) Error() string { return e.msg }
 func (e *jobError) Unwrap() error { return e.err }
 
+// CheckID returns an error wrapping ErrInvalidID, naming id, unless
+// ValidID(id). It and the constructors below give every backend the same
+// errors.
+func CheckID(id string) error { return checkID(id) }
+
+// NotFoundError returns ErrNotFound wrapped in a message naming job id.
+func NotFoundError(id string) error { return notFound(id) }
+
+// FinishedError returns ErrFinished wrapped in a message naming job id and
+// its final state st.
+func FinishedError(id string, st State) error { return finished(id, st) }
+
+// InvalidStateError returns ErrInvalidState wrapped in a message naming
+// state st and the valid ones.
+func InvalidStateError(st string) error { return invalidState(st) }
+
+// NoProcessError returns ErrNoProcess wrapped in a message naming job id.
+func NoProcessError(id string) error {
+	return &jobError{msg: fmt.Sprintf("jobstore: job %q has no recorded process (it may not have started yet)", id), err: ErrNoProcess}
+}
+
 func notFound(id string) error {
 	return &jobError{
 		msg: fmt.Sprintf("jobstore: job %q not found (it may have been pruned or discarded); list_jobs shows the valid job ids", id),

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"syscall"
 
 	"github.com/pyexec-mcp/pyexec/internal/cgroup"
@@ -47,6 +48,23 @@ func (h *Host) Self() Owner { return h.self }
 
 // BootID returns this machine's kernel boot id ("" when unknown).
 func (h *Host) BootID() string { return h.bootID }
+
+// Complete checks p, a process of this machine about to be recorded, and
+// fills in what a later kill needs: its start time when it has none (read
+// from /proc now, before the process can have been reaped) and the boot id.
+func (h *Host) Complete(p Process) (Process, error) {
+	if p.PID <= 0 || p.PGID < 0 {
+		return p, fmt.Errorf("jobstore: invalid process pid %d pgid %d", p.PID, p.PGID)
+	}
+	p.BootID = h.bootID
+	p.Cgroups = slices.Clone(p.Cgroups)
+	if p.StartTime == 0 {
+		if st, err := procfs.ReadStat(p.PID); err == nil {
+			p.StartTime = st.StartTime
+		}
+	}
+	return p, nil
+}
 
 // ReapJob kills what is left of job j of a dead owner (KillJob) and removes
 // its cgroups, which their owner never will.

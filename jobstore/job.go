@@ -170,6 +170,16 @@ func (q *idSeq) next(now time.Time) string {
 	return formatID(q.lastMS, q.low)
 }
 
+// processIDs makes NewID's ids.
+var processIDs idSeq
+
+// NewID returns a fresh job id of the form ValidID accepts, for a backend
+// kept elsewhere (jobstore/pgstore): time first, so that ids sort by
+// creation, and strictly increasing within this process. Ids made by
+// other processes may collide, rarely: a backend must refuse a duplicate
+// and take another.
+func NewID() string { return processIDs.next(time.Now()) }
+
 // ValidID reports whether id has the form of an id made by CreateJob. Every
 // method validates ids before building a path, so a caller-supplied id cannot
 // name a file outside the store.

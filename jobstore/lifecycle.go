@@ -7,10 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"slices"
 	"time"
-
-	"github.com/pyexec-mcp/pyexec/internal/procfs"
 )
 
 // CreateJob creates a pending job of the given kind (the tool or function
@@ -187,17 +184,11 @@ func (s *Store) SetProcess(ctx context.Context, id string, p Process) error {
 	if err := s.writable("SetProcess"); err != nil {
 		return err
 	}
-	if p.PID <= 0 || p.PGID < 0 {
-		return fmt.Errorf("jobstore: invalid process pid %d pgid %d", p.PID, p.PGID)
+	p, err := s.host.Complete(p)
+	if err != nil {
+		return err
 	}
-	p.BootID = s.bootID
-	p.Cgroups = slices.Clone(p.Cgroups)
-	if p.StartTime == 0 {
-		if st, err := procfs.ReadStat(p.PID); err == nil {
-			p.StartTime = st.StartTime
-		}
-	}
-	_, err := s.mutate(ctx, id, false, func(j *Job) error {
+	_, err = s.mutate(ctx, id, false, func(j *Job) error {
 		if j.State.Final() {
 			return finished(id, j.State)
 		}

@@ -3,7 +3,6 @@ package jobstore
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 )
 
@@ -25,7 +24,7 @@ func (s *Store) Kill(ctx context.Context, id string) error {
 		return err
 	}
 	if j.Process == nil {
-		return &jobError{msg: fmt.Sprintf("jobstore: job %q has no recorded process (it may not have started yet)", id), err: ErrNoProcess}
+		return NoProcessError(id)
 	}
 	_, err = s.host.KillJob(j)
 	return err

@@ -307,7 +307,7 @@ func (t *Toolset) taskOf(ctx context.Context, j *jobstore.Job) Task {
 // (the server died under it, the work panicked or its value could not be
 // stored) rather than by the error its work returned.
 func serverFault(j *jobstore.Job) bool {
-	return j.Error == jobstore.OwnerDiedMessage || smartasync.Fault(j.Error)
+	return strings.HasPrefix(j.Error, jobstore.OwnerDiedMessage) || smartasync.Fault(j.Error)
 }
 
 // workingMessage describes a live job: its state, the script's progress
