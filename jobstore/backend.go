@@ -65,3 +65,16 @@ type Notifier interface {
 }
 
 var _ Backend = (*Store)(nil)
+
+// SessionHomes is implemented by a Backend that replicas on several
+// machines share (jobstore/pgstore). A named session is a live kernel in
+// one replica's memory: it cannot move, and a call for it that reaches
+// another replica must not start a second kernel of that name in silence.
+// So the first replica to use a name holds it until that replica stops (or
+// its lease runs out), and the others refuse the name.
+type SessionHomes interface {
+	// ClaimSession records this replica as the home of session name, or
+	// returns an error wrapping ErrSessionElsewhere that names the replica
+	// that holds it. Claiming a name this replica holds is cheap.
+	ClaimSession(ctx context.Context, name string) error
+}

@@ -33,6 +33,10 @@ var (
 	// cancelled.
 	ErrElsewhere = errors.New("jobstore: job runs on another machine")
 
+	// ErrSessionElsewhere is returned by SessionHomes.ClaimSession when
+	// another live replica holds the session's name.
+	ErrSessionElsewhere = errors.New("jobstore: the session lives on another replica")
+
 	// ErrClosed is returned by every method of a Store after Close.
 	ErrClosed = errors.New("jobstore: store is closed")
 

@@ -76,6 +76,9 @@ func (t *Toolset) executePythonDef() toolDef {
 		if err != nil {
 			return nil, nil, err
 		}
+		if err := t.claimSession(ctx, in.SessionID); err != nil {
+			return nil, nil, err
+		}
 		spec := cellSpec{session: sessionName(in.SessionID), code: in.Code, timeout: secondsDuration(in.TimeoutSeconds), show: show}
 		out, err := smartCall(ctx, t, req, t.cellsOf(!in.Markdown), spec, smartasync.Call{Label: "cell of session " + spec.session, Async: in.AsyncMode})
 		var perr *smartasync.PanicError

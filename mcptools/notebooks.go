@@ -90,6 +90,9 @@ func (t *Toolset) notebookDefs() []toolDef {
 			if err := notebookPath(in.Path); err != nil {
 				return nil, nil, err
 			}
+			if err := t.claimSession(ctx, in.SessionID); err != nil {
+				return nil, nil, err
+			}
 			hist, err := t.extra.sessions.History(in.SessionID)
 			if err != nil {
 				return nil, nil, sessionError(err)
@@ -201,6 +204,9 @@ func (t *Toolset) runNotebookDef() toolDef {
 		if id == "" {
 			id = "notebook-" + time.Now().UTC().Format("20060102-150405.000")
 			id = strings.ReplaceAll(id, ".", "-")
+		}
+		if err := t.claimSession(ctx, id); err != nil {
+			return nil, nil, err
 		}
 		spec := notebookSpec{path: in.Path, session: id, stopOnError: in.StopOnError, timeout: secondsDuration(in.TimeoutSeconds)}
 		out, err := smartCall(ctx, t, req, t.notebooks(), spec, smartasync.Call{Label: "notebook " + in.Path, Async: in.AsyncMode})

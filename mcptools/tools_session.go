@@ -224,6 +224,9 @@ func (t *Toolset) sessionDefs() []toolDef {
 			if len(reqs) == 0 {
 				return nil, nil, argError("package", "give a requirement in package (or several in packages), e.g. \"pandas\"")
 			}
+			if err := t.claimSession(ctx, in.SessionID); err != nil {
+				return nil, nil, err
+			}
 			res, err := e.sessions.Install(ctx, in.SessionID, reqs)
 			if err != nil {
 				return nil, nil, sessionError(err)
@@ -261,6 +264,22 @@ func sessionName(id string) string {
 		return session.DefaultSessionID
 	}
 	return id
+}
+
+// claimSession makes sure session id lives on this replica when the job
+// store is shared by replicas (jobstore.SessionHomes): a session is a
+// kernel in one process's memory, and a call that reaches another replica
+// must fail naming where it lives, not start a second kernel of that name.
+func (t *Toolset) claimSession(ctx context.Context, id string) error {
+	h, ok := t.store.(jobstore.SessionHomes)
+	if !ok {
+		return nil
+	}
+	err := h.ClaimSession(ctx, sessionName(id))
+	if errors.Is(err, jobstore.ErrSessionElsewhere) {
+		return &ArgumentError{Argument: "session_id", Message: err.Error()}
+	}
+	return err
 }
 
 // sessionError maps session errors to tool errors naming the argument.

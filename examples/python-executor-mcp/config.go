@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/pyexec-mcp/pyexec/internal/sandboxflag"
@@ -32,6 +33,12 @@ type config struct {
 	groups         []mcptools.Group
 	logFile        string
 	logLevel       slog.Level
+	// jobStore is a PostgreSQL URL (pgstore) shared by replicas; empty:
+	// the directory store in dataDir. replica and lease configure the
+	// replica (pgstore.Options).
+	jobStore string
+	replica  string
+	lease    time.Duration
 
 	httpAddr       string
 	token          string
@@ -72,7 +79,7 @@ func parseConfig(name string, args []string, stderr io.Writer) (*config, *flag.F
 	fs.SetOutput(stderr)
 	c := &config{}
 	var budget, groups, origins, hosts, level, session, packages string
-	var maxConc, respTokens, maxSessions string
+	var maxConc, respTokens, maxSessions, lease string
 	fs.StringVar(&c.dataDir, "data-dir", envOr("PYEXEC_DATA_DIR", ""), "data directory: jobs, logs, saved and autosaved scripts (env PYEXEC_DATA_DIR; default ~/.python_mcp)")
 	fs.StringVar(&c.scriptsDir, "scripts-dir", envOr("PYEXEC_SCRIPTS_DIR", ""), "saved-scripts directory for py_list_scripts/py_view_script (env PYEXEC_SCRIPTS_DIR; default DATA_DIR/scripts)")
 	fs.StringVar(&c.python, "python", envOr("PYEXEC_PYTHON", ""), "default Python interpreter, a name on PATH or a path (env PYEXEC_PYTHON; default python3)")
@@ -82,6 +89,9 @@ func parseConfig(name string, args []string, stderr io.Writer) (*config, *flag.F
 	fs.StringVar(&maxConc, "max-concurrent", envOr("PYEXEC_MAX_CONCURRENT", ""), fmt.Sprintf("scripts running at once; more wait (env PYEXEC_MAX_CONCURRENT; default %d; -1 no limit)", mcptools.DefaultMaxConcurrent))
 	fs.StringVar(&respTokens, "response-tokens", envOr("PYEXEC_RESPONSE_TOKENS", ""), "output one tool result shows, in tokens of about 4 bytes; the rest stays readable with get_job_output (env PYEXEC_RESPONSE_TOKENS; default 8000, at most 32000)")
 	fs.StringVar(&groups, "groups", envOr("PYEXEC_TOOL_GROUPS", ""), "comma-separated tool groups: run, jobs, scripts, session, workspace (env PYEXEC_TOOL_GROUPS; default all)")
+	fs.StringVar(&c.jobStore, "job-store", envOr("PYEXEC_JOB_STORE", ""), "postgres://user@host/db: keep jobs in PostgreSQL, shared by every replica of this server (env PYEXEC_JOB_STORE; default the data directory; docs/scale-out.md)")
+	fs.StringVar(&c.replica, "replica", envOr("PYEXEC_REPLICA", ""), "this replica's name in the shared job store, e.g. the pod name (env PYEXEC_REPLICA; default hostname-pid)")
+	fs.StringVar(&lease, "replica-lease", envOr("PYEXEC_REPLICA_LEASE", ""), "how long a replica may miss heartbeats before the others fail its jobs (env PYEXEC_REPLICA_LEASE; default 30s)")
 	fs.StringVar(&c.logFile, "log-file", envOr("PYEXEC_LOG_FILE", ""), "append logs to this file instead of stderr (env PYEXEC_LOG_FILE); never stdout")
 	fs.StringVar(&level, "log-level", envOr("PYEXEC_LOG_LEVEL", ""), "debug, info, warn or error (env PYEXEC_LOG_LEVEL; default info, warn for call and tools)")
 	fs.StringVar(&c.httpAddr, "http", envOr("PYEXEC_HTTP_ADDR", ""), "serve streamable HTTP on ADDR instead of stdio; \":8080\" binds loopback only (env PYEXEC_HTTP_ADDR)")
@@ -145,6 +155,17 @@ func parseConfig(name string, args []string, stderr io.Writer) (*config, *flag.F
 	}
 	if err := c.logLevel.UnmarshalText([]byte(level)); err != nil {
 		errs = append(errs, fmt.Errorf("-log-level %q: use debug, info, warn or error", level))
+	}
+	if c.jobStore != "" && !strings.HasPrefix(c.jobStore, "postgres://") && !strings.HasPrefix(c.jobStore, "postgresql://") {
+		// Not echoed: it may hold a password.
+		errs = append(errs, errors.New("-job-store (or PYEXEC_JOB_STORE) is not a PostgreSQL URL: give postgres://user:password@host:5432/database, or nothing for the data directory"))
+	}
+	if lease != "" {
+		if d, err := time.ParseDuration(lease); err != nil || d < time.Second {
+			errs = append(errs, fmt.Errorf("-replica-lease %q: give a duration of at least 1s, such as 30s", lease))
+		} else {
+			c.lease = d
+		}
 	}
 	if d, err := time.ParseDuration(session); err != nil || d < 0 {
 		errs = append(errs, fmt.Errorf("-session-timeout %q: give a duration such as 30m, or 0", session))

@@ -30,6 +30,7 @@ import (
 
 	"github.com/pyexec-mcp/pyexec/executor"
 	"github.com/pyexec-mcp/pyexec/internal/uvcmd"
+	"github.com/pyexec-mcp/pyexec/jobstore/pgstore"
 	"github.com/pyexec-mcp/pyexec/mcptools"
 )
 
@@ -136,7 +137,21 @@ func newServer(ctx context.Context, cfg *config, log *slog.Logger) (*server, err
 		opts.Sandbox = &cfg.sandbox
 	}
 	s := &server{}
+	if cfg.jobStore != "" {
+		// Closed after the Toolset (a closer), which cancels the running
+		// jobs first.
+		st, err := pgstore.Open(ctx, &pgstore.Options{URL: cfg.jobStore, Replica: cfg.replica, Lease: cfg.lease, Logger: log})
+		if err != nil {
+			return nil, err
+		}
+		opts.Store = st
+		s.closers = append(s.closers, st.Close)
+		log.Info("job store: PostgreSQL, shared by replicas", "replica", st.Replica())
+	}
 	if err := addSessionTools(ctx, cfg, opts, s); err != nil {
+		for _, c := range s.closers {
+			_ = c()
+		}
 		return nil, err
 	}
 	s.tools, err = mcptools.New(ctx, opts)

@@ -68,10 +68,7 @@ func addSessionTools(ctx context.Context, cfg *config, opts *mcptools.Options, s
 	if wantWorkspace {
 		ws, err := workspace.Open(dir, nil)
 		if err != nil {
-			for _, c := range s.closers {
-				_ = c()
-			}
-			return err
+			return err // the caller closes s.closers
 		}
 		opts.Workspace = ws
 		s.closers = append(s.closers, ws.Close)

@@ -123,6 +123,9 @@ func (s *Store) heartbeat(ctx context.Context) {
 			// of reach for longer than the lease) and failed its jobs,
 			// which the owner now stops (they read as finished). Come back.
 			s.log.Error("pgstore: this replica's lease had run out and its live jobs were failed; registering again", "replica", s.owner.Replica)
+			s.smu.Lock()
+			clear(s.sessions) // other replicas may have taken them
+			s.smu.Unlock()
 			if _, err := s.pool.Exec(ctx, `INSERT INTO pyexec_replicas (id, machine, pid, lease_ms) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING`,
 				s.owner.Replica, s.machine, s.owner.PID, s.lease.Milliseconds()); err != nil {
 				continue

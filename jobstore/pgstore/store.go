@@ -85,6 +85,11 @@ type Store struct {
 	listeners map[int]func(string)
 	nextL     int
 
+	// sessions are the session names this replica holds (ClaimSession),
+	// so a claim costs a query only once; forgotten when the lease is lost.
+	smu      sync.Mutex
+	sessions map[string]bool
+
 	// outbox holds the ends of jobs that could not be written while the
 	// database was unreachable; every heartbeat retries them, so a job's
 	// end is never lost to an outage (see finish).
@@ -123,6 +128,7 @@ func Open(ctx context.Context, opts *Options) (*Store, error) {
 		target:      redact(opts.URL),
 		listeners:   map[int]func(string){},
 		outbox:      map[string]finishRecord{},
+		sessions:    map[string]bool{},
 	}
 	if s.maxJobs == 0 {
 		s.maxJobs = jobstore.DefaultMaxJobs
