@@ -14,6 +14,45 @@ if ! command -v uv >/dev/null 2>&1; then
 fi
 uv --version
 
+# PostgreSQL's server binaries, for the PostgreSQL job store's tests: they
+# start a private server per test binary (internal/testenv), so nothing is
+# started or configured here, and the cluster that Debian's package may
+# create and start on port 5432 is not used. pg_bindir looks where
+# internal/testenv does.
+pg_bindir() {
+  local d
+  if [ -n "${PYEXEC_TEST_PG_BINDIR:-}" ]; then
+    echo "$PYEXEC_TEST_PG_BINDIR"
+    return
+  fi
+  for d in $(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V -r) "$(pg_config --bindir 2>/dev/null)" \
+    "$(dirname "$(command -v postgres 2>/dev/null || echo .)")"; do
+    if [ -x "$d/initdb" ] && [ -x "$d/postgres" ]; then
+      echo "$d"
+      return
+    fi
+  done
+  return 1
+}
+if ! pg_bindir >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing PostgreSQL (apt-get install postgresql)…"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+  else
+    echo "PostgreSQL's server binaries (initdb, postgres) not found: install them" \
+      "(Debian/Ubuntu: sudo apt-get install postgresql) or set PYEXEC_TEST_PG_BINDIR;" \
+      "until then the PostgreSQL tests skip" >&2
+    if [ "${CI:-}" = true ] || [ "${CI:-}" = 1 ]; then exit 1; fi
+  fi
+fi
+if pg_bindir >/dev/null; then
+  echo "PostgreSQL: $(pg_bindir)"
+elif [ "${CI:-}" = true ] || [ "${CI:-}" = 1 ]; then
+  echo "PostgreSQL was installed but its server binaries are still not found" >&2
+  exit 1
+fi
+
 # The MCP conformance suite (internal/conformance): Node 22 and the suite,
 # pinned by internal/conformance/package-lock.json, installed with npm ci
 # into a cache directory, again only when the lock file changes. A failed
