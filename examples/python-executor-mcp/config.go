@@ -38,6 +38,7 @@ type config struct {
 	// replica (pgstore.Options).
 	jobStore string
 	replica  string
+	machine  string // PYEXEC_REPLICA_MACHINE, no flag: pgstore.Options.Machine
 	lease    time.Duration
 
 	httpAddr       string
@@ -92,6 +93,7 @@ func parseConfig(name string, args []string, stderr io.Writer) (*config, *flag.F
 	fs.StringVar(&c.jobStore, "job-store", envOr("PYEXEC_JOB_STORE", ""), "postgres://user@host/db: keep jobs in PostgreSQL, shared by every replica of this server (env PYEXEC_JOB_STORE; default the data directory; docs/scale-out.md)")
 	fs.StringVar(&c.replica, "replica", envOr("PYEXEC_REPLICA", ""), "this replica's name in the shared job store, e.g. the pod name (env PYEXEC_REPLICA; default hostname-pid)")
 	fs.StringVar(&lease, "replica-lease", envOr("PYEXEC_REPLICA_LEASE", ""), "how long a replica may miss heartbeats before the others fail its jobs (env PYEXEC_REPLICA_LEASE; default 30s)")
+	c.machine = envOr("PYEXEC_REPLICA_MACHINE", "")
 	fs.StringVar(&c.logFile, "log-file", envOr("PYEXEC_LOG_FILE", ""), "append logs to this file instead of stderr (env PYEXEC_LOG_FILE); never stdout")
 	fs.StringVar(&level, "log-level", envOr("PYEXEC_LOG_LEVEL", ""), "debug, info, warn or error (env PYEXEC_LOG_LEVEL; default info, warn for call and tools)")
 	fs.StringVar(&c.httpAddr, "http", envOr("PYEXEC_HTTP_ADDR", ""), "serve streamable HTTP on ADDR instead of stdio; \":8080\" binds loopback only (env PYEXEC_HTTP_ADDR)")

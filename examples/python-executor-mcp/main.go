@@ -140,7 +140,7 @@ func newServer(ctx context.Context, cfg *config, log *slog.Logger) (*server, err
 	if cfg.jobStore != "" {
 		// Closed after the Toolset (a closer), which cancels the running
 		// jobs first.
-		st, err := pgstore.Open(ctx, &pgstore.Options{URL: cfg.jobStore, Replica: cfg.replica, Lease: cfg.lease, Logger: log})
+		st, err := pgstore.Open(ctx, &pgstore.Options{URL: cfg.jobStore, Replica: cfg.replica, Machine: cfg.machine, Lease: cfg.lease, Logger: log})
 		if err != nil {
 			return nil, err
 		}

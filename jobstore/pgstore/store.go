@@ -47,6 +47,13 @@ type Options struct {
 	// "<hostname>-<pid>". A random suffix tells its runs apart, so a
 	// restarted replica may keep its name.
 	Replica string
+	// Machine names the process space this replica runs in: replicas with
+	// the same Machine kill and reap each other's processes by pid
+	// (jobstore.Host), others only ever ask the owner. Default: the
+	// kernel's boot id and this process's PID namespace, which tells
+	// containers of one host apart. Set it only to tell apart replicas that
+	// the default would take for one machine.
+	Machine string
 	// Lease is how long this replica may miss heartbeats before another
 	// one fails its live jobs. Default DefaultLease.
 	Lease time.Duration
@@ -148,7 +155,7 @@ func Open(ctx context.Context, opts *Options) (*Store, error) {
 	_, _ = rand.Read(r[:])
 	s.owner = s.host.Self()
 	s.owner.Replica = name + "#" + hex.EncodeToString(r[:])
-	s.machine = machineOf(s.host.BootID())
+	s.machine = cmpOr(opts.Machine, machineOf(s.host.BootID()))
 
 	if s.pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
 		return nil, fmt.Errorf("pgstore: connecting to %s: %v", s.target, scrub(err, opts.URL))

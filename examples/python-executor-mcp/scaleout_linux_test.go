@@ -1,0 +1,221 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pyexec-mcp/pyexec/internal/testenv"
+)
+
+// replicaEnv is the environment of one replica of a deployment that shares
+// the job store at url. Each replica has its own data directory (its
+// environment cache, workspace), as on separate machines; machine tells the
+// replicas apart as different machines would be (pgstore.Options.Machine),
+// so a cancel from one cannot kill the other's processes by pid and must
+// go through the owner.
+func replicaEnv(t *testing.T, url, name, machine string) []string {
+	return []string{"PYEXEC_DATA_DIR=" + t.TempDir(), "PYEXEC_JOB_STORE=" + url, "PYEXEC_REPLICA=" + name,
+		"PYEXEC_REPLICA_MACHINE=" + machine, "PYEXEC_REPLICA_LEASE=2s"}
+}
+
+// treeScript starts a child and sleeps; it writes both pids to argv[1].
+const treeScript = `import os, subprocess, sys, time
+child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"])
+open(sys.argv[1] + ".tmp", "w").write(f"{os.getpid()} {child.pid}\n")
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+print("started", flush=True)
+time.sleep(300)
+`
+
+// waitPids reads the pids treeScript wrote, and kills survivors of a failed
+// test at its end.
+func waitPids(t *testing.T, pidFile string) []int {
+	t.Helper()
+	var pids []int
+	testenv.PollUntil(t, "the job's pids", func() bool {
+		b, err := os.ReadFile(pidFile)
+		if err != nil {
+			return false
+		}
+		pids = pids[:0]
+		for _, f := range strings.Fields(string(b)) {
+			p, _ := strconv.Atoi(f)
+			pids = append(pids, p)
+		}
+		return len(pids) == 2
+	})
+	t.Cleanup(func() {
+		for _, p := range pids {
+			if testenv.Alive(p) {
+				_ = syscall.Kill(p, syscall.SIGKILL)
+			}
+		}
+	})
+	return pids
+}
+
+func rawTool(t *testing.T, c *rawStdio, name string, args map[string]any) map[string]any {
+	t.Helper()
+	r := c.call("tools/call", map[string]any{"name": name, "arguments": args})
+	require.Nil(t, r.Error, "%s: %+v", name, r.Error)
+	var res struct {
+		IsError           bool           `json:"isError"`
+		StructuredContent map[string]any `json:"structuredContent"`
+		Content           []struct{ Text string }
+	}
+	require.NoError(t, json.Unmarshal(r.Result, &res), string(r.Result))
+	require.False(t, res.IsError, "%s: %s", name, string(r.Result))
+	return res.StructuredContent
+}
+
+// TestReplicasShareJobs: two server processes share one PostgreSQL job
+// store, as replicas behind a balancer. A job started on A is read on B —
+// status, output, the task — and cancelled on B, which kills A's process
+// tree; a subscriber on B hears A's job change. A session lives where it
+// started. A is then killed with SIGKILL under a running job: B fails the
+// job once A's lease runs out, and A, restarted, kills what the job left.
+func TestReplicasShareJobs(t *testing.T) {
+	t.Parallel()
+	pg := testenv.RequirePostgres(t)
+	url := pg.NewDatabase(t)
+	a := startRawStdio(t, true, replicaEnv(t, url, "a", "machine-a")...)
+	b := startRawStdio(t, true, replicaEnv(t, url, "b", "machine-b")...)
+
+	// A job on A, seen from B: the task, its status and its output.
+	pidFile := filepath.Join(t.TempDir(), "pids")
+	created := a.task(a.call("tools/call", map[string]any{"name": "run_script_in_dir", "arguments": map[string]any{
+		"use_uv": false, "script_content": treeScript, "args": []string{pidFile}, "async_mode": true,
+	}}))
+	require.Equal(t, "task", created.ResultType)
+	pids := waitPids(t, pidFile)
+	onB := b.task(b.call("tasks/get", map[string]any{"taskId": created.TaskID}))
+	require.Equal(t, "working", onB.Status)
+	testenv.PollUntil(t, "A's output read on B", func() bool {
+		out := rawTool(t, b, "get_job_output", map[string]any{"job_id": created.TaskID})
+		return strings.Contains(fmt.Sprint(out["stdout"]), "started")
+	})
+	st := rawTool(t, b, "py_job_status", map[string]any{"job_id": created.TaskID})["job"].(map[string]any)
+	require.Equal(t, "running", st["status"])
+	jobs := rawTool(t, b, "py_list_jobs", map[string]any{"status_filter": "running", "limit": 5})
+	require.Contains(t, fmt.Sprint(jobs), created.TaskID, "B lists A's job")
+
+	// Cancelled on B: A's tree is gone.
+	start := time.Now()
+	cancelled := rawTool(t, b, "py_cancel_job", map[string]any{"job_id": created.TaskID})
+	require.Equal(t, "cancelled", cancelled["status"], fmt.Sprint(cancelled))
+	testenv.RequireGone(t, pids...)
+	t.Logf("cancel on B to A's processes gone: %v", time.Since(start))
+	require.Equal(t, "cancelled", b.task(b.call("tasks/get", map[string]any{"taskId": created.TaskID})).Status)
+
+	// A session lives on the replica that started it.
+	rawTool(t, a, "execute_python", map[string]any{"session_id": "shared", "code": "x = 41"})
+	r := b.call("tools/call", map[string]any{"name": "execute_python", "arguments": map[string]any{"session_id": "shared", "code": "x + 1"}})
+	require.Nil(t, r.Error)
+	require.Contains(t, string(r.Result), `"isError":true`)
+	require.Contains(t, string(r.Result), `lives on replica a#`, "the error names A")
+	got := rawTool(t, a, "execute_python", map[string]any{"session_id": "shared", "code": "x + 1"})
+	require.Equal(t, "42", fmt.Sprint(got["value"]))
+
+	// A killed under a running job: B fails it after A's lease; A's
+	// restart reaps its processes.
+	pidFile2 := filepath.Join(t.TempDir(), "pids")
+	job2 := rawTool(t, a, "run_script_in_dir_async", map[string]any{"use_uv": false, "script_content": treeScript, "args": []string{pidFile2}})["job_id"].(string)
+	pids2 := waitPids(t, pidFile2)
+	require.NoError(t, a.cmd.Process.Kill())
+	_, _ = a.cmd.Process.Wait()
+	killed := time.Now()
+	var status map[string]any
+	testenv.PollUntil(t, "B fails the job of dead A", func() bool {
+		status = rawTool(t, b, "py_job_status", map[string]any{"job_id": job2})["job"].(map[string]any)
+		return status["status"] == "failed"
+	})
+	t.Logf("B failed dead A's job %v after the SIGKILL (lease 2s)", time.Since(killed))
+	require.Contains(t, fmt.Sprint(status["error"]), "stopped renewing its lease", fmt.Sprint(status))
+	for _, p := range pids2 {
+		require.True(t, testenv.Alive(p), "B, on another machine, cannot reach A's process %d", p)
+	}
+	a2 := startRawStdio(t, true, replicaEnv(t, url, "a", "machine-a")...)
+	testenv.RequireGone(t, pids2...)
+	// The session's name went with dead A: B may take it now.
+	rawTool(t, b, "execute_python", map[string]any{"session_id": "shared", "code": "y = 1"})
+	_ = a2
+}
+
+// TestReplicaResourceUpdates: a client subscribed on replica B to the
+// job-stream of a job that runs on replica A is told of its output.
+func TestReplicaResourceUpdates(t *testing.T) {
+	t.Parallel()
+	pg := testenv.RequirePostgres(t)
+	url := pg.NewDatabase(t)
+	a, _, _ := stdioServer(t, replicaEnv(t, url, "a", "machine-a")...)
+	updated := make(chan string, 64)
+	client := mcp.NewClient(&mcp.Implementation{Name: "subscriber", Version: "v0"}, &mcp.ClientOptions{
+		ResourceUpdatedHandler: func(_ context.Context, req *mcp.ResourceUpdatedNotificationRequest) {
+			select {
+			case updated <- req.Params.URI:
+			default:
+			}
+		},
+	})
+	cmd := exec.Command(serverBinary)
+	cmd.Env = append(serverEnv(t), replicaEnv(t, url, "b", "machine-b")...)
+	b, err := client.Connect(context.Background(), &mcp.CommandTransport{Command: cmd}, nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = b.Close() })
+
+	res := callTool(t, a, "run_script_in_dir_async", map[string]any{"use_uv": false,
+		"script_content": "import time\nfor i in range(40):\n    print(i, flush=True)\n    time.sleep(0.1)\n"})
+	require.False(t, res.IsError, textOf(res))
+	uri := "job-stream://" + structured(t, res)["job_id"].(string)
+	require.NoError(t, b.Subscribe(context.Background(), &mcp.SubscribeParams{URI: uri}))
+	select {
+	case got := <-updated:
+		require.Equal(t, uri, got)
+	case <-time.After(30 * time.Second):
+		t.Fatal("no resource update on B for A's job")
+	}
+	rr, err := b.ReadResource(context.Background(), &mcp.ReadResourceParams{URI: uri})
+	require.NoError(t, err)
+	require.Contains(t, rr.Contents[0].Text, "---STDOUT---\n0\n")
+}
+
+// TestDatabaseRestartDuringJob: PostgreSQL restarts while a job prints;
+// the job completes, every line reaches its log, and its end is recorded —
+// nothing hangs and nothing is lost.
+func TestDatabaseRestartDuringJob(t *testing.T) {
+	t.Parallel()
+	pg := testenv.NewPostgres(t) // its own server: this test restarts it
+	url := pg.NewDatabase(t)
+	a, _, _ := stdioServer(t, replicaEnv(t, url, "a", "machine-a")...)
+	res := callTool(t, a, "run_script_in_dir_async", map[string]any{"use_uv": false,
+		"script_content": "import time\nfor i in range(30):\n    print('line', i, flush=True)\n    time.sleep(0.1)\nprint('done')\n"})
+	require.False(t, res.IsError, textOf(res))
+	id := structured(t, res)["job_id"].(string)
+	time.Sleep(700 * time.Millisecond) // a few lines in
+	require.NoError(t, pg.Restart(context.Background()))
+	var st map[string]any
+	testenv.PollUntil(t, "the job's end after the database restart", func() bool {
+		st = structured(t, callTool(t, a, "py_job_status", map[string]any{"job_id": id}))["job"].(map[string]any)
+		return st["status"] != "running" && st["status"] != "pending"
+	})
+	require.Equal(t, "completed", st["status"], fmt.Sprint(st))
+	out := structured(t, callTool(t, a, "get_job_output", map[string]any{"job_id": id}))
+	var want strings.Builder
+	for i := range 30 {
+		fmt.Fprintf(&want, "line %d\n", i)
+	}
+	want.WriteString("done\n")
+	require.Equal(t, want.String(), out["stdout"], "every line, once, in order")
+}
