@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -149,30 +151,44 @@ func (s *Store) List(ctx context.Context, opts *jobstore.ListOptions) ([]*jobsto
 		jobs  []*jobstore.Job
 		total int
 	)
+	// Only the predicates asked for, so that the planner picks the index
+	// that serves them ((state, id) or (kind, id)); a generic "$1 = '' OR
+	// kind = $1" reads every row.
+	var (
+		where []string
+		args  []any
+	)
+	if len(states) > 0 {
+		// Literals, not a parameter (they are valid states, checked
+		// above): "state = 'running'" walks the (state, id) index in
+		// order, "state IN ('pending', 'running')" the index of live jobs;
+		// "state = ANY($1)" does neither, and reads every row.
+		slices.Sort(states)
+		states = slices.Compact(states)
+		where = append(where, "state IN ('"+strings.Join(states, "', '")+"')")
+	}
+	if opts.Kind != "" {
+		args = append(args, opts.Kind)
+		where = append(where, fmt.Sprintf("kind = $%d", len(args)))
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
 	err := s.retry(ctx, func(ctx context.Context) error {
 		jobs, total = nil, 0
-		// The total is a second, index-only count: count(*) OVER () would
-		// read every matching row's columns, results included.
-		err := s.pool.QueryRow(ctx, `SELECT count(*) FROM pyexec_jobs
-			WHERE (cardinality($1::text[]) = 0 OR state = ANY($1)) AND ($2 = '' OR kind = $2)`, states, opts.Kind).Scan(&total)
-		if err != nil {
+		// The total is a count of its own (an index-only scan once
+		// autovacuum has been by): count(*) OVER () would read every
+		// matching row, results included. One round trip for both.
+		batch := &pgx.Batch{}
+		batch.Queue(`SELECT count(*) FROM pyexec_jobs`+cond, args...).QueryRow(func(r pgx.Row) error { return r.Scan(&total) })
+		batch.Queue(`SELECT `+jobColumns+` FROM pyexec_jobs`+cond+fmt.Sprintf(` ORDER BY id DESC LIMIT $%d`, len(args)+1),
+			append(args, limit)...).Query(func(rows pgx.Rows) error {
+			var err error
+			jobs, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*jobstore.Job, error) { return scanJob(r) })
 			return err
-		}
-		rows, err := s.pool.Query(ctx, `SELECT `+jobColumns+` FROM pyexec_jobs
-			WHERE (cardinality($1::text[]) = 0 OR state = ANY($1)) AND ($2 = '' OR kind = $2)
-			ORDER BY id DESC LIMIT $3`, states, opts.Kind, limit)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			j, err := scanJob(rows)
-			if err != nil {
-				return err
-			}
-			jobs = append(jobs, j)
-		}
-		return rows.Err()
+		})
+		return s.pool.SendBatch(ctx, batch).Close()
 	})
 	if err != nil {
 		return nil, 0, fmt.Errorf("pgstore: listing jobs: %w", err)

@@ -54,7 +54,7 @@ CREATE TABLE pyexec_jobs (
 );
 CREATE INDEX pyexec_jobs_state ON pyexec_jobs (state, id);
 CREATE INDEX pyexec_jobs_kind ON pyexec_jobs (kind, id);
-CREATE INDEX pyexec_jobs_live ON pyexec_jobs (owner_replica) WHERE state IN ('pending', 'running');
+CREATE INDEX pyexec_jobs_live ON pyexec_jobs (id) WHERE state IN ('pending', 'running');
 CREATE INDEX pyexec_jobs_reap ON pyexec_jobs (owner_machine) WHERE reap;
 CREATE TABLE pyexec_logs (
 	job_id text NOT NULL REFERENCES pyexec_jobs (id) ON DELETE CASCADE,
