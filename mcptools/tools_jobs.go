@@ -502,6 +502,20 @@ func (t *Toolset) stopForeign(ctx context.Context, j *jobstore.Job) error {
 	t.log.Info("mcptools: job of another server process killed", "job_id", j.ID, "owner_pid", j.Owner.PID)
 	// The owner records the exit code once it reaps the process. A job
 	// with no process recorded by now never gets one: it never started.
+	// A store that notifies changes (jobstore.Notifier) says when the
+	// record changes; polling is the fallback.
+	changed := make(chan struct{}, 1)
+	if n, ok := t.store.(jobstore.Notifier); ok {
+		stop := n.OnChange(func(id string) {
+			if id == j.ID {
+				select {
+				case changed <- struct{}{}:
+				default:
+				}
+			}
+		})
+		defer stop()
+	}
 	deadline := time.Now().Add(exitCodeWait)
 	for time.Now().Before(deadline) {
 		if cur, err := t.store.Get(ctx, j.ID); err != nil || cur.ExitCode != nil || cur.Process == nil {
@@ -510,6 +524,7 @@ func (t *Toolset) stopForeign(ctx context.Context, j *jobstore.Job) error {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-changed:
 		case <-time.After(50 * time.Millisecond): // a polling interval
 		}
 	}

@@ -219,3 +219,42 @@ func TestDatabaseRestartDuringJob(t *testing.T) {
 	want.WriteString("done\n")
 	require.Equal(t, want.String(), out["stdout"], "every line, once, in order")
 }
+
+// BenchmarkReplicaCancel measures a cancel sent to replica B for a job
+// that runs on replica A (another machine, as far as the replicas can
+// tell): from the py_cancel_job call to the job's process gone. The path:
+// B records the cancel, PostgreSQL notifies A (LISTEN), A's tracker stops
+// the run, the executor kills its process group. Setting up each job is
+// not timed.
+func BenchmarkReplicaCancel(b *testing.B) {
+	pg := testenv.RequirePostgres(b)
+	url := pg.NewDatabase(b)
+	env := func(name, machine string) []string {
+		return []string{"PYEXEC_DATA_DIR=" + b.TempDir(), "PYEXEC_JOB_STORE=" + url, "PYEXEC_REPLICA=" + name,
+			"PYEXEC_REPLICA_MACHINE=" + machine}
+	}
+	a, _, _ := stdioServer(b, env("a", "machine-a")...)
+	bb, _, _ := stdioServer(b, env("b", "machine-b")...)
+	dir := b.TempDir()
+	script := "import os, sys, time\nopen(sys.argv[1] + '.tmp', 'w').write(str(os.getpid()))\nos.rename(sys.argv[1] + '.tmp', sys.argv[1])\ntime.sleep(300)\n"
+	for i := 0; b.Loop(); i++ {
+		b.StopTimer()
+		pidFile := filepath.Join(dir, strconv.Itoa(i))
+		res := callTool(b, a, "run_script_in_dir_async", map[string]any{"use_uv": false, "script_content": script, "args": []string{pidFile}})
+		id := structured(b, res)["job_id"].(string)
+		var pid int
+		testenv.PollUntil(b, "the job's pid", func() bool {
+			data, err := os.ReadFile(pidFile)
+			pid, _ = strconv.Atoi(string(data))
+			return err == nil && pid > 0
+		})
+		b.StartTimer()
+		res = callTool(b, bb, "py_cancel_job", map[string]any{"job_id": id})
+		if st := structured(b, res)["status"]; st != "cancelled" {
+			b.Fatalf("cancel on B: %v", structured(b, res))
+		}
+		for testenv.Alive(pid) {
+			time.Sleep(100 * time.Microsecond) // a polling interval
+		}
+	}
+}
