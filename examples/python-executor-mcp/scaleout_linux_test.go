@@ -153,6 +153,35 @@ func TestReplicasShareJobs(t *testing.T) {
 	_ = a2
 }
 
+// TestReplicaCancelsPendingJob: a job of replica A that waits for a slot
+// (A runs one script at a time), cancelled on replica B, never starts.
+func TestReplicaCancelsPendingJob(t *testing.T) {
+	t.Parallel()
+	pg := testenv.RequirePostgres(t)
+	url := pg.NewDatabase(t)
+	a, _, _ := stdioServer(t, append(replicaEnv(t, url, "a", "machine-a"), "PYEXEC_MAX_CONCURRENT=1")...)
+	b, _, _ := stdioServer(t, replicaEnv(t, url, "b", "machine-b")...)
+	pidFile := filepath.Join(t.TempDir(), "pids")
+	first := structured(t, callTool(t, a, "run_script_in_dir_async", map[string]any{"use_uv": false, "script_content": treeScript, "args": []string{pidFile}}))["job_id"].(string)
+	pids := waitPids(t, pidFile)
+	marker := filepath.Join(t.TempDir(), "started")
+	queued := structured(t, callTool(t, a, "run_script_in_dir_async", map[string]any{"use_uv": false,
+		"script_content": "import sys\nopen(sys.argv[1], 'w').write('started')\n", "args": []string{marker}}))["job_id"].(string)
+
+	res := structured(t, callTool(t, b, "py_cancel_job", map[string]any{"job_id": queued}))
+	require.Equal(t, "cancelled", res["status"], fmt.Sprint(res))
+	res = structured(t, callTool(t, b, "py_cancel_job", map[string]any{"job_id": first}))
+	require.Equal(t, "cancelled", res["status"], fmt.Sprint(res))
+	testenv.RequireGone(t, pids...)
+	// The slot is free again: a call on A runs, so the queue has moved past
+	// the cancelled job, which did not run.
+	done := structured(t, callTool(t, a, "run_script_in_dir", map[string]any{"use_uv": false, "script_content": "print('next')"}))
+	require.Contains(t, fmt.Sprint(done["stdout"]), "next")
+	require.NoFileExists(t, marker, "the cancelled pending job ran")
+	st := structured(t, callTool(t, a, "py_job_status", map[string]any{"job_id": queued}))["job"].(map[string]any)
+	require.Equal(t, "cancelled", st["status"])
+}
+
 // TestReplicaResourceUpdates: a client subscribed on replica B to the
 // job-stream of a job that runs on replica A is told of its output.
 func TestReplicaResourceUpdates(t *testing.T) {
