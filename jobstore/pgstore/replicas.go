@@ -17,10 +17,15 @@ import (
 // machine (their processes outlive a replica killed with SIGKILL; only a
 // process on the same machine can reach them: jobstore.Host). It returns
 // the number of jobs it failed. Open runs it and every heartbeat does, so
-// any survivor takes over within a lease and a third.
+// any survivor takes over within a lease and a third. A replica that has
+// just regained the database after losing it waits a lease before it
+// judges others (see judgeAfter).
 func (s *Store) Recover(ctx context.Context) (int, error) {
 	if err := s.begin(); err != nil {
 		return 0, err
+	}
+	if time.Now().UnixNano() < s.judgeAfter.Load() {
+		return 0, s.reap(ctx) // back from an outage: others may not have beaten yet
 	}
 	var failed int
 	err := s.retry(ctx, func(ctx context.Context) error {
@@ -111,8 +116,13 @@ func (s *Store) heartbeat(ctx context.Context) {
 			return
 		case <-tick.C:
 		}
-		tag, err := s.pool.Exec(ctx, `UPDATE pyexec_replicas SET heartbeat_at = now() WHERE id = $1`, s.owner.Replica)
+		// A beat that cannot land within its period is a missed beat (an
+		// unreachable host can hold a connect for minutes).
+		bctx, cancel := context.WithTimeout(ctx, s.lease/3)
+		tag, err := s.pool.Exec(bctx, `UPDATE pyexec_replicas SET heartbeat_at = now() WHERE id = $1`, s.owner.Replica)
+		cancel()
 		if err != nil {
+			s.judgeAfter.Store(time.Now().Add(s.lease).UnixNano())
 			if ctx.Err() == nil {
 				s.log.Warn("pgstore: renewing the lease", "replica", s.owner.Replica, "err", err)
 			}

@@ -87,6 +87,12 @@ type Store struct {
 
 	creates atomic.Int64
 	closed  atomic.Bool
+	// judgeAfter (Unix nanoseconds) is when this replica may again take
+	// other replicas for dead: a lease after it last failed to reach the
+	// database. When the database comes back from an outage longer than a
+	// lease, every lease looks expired until each replica has beaten once;
+	// judging at once would fail the live jobs of every replica.
+	judgeAfter atomic.Int64
 
 	lmu       sync.Mutex
 	listeners map[int]func(string)
