@@ -13,6 +13,7 @@ import (
 
 	"github.com/pyexec-mcp/pyexec/executor"
 	"github.com/pyexec-mcp/pyexec/jobstore"
+	"github.com/pyexec-mcp/pyexec/jobstore/pgstore"
 	"github.com/pyexec-mcp/pyexec/mcptools"
 	"github.com/pyexec-mcp/pyexec/sandbox"
 	"github.com/pyexec-mcp/pyexec/smartasync"
@@ -26,14 +27,17 @@ const lowSpace = 1 << 30
 type report struct {
 	// OK is false when something the server needs is missing (Problems
 	// with Required set): the exit status is then 1.
-	OK       bool          `json:"ok"`
-	Version  string        `json:"version"`
-	UV       uvReport      `json:"uv"`
-	Python   pythonReport  `json:"python"`
-	DataDir  dirReport     `json:"data_dir"`
-	Sandbox  []switchState `json:"sandbox"`
-	Server   serverReport  `json:"server"`
-	Problems []problem     `json:"problems"`
+	OK      bool         `json:"ok"`
+	Version string       `json:"version"`
+	UV      uvReport     `json:"uv"`
+	Python  pythonReport `json:"python"`
+	DataDir dirReport    `json:"data_dir"`
+	// JobStore is the PostgreSQL job store of --job-store; null: the data
+	// directory's.
+	JobStore *pgstore.Status `json:"job_store"`
+	Sandbox  []switchState   `json:"sandbox"`
+	Server   serverReport    `json:"server"`
+	Problems []problem       `json:"problems"`
 }
 
 type uvReport struct {
@@ -145,6 +149,17 @@ func diagnose(ctx context.Context, cfg *config) *report {
 	case r.DataDir.FreeBytes > 0 && r.DataDir.FreeBytes < lowSpace:
 		add("data directory", false, fmt.Sprintf("%s has %s free; environments with dependencies take hundreds of MiB", r.DataDir.Path, size(r.DataDir.FreeBytes)),
 			"free space, or set -data-dir (PYEXEC_DATA_DIR) on a larger file system")
+	}
+	if cfg.jobStore != "" {
+		st, err := pgstore.Inspect(ctx, cfg.jobStore)
+		r.JobStore = st
+		switch {
+		case err != nil:
+			add("job store", true, err.Error(), "start PostgreSQL or correct -job-store (PYEXEC_JOB_STORE); docs/scale-out.md")
+		case st.Schema > st.Latest:
+			add("job store", true, fmt.Sprintf("the database holds pyexec schema %d, newer than this build's %d", st.Schema, st.Latest),
+				"run the replicas' version of the server")
+		}
 	}
 	for _, sw := range switchProbes {
 		p := sw.policy
@@ -305,6 +320,14 @@ func (r *report) writeText(w io.Writer) {
 		state += ", " + size(r.DataDir.FreeBytes) + " free"
 	}
 	fmt.Fprintf(w, "data dir:  %s (%s)\n", r.DataDir.Path, state)
+	if js := r.JobStore; js != nil && js.Server != "" {
+		schema := fmt.Sprintf("schema %d", js.Schema)
+		if js.Schema == 0 {
+			schema = "no schema yet (the server creates it)"
+		}
+		fmt.Fprintf(w, "jobs:      PostgreSQL %s at %s · %s · %d jobs · live replicas: %s\n",
+			js.Server, js.Target, schema, js.Jobs, orNone(js.Replicas))
+	}
 	var can, cannot []string
 	for _, s := range r.Sandbox {
 		if s.Enforceable {

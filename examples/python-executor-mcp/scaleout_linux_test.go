@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pyexec-mcp/pyexec/internal/testenv"
+	"github.com/pyexec-mcp/pyexec/jobstore/pgstore"
 )
 
 // replicaEnv is the environment of one replica of a deployment that shares
@@ -286,4 +287,31 @@ func BenchmarkReplicaCancel(b *testing.B) {
 			time.Sleep(100 * time.Microsecond) // a polling interval
 		}
 	}
+}
+
+// TestDoctorJobStore: doctor reports the PostgreSQL job store without
+// changing it, and a database it cannot reach as a problem that stops the
+// server, with the fix.
+func TestDoctorJobStore(t *testing.T) {
+	t.Parallel()
+	url := testenv.RequirePostgres(t).NewDatabase(t)
+	code, out, _ := runBinary(t, serverEnv(t), "doctor", "--job-store", url)
+	require.Equal(t, 0, code, out)
+	require.Contains(t, out, "jobs:      PostgreSQL 15")
+	require.Contains(t, out, "no schema yet (the server creates it) · 0 jobs · live replicas: none")
+	st, err := pgstore.Inspect(context.Background(), url)
+	require.NoError(t, err)
+	require.Equal(t, 0, st.Schema, "doctor created nothing")
+
+	a, _, _ := stdioServer(t, replicaEnv(t, url, "a", "machine-a")...)
+	_ = callTool(t, a, "run_script_in_dir", map[string]any{"use_uv": false, "script_content": "print(1)"})
+	code, out, _ = runBinary(t, serverEnv(t), "doctor", "--job-store", url)
+	require.Equal(t, 0, code, out)
+	require.Regexp(t, `schema 1 · \d+ jobs · live replicas: a#[0-9a-f]{8}`, out)
+
+	bad := strings.Replace(url, "/t", "/missing_", 1)
+	code, out, _ = runBinary(t, serverEnv(t), "doctor", "--job-store", bad)
+	require.Equal(t, 1, code, out)
+	require.Contains(t, out, "PROBLEM (job store)")
+	require.Contains(t, out, "fix: start PostgreSQL or correct -job-store")
 }
