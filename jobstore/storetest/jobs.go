@@ -375,6 +375,9 @@ func (s *suite) testUpdate(t *testing.T) {
 		require.ErrorIs(t, err, jobstore.ErrInvalidState, "state %q", st)
 		require.Equal(t, before, get(t, b, id), "an invalid state is not written")
 	}
+	_, err = b.Update(ctx, id, func(j *jobstore.Job) error { j.Result = json.RawMessage(`{"half":`); return nil })
+	require.Error(t, err, "a result that is not JSON")
+	require.Equal(t, before, get(t, b, id), "a result that is not JSON is not written")
 
 	other := jobstore.NewID()
 	code := 7

@@ -131,7 +131,7 @@ func checkLines(t *testing.T, log []byte, want [][][]byte) {
 	for _, w := range want {
 		total += len(w)
 	}
-	require.Len(t, got, total, "every write once, none lost or torn")
+	require.Equal(t, total, len(got), "lines in the log: every write once, none lost or torn")
 	next := make([]int, len(want))
 	for _, line := range got {
 		var writer, i int
