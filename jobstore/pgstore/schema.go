@@ -111,6 +111,54 @@ BEGIN
 END
 $$;
 `,
+	// 2: a LogWriter's retry is told by a token of its write rather than
+	// by the log's end as the writer knew it: with another writer on the
+	// same log (a second LogWriter, AppendLog, another replica), that end
+	// is behind, and version 1 dropped the write as a retry of one that
+	// had landed. p_at is now only where the retried chunk can start
+	// (the end of the writer's previous write), which bounds the search
+	// to the chunks written since. AppendLog passes no token. Version 1's
+	// function stays for replicas not yet upgraded.
+	`
+ALTER TABLE pyexec_logs ADD COLUMN tok bytea;
+CREATE FUNCTION pyexec_append_log(p_id text, p_stream smallint, p_data bytea, p_max bigint, p_marker bytea, p_at bigint, p_tok bytea)
+RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+	cur bigint;
+	d bytea := p_data;
+BEGIN
+	IF p_stream = 1 THEN
+		SELECT stdout_size INTO cur FROM pyexec_jobs WHERE id = p_id FOR NO KEY UPDATE;
+	ELSE
+		SELECT stderr_size INTO cur FROM pyexec_jobs WHERE id = p_id FOR NO KEY UPDATE;
+	END IF;
+	IF NOT FOUND THEN
+		RETURN -1;
+	END IF;
+	IF p_tok IS NOT NULL AND EXISTS (SELECT 1 FROM pyexec_logs
+			WHERE job_id = p_id AND stream = p_stream AND off >= greatest(p_at, 0) AND tok = p_tok) THEN
+		RETURN cur; -- a retry of this write, which landed
+	END IF;
+	IF p_max >= 0 AND cur + length(d) > p_max THEN
+		IF cur > p_max THEN
+			RETURN cur;
+		END IF;
+		d := substring(d FROM 1 FOR (p_max - cur)::integer) || p_marker;
+	END IF;
+	IF length(d) = 0 THEN
+		RETURN cur;
+	END IF;
+	INSERT INTO pyexec_logs (job_id, stream, off, data, tok) VALUES (p_id, p_stream, cur, d, p_tok);
+	IF p_stream = 1 THEN
+		UPDATE pyexec_jobs SET stdout_size = cur + length(d) WHERE id = p_id;
+	ELSE
+		UPDATE pyexec_jobs SET stderr_size = cur + length(d) WHERE id = p_id;
+	END IF;
+	PERFORM pg_notify('pyexec_jobs', p_id);
+	RETURN cur + length(d);
+END
+$$;
+`,
 }
 
 // migrate brings the schema to the latest version.
