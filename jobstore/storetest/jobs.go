@@ -187,46 +187,53 @@ func (s *suite) testFinishJob(t *testing.T) {
 }
 
 // Of finishers racing on two handles exactly one wins; the others get
-// ErrFinished and the record is the winner's.
+// ErrFinished and the record is the winner's. Half the rounds race
+// finishers of one state (two cancels, say), which only the result and
+// error tell apart.
 func (s *suite) testFinishJobRace(t *testing.T) {
 	ctx := t.Context()
 	b := s.fresh(t)
 	handles := []jobstore.Backend{b, s.peer(t, b)}
 	states := []jobstore.State{jobstore.StateCompleted, jobstore.StateFailed, jobstore.StateCancelled}
-	for round := range 5 {
+	for round := range 10 {
+		state := func(i int) jobstore.State {
+			if round%2 == 1 {
+				return jobstore.StateCancelled
+			}
+			return states[i%3]
+		}
 		id := create(t, b, "k", "")
 		require.NoError(t, b.SetRunning(ctx, id))
+		const finishers = 8
 		var (
-			wg     sync.WaitGroup
-			mu     sync.Mutex
-			winner = -1
-			errs   []error
+			wg    sync.WaitGroup
+			start = make(chan struct{})
+			errs  [finishers]error
 		)
-		for i := range 8 {
+		for i := range finishers {
 			wg.Go(func() {
 				res := json.RawMessage(fmt.Sprintf(`{"finisher":%d}`, i))
-				err := handles[i%2].FinishJob(ctx, id, states[i%3], res, fmt.Sprint("finisher ", i))
-				mu.Lock()
-				defer mu.Unlock()
-				if err == nil {
-					require.Equal(t, -1, winner, "round %d: finishers %d and %d both won", round, winner, i)
-					winner = i
-				} else {
-					errs = append(errs, err)
-				}
+				<-start
+				errs[i] = handles[i%2].FinishJob(ctx, id, state(i), res, fmt.Sprint("finisher ", i))
 			})
 		}
+		close(start)
 		wg.Wait()
-		require.NotEqual(t, -1, winner, "round %d: one finisher wins", round)
-		require.Len(t, errs, 7)
-		for _, err := range errs {
-			require.ErrorIs(t, err, jobstore.ErrFinished)
+		var winners []int
+		for i, err := range errs {
+			if err == nil {
+				winners = append(winners, i)
+			} else {
+				require.ErrorIs(t, err, jobstore.ErrFinished, "round %d, finisher %d", round, i)
+			}
 		}
+		require.Len(t, winners, 1, "round %d: exactly one finisher wins", round)
+		w := winners[0]
 		for _, h := range handles {
 			j := get(t, h, id)
-			require.Equal(t, states[winner%3], j.State)
-			require.Equal(t, fmt.Sprintf(`{"finisher":%d}`, winner), string(j.Result))
-			require.Equal(t, fmt.Sprint("finisher ", winner), j.Error)
+			require.Equal(t, state(w), j.State)
+			require.Equal(t, fmt.Sprintf(`{"finisher":%d}`, w), string(j.Result))
+			require.Equal(t, fmt.Sprint("finisher ", w), j.Error)
 		}
 	}
 }
