@@ -19,7 +19,10 @@ import (
 //   - updates from any number of processes are never lost;
 //   - ids are ValidID's form and sort by creation; List is newest first;
 //   - logs are append-only byte streams read by offset, capped per
-//     stream with a marker, complete before the job's end is visible;
+//     stream with a marker, complete before the job's end is visible; a
+//     LogWriter keeps its own writes in order and has them all in the
+//     store when Close returns (it may send in the background: between two
+//     writers, only Close orders their bytes);
 //   - the errors are this package's sentinels (ErrNotFound, ErrInvalidID,
 //     ErrFinished, ErrInvalidState, ErrNoProcess, ErrElsewhere, ErrClosed,
 //     ErrReadOnly), wrapped in messages that name the job.

@@ -225,6 +225,9 @@ func (s *Store) Update(ctx context.Context, id string, fn func(j *jobstore.Job) 
 			if !j.State.Valid() {
 				return invalidState(string(j.State))
 			}
+			if err := validResult(id, j.Result); err != nil {
+				return err
+			}
 			var proc []byte
 			if j.Process != nil {
 				proc, _ = json.Marshal(j.Process)
@@ -346,6 +349,9 @@ func (s *Store) FinishJob(ctx context.Context, id string, st jobstore.State, res
 		return invalidState(string(st))
 	}
 	if err := check(id); err != nil {
+		return err
+	}
+	if err := validResult(id, result); err != nil {
 		return err
 	}
 	if err := s.begin(); err != nil {
@@ -486,6 +492,16 @@ func (s *Store) Kill(ctx context.Context, id string) error {
 	}
 	_, err = s.host.KillJob(j)
 	return err
+}
+
+// validResult refuses a result that is not JSON, as the directory store
+// does: stored as bytes, it would make the record unencodable (a Job's
+// Result is a json.RawMessage) for every reader, on every replica.
+func validResult(id string, result json.RawMessage) error {
+	if len(result) > 0 && !json.Valid(result) {
+		return fmt.Errorf("pgstore: result of job %s is not valid JSON", id)
+	}
+	return nil
 }
 
 func nullTime(t time.Time) *time.Time {

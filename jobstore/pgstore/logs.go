@@ -2,6 +2,7 @@ package pgstore
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -32,8 +33,10 @@ func truncMarker(max int64) []byte {
 
 // appendLog appends p at the end of a log (pyexec_append_log: one round
 // trip, the cap kept under the job's row lock) and returns the new size.
-// at is where the caller believes the log ends, or -1.
-func (s *Store) appendLog(ctx context.Context, id string, st jobstore.Stream, p []byte, at int64) (int64, error) {
+// tok, when not nil, names this write, so that a retry of it that landed
+// adds nothing; at is then the end of the caller's previous write, where
+// the search for it starts.
+func (s *Store) appendLog(ctx context.Context, id string, st jobstore.Stream, p []byte, at int64, tok []byte) (int64, error) {
 	if err := check(id); err != nil {
 		return 0, err
 	}
@@ -46,8 +49,8 @@ func (s *Store) appendLog(ctx context.Context, id string, st jobstore.Stream, p 
 	}
 	var size int64
 	err = s.retry(ctx, func(ctx context.Context) error {
-		return s.pool.QueryRow(ctx, `SELECT pyexec_append_log($1, $2, $3, $4, $5, $6)`,
-			id, n, p, s.maxLogBytes, truncMarker(s.maxLogBytes), at).Scan(&size)
+		return s.pool.QueryRow(ctx, `SELECT pyexec_append_log($1, $2, $3, $4, $5, $6, $7)`,
+			id, n, p, s.maxLogBytes, truncMarker(s.maxLogBytes), at, tok).Scan(&size)
 	})
 	if err != nil {
 		return 0, wrap("appending to the log of", id, err)
@@ -66,7 +69,7 @@ func (s *Store) AppendLog(ctx context.Context, id string, st jobstore.Stream, p 
 		_, err := s.LogSize(ctx, id, st)
 		return err
 	}
-	_, err := s.appendLog(ctx, id, st, p, -1)
+	_, err := s.appendLog(ctx, id, st, p, -1, nil)
 	return err
 }
 
@@ -140,7 +143,11 @@ func (w *logWriter) flush() {
 		batch := w.pending
 		w.pending = nil
 		w.mu.Unlock()
-		size, err := w.s.appendLog(w.ctx, w.id, w.st, batch, w.at)
+		// The batch's token makes a retry of it that landed add nothing
+		// (pyexec_append_log), whoever else writes to the log.
+		var tok [8]byte
+		_, _ = rand.Read(tok[:])
+		size, err := w.s.appendLog(w.ctx, w.id, w.st, batch, w.at, tok[:])
 		w.mu.Lock()
 		if err != nil {
 			w.err = err

@@ -14,7 +14,7 @@ import (
 // database, ctx ends, or s.retryFor has passed since the first failure. A
 // database restart or fail-over takes seconds, and a job's record must
 // outlive it: the operations are written so that running one twice is
-// harmless (see finish, create and pyexec_append_log's p_at).
+// harmless (see finish, create and pyexec_append_log's p_tok).
 func (s *Store) retry(ctx context.Context, op func(ctx context.Context) error) error {
 	var deadline time.Time
 	wait := 50 * time.Millisecond

@@ -61,6 +61,7 @@ CREATE TABLE pyexec_logs (
 	stream smallint NOT NULL,
 	off    bigint NOT NULL,
 	data   bytea NOT NULL,
+	tok    bytea, -- the writer's token of the write (see pyexec_append_log)
 	PRIMARY KEY (job_id, stream, off)
 );
 CREATE TABLE pyexec_sessions (
@@ -70,11 +71,12 @@ CREATE TABLE pyexec_sessions (
 );
 -- pyexec_append_log appends p_data to a log of job p_id under the job's
 -- row lock, honouring the cap p_max (< 0: none) as the directory store
--- does: output past it is dropped, once replaced by p_marker. p_at is the
--- offset the writer believes is the end (-1: unknown): a retry of an
--- append that did land finds the log past it and adds nothing. It returns
--- the log's new size, or -1 when the job does not exist.
-CREATE FUNCTION pyexec_append_log(p_id text, p_stream smallint, p_data bytea, p_max bigint, p_marker bytea, p_at bigint)
+-- does: output past it is dropped, once replaced by p_marker. p_tok, when
+-- not null, names the write, so that a retry of a write that landed adds
+-- nothing; p_at, the end of the writer's previous write, bounds the search
+-- for it to the chunks written since. It returns the log's new size, or -1
+-- when the job does not exist.
+CREATE FUNCTION pyexec_append_log(p_id text, p_stream smallint, p_data bytea, p_max bigint, p_marker bytea, p_at bigint, p_tok bytea)
 RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
 	cur bigint;
@@ -88,8 +90,9 @@ BEGIN
 	IF NOT FOUND THEN
 		RETURN -1;
 	END IF;
-	IF p_at >= 0 AND p_at < cur THEN
-		RETURN cur;
+	IF p_tok IS NOT NULL AND EXISTS (SELECT 1 FROM pyexec_logs
+			WHERE job_id = p_id AND stream = p_stream AND off >= greatest(p_at, 0) AND tok = p_tok) THEN
+		RETURN cur; -- a retry of this write, which landed
 	END IF;
 	IF p_max >= 0 AND cur + length(d) > p_max THEN
 		IF cur > p_max THEN
@@ -100,7 +103,7 @@ BEGIN
 	IF length(d) = 0 THEN
 		RETURN cur;
 	END IF;
-	INSERT INTO pyexec_logs (job_id, stream, off, data) VALUES (p_id, p_stream, cur, d);
+	INSERT INTO pyexec_logs (job_id, stream, off, data, tok) VALUES (p_id, p_stream, cur, d, p_tok);
 	IF p_stream = 1 THEN
 		UPDATE pyexec_jobs SET stdout_size = cur + length(d) WHERE id = p_id;
 	ELSE
