@@ -3,6 +3,7 @@ package mcptools_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -17,11 +18,51 @@ import (
 
 	"github.com/pyexec-mcp/pyexec/executor"
 	"github.com/pyexec-mcp/pyexec/internal/testenv"
+	"github.com/pyexec-mcp/pyexec/jobstore/pgstore"
 	"github.com/pyexec-mcp/pyexec/mcptools"
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	code := m.Run()
+	if err := testenv.StopPostgres(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		code = 1
+	}
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// jobStoreEnv set to "postgres" runs the harnesses on a PostgreSQL job
+// store (pgstore) instead of the data directory's: the same tests, the
+// other backend. Harnesses that share a data directory (two server
+// processes) share a database.
+const jobStoreEnv = "PYEXEC_TEST_JOB_STORE"
+
+var (
+	pgMu  sync.Mutex
+	pgDBs = map[string]string{} // data directory → database URL
+)
+
+// pgStoreFor returns a pgstore for the harness of dataDir, closed at the
+// end of the test (after the Toolset: cleanups run last-in first-out).
+func pgStoreFor(t *testing.T, dataDir string) *pgstore.Store {
+	t.Helper()
+	pgMu.Lock()
+	url, ok := pgDBs[dataDir]
+	if !ok {
+		url = testenv.RequirePostgres(t).NewDatabase(t)
+		pgDBs[dataDir] = url
+	}
+	pgMu.Unlock()
+	st, err := pgstore.Open(context.Background(), &pgstore.Options{URL: url, Lease: 2 * time.Second})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, st.Close()) })
+	return st
 }
 
 // harness is a Toolset on a server connected to a client through the SDK's
@@ -71,6 +112,9 @@ func newHarness(t *testing.T, ho *harnessOptions) *harness {
 		h.dataDir = t.TempDir()
 	}
 	opts := &mcptools.Options{Executor: ex, DataDir: h.dataDir, ProgressInterval: 50 * time.Millisecond}
+	if os.Getenv(jobStoreEnv) == "postgres" {
+		opts.Store = pgStoreFor(t, h.dataDir)
+	}
 	if ho.options != nil {
 		ho.options(opts)
 	}

@@ -100,3 +100,7 @@ if [ -n "$unformatted" ]; then
 fi
 go vet ./...
 go test -race -count=1 -timeout 20m "$@" ./...
+# The tool suite once more on the other job-store backend, PostgreSQL
+# (docs/scale-out.md): the same tests through mcptools, jobs kept in a
+# private database instead of the data directory.
+PYEXEC_TEST_JOB_STORE=postgres go test -race -count=1 -timeout 20m "$@" ./mcptools/
