@@ -1,6 +1,7 @@
 package pgstore
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -236,11 +237,13 @@ func (s *Store) Update(ctx context.Context, id string, fn func(j *jobstore.Job) 
 			if j.ExitCode != nil {
 				exit = j.ExitCode
 			}
+			owner, _ := json.Marshal(j.Owner)
 			_, err = tx.Exec(ctx, `UPDATE pyexec_jobs SET kind = $2, label = $3, state = $4, progress_current = $5,
 				progress_total = $6, progress_message = $7, started_at = $8, completed_at = $9, result = $10, error = $11,
-				exit_code = $12, process = $13, version = $14 WHERE id = $1`,
+				exit_code = $12, process = $13, version = $14, created_at = $15, owner = $16, owner_replica = $17 WHERE id = $1`,
 				id, j.Kind, j.Label, string(j.State), j.Progress.Current, j.Progress.Total, j.Progress.Message,
-				nullTime(j.StartedAt), nullTime(j.CompletedAt), nullBytes(j.Result), j.Error, exit, proc, int64(j.Version))
+				nullTime(j.StartedAt), nullTime(j.CompletedAt), nullBytes(j.Result), j.Error, exit, proc, int64(j.Version),
+				j.CreatedAt, owner, j.Owner.Replica)
 			if err != nil {
 				return err
 			}
@@ -387,19 +390,25 @@ func (s *Store) finish(ctx context.Context, id string, f finishRecord) error {
 		return nil
 	}
 	var (
-		state string
-		at    *time.Time
+		state  string
+		at     *time.Time
+		errMsg string
+		result []byte
 	)
 	err = s.retry(ctx, func(ctx context.Context) error {
-		return s.pool.QueryRow(ctx, `SELECT state, completed_at FROM pyexec_jobs WHERE id = $1`, id).Scan(&state, &at)
+		return s.pool.QueryRow(ctx, `SELECT state, completed_at, error, result FROM pyexec_jobs WHERE id = $1`, id).Scan(&state, &at, &errMsg, &result)
 	})
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return notFound(id)
 	case err != nil:
 		return wrap("finishing", id, err)
-	case jobstore.State(state) == f.state && at != nil && at.Equal(f.at.Truncate(time.Microsecond)):
-		return nil // ours, written by an attempt whose answer was lost
+	case jobstore.State(state) == f.state && at != nil && at.Equal(f.at.Truncate(time.Microsecond)) &&
+		errMsg == f.errMsg && bytes.Equal(result, nullBytes(f.result)):
+		// Ours, written by an attempt whose answer was lost — or another
+		// finisher's in the same microsecond with the very same end, which
+		// is the same outcome.
+		return nil
 	}
 	return finished(id, jobstore.State(state))
 }
