@@ -9,10 +9,15 @@ import (
 )
 
 // ownedPoll is how often a server looks for a cancel of one of its running
-// jobs that another server process sharing the store recorded. A poll reads
-// only what the journal says changed since the last one (jobstore.List), so
-// it is cheap enough to run this often.
-const ownedPoll = 200 * time.Millisecond
+// jobs that another server process sharing the store recorded: a record
+// read per job this process runs. A store that notifies changes
+// (jobstore.Notifier) wakes the poll at once; its poll is only the
+// fallback for a lost notification, and runs every ownedPollNotified (it
+// costs every replica a query per running job).
+const (
+	ownedPoll         = 200 * time.Millisecond
+	ownedPollNotified = 2 * time.Second
+)
 
 // errCancelledElsewhere is the cause of a run stopped because another
 // server process recorded its job as finished (py_cancel_job or kill_job
@@ -32,7 +37,11 @@ type owned struct {
 
 func newOwned(store jobstore.Backend) *owned {
 	o := &owned{store: store}
-	o.jobPoller = newJobPoller[context.CancelCauseFunc](ownedPoll, o.poll)
+	every := ownedPoll
+	if _, ok := store.(jobstore.Notifier); ok {
+		every = ownedPollNotified
+	}
+	o.jobPoller = newJobPoller[context.CancelCauseFunc](every, o.poll)
 	return o
 }
 
@@ -52,20 +61,9 @@ func (o *owned) track(ctx context.Context, id string) (context.Context, func()) 
 // run stops tracking its job before the job is finished here, so a tracked
 // job that is final was finished elsewhere.
 func (o *owned) poll(ctx context.Context, ids []string) {
-	live, _, err := o.store.List(ctx, &jobstore.ListOptions{States: []jobstore.State{jobstore.StatePending, jobstore.StateRunning}})
-	if err != nil {
-		return // the next poll tries again
-	}
-	isLive := make(map[string]bool, len(live))
-	for _, j := range live {
-		isLive[j.ID] = true
-	}
 	for _, id := range ids {
-		if isLive[id] {
-			continue
-		}
-		// Rare: confirm from the record itself, and never stop a run on a
-		// missing or unreadable record.
+		// Never stop a run on a missing or unreadable record: the next
+		// poll tries again.
 		if j, err := o.store.Get(ctx, id); err != nil || !j.State.Final() {
 			continue
 		}
