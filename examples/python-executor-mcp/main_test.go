@@ -17,7 +17,6 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 
 	"github.com/pyexec-mcp/pyexec/internal/testenv"
 )
@@ -37,17 +36,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "building the server: %v\n%s", err, out)
 		os.Exit(1)
 	}
-	code := m.Run()
-	if err := testenv.StopPostgres(); err != nil { // the replicas' shared server (scaleout tests)
-		fmt.Fprintln(os.Stderr, err)
-		code = 1
-	}
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, "goleak:", err)
-			code = 1
-		}
-	}
+	code := testenv.RunTests(m)
 	_ = os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -317,7 +306,14 @@ time.sleep(300)
 `
 	res := callTool(t, cs, "run_script_in_dir_async", map[string]any{"directory": t.TempDir(), "use_uv": false, "script_content": script, "args": []string{pidFile}})
 	require.False(t, res.IsError, textOf(res))
-	jobID := structured(t, res)["job_id"].(string)
+	return structured(t, res)["job_id"].(string), waitPids(t, pidFile)
+}
+
+// waitPids waits for a script to write its pid and its child's to pidFile
+// (as startTreeJob's does), returns them, and kills survivors of a failed
+// test at its end.
+func waitPids(t *testing.T, pidFile string) []int {
+	t.Helper()
 	var pids []int
 	testenv.PollUntil(t, "the job's pids", func() bool {
 		b, err := os.ReadFile(pidFile)
@@ -338,5 +334,5 @@ time.sleep(300)
 			}
 		}
 	})
-	return jobID, pids
+	return pids
 }

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -31,7 +30,8 @@ func replicaEnv(t *testing.T, url, name, machine string) []string {
 		"PYEXEC_REPLICA_MACHINE=" + machine, "PYEXEC_REPLICA_LEASE=2s"}
 }
 
-// treeScript starts a child and sleeps; it writes both pids to argv[1].
+// treeScript starts a child and sleeps; it writes both pids to argv[1]
+// (waitPids reads them).
 const treeScript = `import os, subprocess, sys, time
 child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"])
 open(sys.argv[1] + ".tmp", "w").write(f"{os.getpid()} {child.pid}\n")
@@ -39,33 +39,6 @@ os.rename(sys.argv[1] + ".tmp", sys.argv[1])
 print("started", flush=True)
 time.sleep(300)
 `
-
-// waitPids reads the pids treeScript wrote, and kills survivors of a failed
-// test at its end.
-func waitPids(t *testing.T, pidFile string) []int {
-	t.Helper()
-	var pids []int
-	testenv.PollUntil(t, "the job's pids", func() bool {
-		b, err := os.ReadFile(pidFile)
-		if err != nil {
-			return false
-		}
-		pids = pids[:0]
-		for _, f := range strings.Fields(string(b)) {
-			p, _ := strconv.Atoi(f)
-			pids = append(pids, p)
-		}
-		return len(pids) == 2
-	})
-	t.Cleanup(func() {
-		for _, p := range pids {
-			if testenv.Alive(p) {
-				_ = syscall.Kill(p, syscall.SIGKILL)
-			}
-		}
-	})
-	return pids
-}
 
 func rawTool(t *testing.T, c *rawStdio, name string, args map[string]any) map[string]any {
 	t.Helper()

@@ -5,11 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -138,24 +136,7 @@ time.sleep(300)
 	}}))
 	require.Equal(t, "task", created.ResultType)
 	require.Equal(t, "working", created.Status)
-	var pids []int
-	testenv.PollUntil(t, "the task's pids", func() bool {
-		b, err := os.ReadFile(pidFile)
-		if err != nil {
-			return false
-		}
-		pids = pids[:0]
-		for _, f := range strings.Fields(string(b)) {
-			p, _ := strconv.Atoi(f)
-			pids = append(pids, p)
-		}
-		return len(pids) == 2
-	})
-	t.Cleanup(func() {
-		for _, p := range pids {
-			_ = exec.Command("kill", "-9", strconv.Itoa(p)).Run()
-		}
-	})
+	pids := waitPids(t, pidFile)
 	got := a.task(a.call("tasks/get", map[string]any{"taskId": created.TaskID}))
 	require.Equal(t, "working", got.Status)
 

@@ -18,7 +18,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 )
 
 // pgHelperEnv makes the test binary a helper process that starts a cluster,
@@ -29,17 +28,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv(pgHelperEnv) != "" {
 		os.Exit(pgHelper())
 	}
-	code := m.Run()
-	if err := StopPostgres(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		code = 1
-	}
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, "goleak:", err)
-			code = 1
-		}
-	}
+	code := RunTests(m)
 	os.Exit(code)
 }
 

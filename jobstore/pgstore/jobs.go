@@ -107,10 +107,7 @@ func (s *Store) CreateJob(ctx context.Context, kind, label string) (string, erro
 
 // Get returns the current record of job id.
 func (s *Store) Get(ctx context.Context, id string) (*jobstore.Job, error) {
-	if err := check(id); err != nil {
-		return nil, err
-	}
-	if err := s.begin(); err != nil {
+	if err := s.enter(id); err != nil {
 		return nil, err
 	}
 	var j *jobstore.Job
@@ -202,10 +199,7 @@ func (s *Store) List(ctx context.Context, opts *jobstore.ListOptions) ([]*jobsto
 // fn must not keep j, the id and version cannot be changed, and the state
 // must stay valid.
 func (s *Store) Update(ctx context.Context, id string, fn func(j *jobstore.Job) error) (*jobstore.Job, error) {
-	if err := check(id); err != nil {
-		return nil, err
-	}
-	if err := s.begin(); err != nil {
+	if err := s.enter(id); err != nil {
 		return nil, err
 	}
 	var out *jobstore.Job
@@ -298,10 +292,7 @@ func (s *Store) SetExitCode(ctx context.Context, id string, code int) error {
 // such job, a finished one (ErrFinished), or — idempotent — already in
 // state idem.
 func (s *Store) change(ctx context.Context, id, what, query string, idem jobstore.State, args ...any) error {
-	if err := check(id); err != nil {
-		return err
-	}
-	if err := s.begin(); err != nil {
+	if err := s.enter(id); err != nil {
 		return err
 	}
 	args = append([]any{id}, args...)
@@ -415,10 +406,7 @@ func (s *Store) finish(ctx context.Context, id string, f finishRecord) error {
 
 // DiscardJob deletes job id and its logs, whatever its state.
 func (s *Store) DiscardJob(ctx context.Context, id string) error {
-	if err := check(id); err != nil {
-		return err
-	}
-	if err := s.begin(); err != nil {
+	if err := s.enter(id); err != nil {
 		return err
 	}
 	var n int64

@@ -2,7 +2,6 @@ package pgstore_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"sync"
 	"testing"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 
 	"github.com/pyexec-mcp/pyexec/internal/testenv"
 	"github.com/pyexec-mcp/pyexec/jobstore"
@@ -21,18 +19,7 @@ import (
 // TestMain fails the package if a test leaves a goroutine behind: a Store
 // runs a heartbeat and a listener, which Close must stop.
 func TestMain(m *testing.M) {
-	code := m.Run()
-	if err := testenv.StopPostgres(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		code = 1
-	}
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, "goleak:", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	os.Exit(testenv.RunTests(m))
 }
 
 // TestBackendSuite runs the Backend suite against pgstore: each open

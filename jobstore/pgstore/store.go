@@ -237,6 +237,15 @@ func (s *Store) Close() error {
 	return nil
 }
 
+// enter checks job id and refuses every operation after Close: the
+// preamble of every method that takes an id.
+func (s *Store) enter(id string) error {
+	if err := check(id); err != nil {
+		return err
+	}
+	return s.begin()
+}
+
 // begin refuses every operation after Close.
 func (s *Store) begin() error {
 	if s.closed.Load() {
