@@ -288,3 +288,29 @@ func TestDoctorJobStore(t *testing.T) {
 	require.Contains(t, out, "PROBLEM (job store)")
 	require.Contains(t, out, "fix: start PostgreSQL or correct -job-store")
 }
+
+// BenchmarkToolCallJobStore is BenchmarkToolCallStdio's print(1) over stdio
+// on each job store: what a call that ends within its budget pays for its
+// job record (created, marked running, its process and exit code recorded,
+// discarded) in the data directory and in PostgreSQL on this machine.
+func BenchmarkToolCallJobStore(b *testing.B) {
+	url := testenv.RequirePostgres(b).NewDatabase(b)
+	for _, bc := range []struct {
+		name string
+		env  []string
+	}{
+		{"directory", nil},
+		{"postgres", []string{"PYEXEC_JOB_STORE=" + url, "PYEXEC_REPLICA=bench"}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			cs, _, _ := stdioServer(b, bc.env...)
+			args := map[string]any{"directory": b.TempDir(), "script_path": printScript(b), "use_uv": false}
+			for b.Loop() {
+				res := callTool(b, cs, "run_script_in_dir", args)
+				if res.IsError || structured(b, res)["stdout"] != "1\n" {
+					b.Fatal(textOf(res))
+				}
+			}
+		})
+	}
+}
