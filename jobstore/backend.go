@@ -61,10 +61,19 @@ type Backend interface {
 // Notifications may be lost (a dropped connection); followers keep polling,
 // less often.
 type Notifier interface {
-	// OnChange calls f, from a goroutine of the backend, with the id of
-	// every job that changed (state, progress or logs); f must not block.
-	// The returned function unregisters f.
-	OnChange(f func(id string)) (stop func())
+	// OnChange calls f, from a goroutine of the backend, with every change
+	// of a job (state, progress, process or logs); f must not block. The
+	// returned function unregisters f.
+	OnChange(f func(Change)) (stop func())
+}
+
+// Change is one change a Notifier reports.
+type Change struct {
+	ID string
+	// Final is set when the job reached its final state: what a follower
+	// that waits for a job's end (an owner watching for a cancel) needs;
+	// the other changes are output, progress and the like.
+	Final bool
 }
 
 var _ Backend = (*Store)(nil)

@@ -506,8 +506,8 @@ func (t *Toolset) stopForeign(ctx context.Context, j *jobstore.Job) error {
 	// record changes; polling is the fallback.
 	changed := make(chan struct{}, 1)
 	if n, ok := t.store.(jobstore.Notifier); ok {
-		stop := n.OnChange(func(id string) {
-			if id == j.ID {
+		stop := n.OnChange(func(c jobstore.Change) {
+			if c.ID == j.ID {
 				select {
 				case changed <- struct{}{}:
 				default:

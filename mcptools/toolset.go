@@ -114,9 +114,11 @@ func New(ctx context.Context, opts *Options) (*Toolset, error) {
 	t.watch = newWatcher(t)
 	t.owned = newOwned(t.store)
 	if n, ok := t.store.(jobstore.Notifier); ok {
-		t.stopNotify = n.OnChange(func(id string) {
-			t.owned.notify(id)
-			t.watch.notify(id)
+		t.stopNotify = n.OnChange(func(c jobstore.Change) {
+			if c.Final {
+				t.owned.notify(c.ID) // it waits for ends only
+			}
+			t.watch.notify(c.ID)
 		})
 	}
 	t.wg.Add(2)

@@ -241,7 +241,7 @@ func (s *Store) Update(ctx context.Context, id string, fn func(j *jobstore.Job) 
 			if err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, `SELECT pg_notify('pyexec_jobs', $1)`, id); err != nil {
+			if _, err := tx.Exec(ctx, `SELECT pg_notify('pyexec_jobs', $1)`, payload(id, j.State.Final())); err != nil {
 				return err
 			}
 			out = j
@@ -298,7 +298,7 @@ func (s *Store) change(ctx context.Context, id, what, query string, idem jobstor
 	args = append([]any{id}, args...)
 	var n int64
 	err := s.retry(ctx, func(ctx context.Context) error {
-		tag, err := s.pool.Exec(ctx, `WITH u AS (`+query+` RETURNING id) SELECT pg_notify('pyexec_jobs', id) FROM u`, args...)
+		tag, err := s.pool.Exec(ctx, `WITH u AS (`+query+` RETURNING id, state) SELECT pg_notify('pyexec_jobs', id || `+finalSuffix+`) FROM u`, args...)
 		n = tag.RowsAffected()
 		return err
 	})
@@ -369,7 +369,7 @@ func (s *Store) finish(ctx context.Context, id string, f finishRecord) error {
 	var n int64
 	err := s.retry(ctx, func(ctx context.Context) error {
 		tag, err := s.pool.Exec(ctx, `WITH u AS (UPDATE pyexec_jobs SET state = $2, result = $3, error = $4, completed_at = $5, version = version + 1
-			WHERE id = $1 AND state IN ('pending', 'running') RETURNING id) SELECT pg_notify('pyexec_jobs', id) FROM u`,
+			WHERE id = $1 AND state IN ('pending', 'running') RETURNING id) SELECT pg_notify('pyexec_jobs', id || ' final') FROM u`,
 			id, string(f.state), nullBytes(f.result), f.errMsg, f.at)
 		n = tag.RowsAffected()
 		return err

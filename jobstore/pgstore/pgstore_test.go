@@ -90,3 +90,47 @@ func TestAppendLogRetry(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "one\nother\ntwo\ntwo\n", string(data))
 }
+
+// TestOnChange: a replica hears the changes another makes to a job, and
+// which of them is the job's end.
+func TestOnChange(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	url := newDatabase(t)
+	open := func(name string) *pgstore.Store {
+		s, err := pgstore.Open(ctx, &pgstore.Options{URL: url, Replica: name, Lease: 2 * time.Second})
+		require.NoError(t, err)
+		t.Cleanup(func() { require.NoError(t, s.Close()) })
+		return s
+	}
+	a, b := open("a"), open("b")
+	changes := make(chan jobstore.Change, 100)
+	stop := b.OnChange(func(c jobstore.Change) { changes <- c })
+	defer stop()
+	next := func() jobstore.Change {
+		select {
+		case c := <-changes:
+			return c
+		case <-time.After(10 * time.Second):
+			t.Fatal("no notification")
+			return jobstore.Change{}
+		}
+	}
+	id, err := a.CreateJob(ctx, "k", "l")
+	require.NoError(t, err)
+	require.NoError(t, a.SetRunning(ctx, id))
+	require.Equal(t, jobstore.Change{ID: id}, next())
+	require.NoError(t, a.SetProgress(ctx, id, 1, 2, "half"))
+	require.Equal(t, jobstore.Change{ID: id}, next())
+	require.NoError(t, a.AppendLog(ctx, id, jobstore.Stdout, []byte("out\n")))
+	require.Equal(t, jobstore.Change{ID: id}, next())
+	require.NoError(t, a.FinishJob(ctx, id, jobstore.StateCancelled, nil, "stop"))
+	require.Equal(t, jobstore.Change{ID: id, Final: true}, next())
+	stop()
+	require.NoError(t, a.SetExitCode(ctx, id, -9))
+	select {
+	case c := <-changes:
+		t.Fatalf("a change after stop: %+v", c)
+	case <-time.After(200 * time.Millisecond): // a notification would have come by now
+	}
+}

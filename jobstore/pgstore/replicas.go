@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -47,7 +49,7 @@ func (s *Store) Recover(ctx context.Context) (int, error) {
 				DELETE FROM pyexec_sessions WHERE replica IN (SELECT id FROM gone)
 					OR NOT EXISTS (SELECT 1 FROM pyexec_replicas r WHERE r.id = pyexec_sessions.replica) RETURNING 1
 			)
-			SELECT id, owner_replica, pg_notify('pyexec_jobs', id) FROM f`, jobstore.OwnerDiedMessage)
+			SELECT id, owner_replica, pg_notify('pyexec_jobs', id || ' final') FROM f`, jobstore.OwnerDiedMessage)
 		if err != nil {
 			return err
 		}
@@ -175,7 +177,7 @@ func (s *Store) flushOutbox(ctx context.Context) {
 // OnChange calls f with the id of every job that changes — on any replica —
 // as PostgreSQL notifies it (LISTEN pyexec_jobs). Notifications are lost
 // while the listening connection is down; followers poll as well.
-func (s *Store) OnChange(f func(id string)) (stop func()) {
+func (s *Store) OnChange(f func(jobstore.Change)) (stop func()) {
 	s.lmu.Lock()
 	defer s.lmu.Unlock()
 	k := s.nextL
@@ -192,8 +194,12 @@ func (s *Store) OnChange(f func(id string)) (stop func()) {
 // to the OnChange functions, reconnecting (with back-off) when it drops.
 func (s *Store) listen(ctx context.Context, cfg *pgx.ConnConfig) {
 	wait := 100 * time.Millisecond
+	var once sync.Once
 	for ctx.Err() == nil {
-		err := s.listenOnce(ctx, cfg, func() { wait = 100 * time.Millisecond })
+		err := s.listenOnce(ctx, cfg, func() {
+			wait = 100 * time.Millisecond
+			once.Do(func() { close(s.listening) })
+		})
 		if ctx.Err() != nil {
 			return
 		}
@@ -226,14 +232,33 @@ func (s *Store) listenOnce(ctx context.Context, cfg *pgx.ConnConfig, connected f
 		if err != nil {
 			return err
 		}
+		c := parsePayload(n.Payload)
 		s.lmu.Lock()
-		fs := make([]func(string), 0, len(s.listeners))
+		fs := make([]func(jobstore.Change), 0, len(s.listeners))
 		for _, f := range s.listeners {
 			fs = append(fs, f)
 		}
 		s.lmu.Unlock()
 		for _, f := range fs {
-			f(n.Payload)
+			f(c)
 		}
 	}
+}
+
+// A notification's payload is the job's id, followed by " final" when the
+// job reached its final state (jobstore.Change.Final): an owner waiting
+// for a cancel then reads no record for the output and progress of its
+// own jobs.
+const finalSuffix = `CASE WHEN state IN ('completed', 'failed', 'cancelled') THEN ' final' ELSE '' END`
+
+func payload(id string, final bool) string {
+	if final {
+		return id + " final"
+	}
+	return id
+}
+
+func parsePayload(p string) jobstore.Change {
+	id, rest, _ := strings.Cut(p, " ")
+	return jobstore.Change{ID: id, Final: rest == "final"}
 }

@@ -30,6 +30,9 @@ const (
 	DefaultRetryFor = 30 * time.Second
 )
 
+// listenWait bounds how long Open waits for its LISTEN connection.
+const listenWait = 5 * time.Second
+
 // retentionEvery is how many jobs a Store creates between two passes of
 // retention (MaxJobs), besides the pass of each heartbeat: a check on
 // every create would cost a query on the path of every call.
@@ -95,8 +98,9 @@ type Store struct {
 	judgeAfter atomic.Int64
 
 	lmu       sync.Mutex
-	listeners map[int]func(string)
+	listeners map[int]func(jobstore.Change)
 	nextL     int
+	listening chan struct{} // closed once the first LISTEN is in place
 
 	// sessions are the session names this replica holds (ClaimSession),
 	// so a claim costs a query only once; forgotten when the lease is lost.
@@ -139,7 +143,8 @@ func Open(ctx context.Context, opts *Options) (*Store, error) {
 		maxLogBytes: opts.MaxLogBytes,
 		log:         opts.Logger,
 		target:      redact(opts.URL),
-		listeners:   map[int]func(string){},
+		listeners:   map[int]func(jobstore.Change){},
+		listening:   make(chan struct{}),
 		outbox:      map[string]finishRecord{},
 		sessions:    map[string]bool{},
 	}
@@ -194,6 +199,14 @@ func Open(ctx context.Context, opts *Options) (*Store, error) {
 		defer s.wg.Done()
 		s.heartbeat(s.ctx)
 	}()
+	// Changes made once Open returns are heard: wait for the LISTEN (a
+	// connection more), within reason — followers poll as well.
+	select {
+	case <-s.listening:
+	case <-time.After(listenWait):
+		s.log.Warn("pgstore: change notifications are not in place yet; followers poll until they are", "after", listenWait)
+	case <-ctx.Done():
+	}
 	return s, nil
 }
 
@@ -221,7 +234,7 @@ func (s *Store) Close() error {
 		WITH f AS (
 			UPDATE pyexec_jobs SET state = 'failed', error = $2, completed_at = now(), version = version + 1, reap = process IS NOT NULL
 			WHERE owner_replica = $1 AND state IN ('pending', 'running') RETURNING id)
-		SELECT pg_notify('pyexec_jobs', id) FROM f`, s.owner.Replica, jobstore.OwnerDiedMessage); err != nil {
+		SELECT pg_notify('pyexec_jobs', id || ' final') FROM f`, s.owner.Replica, jobstore.OwnerDiedMessage); err != nil {
 		errs = append(errs, err)
 	}
 	if _, err := s.pool.Exec(ctx, `DELETE FROM pyexec_sessions WHERE replica = $1`, s.owner.Replica); err != nil {
