@@ -12,9 +12,9 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/pyexec-mcp/pyexec/internal/filelock"
 	"github.com/pyexec-mcp/pyexec/internal/uvcmd"
 )
 
@@ -88,7 +88,7 @@ func (c *envCache) get(ctx context.Context, plan *installPlan, in Interpreter, r
 	final := filepath.Join(c.dir, key)
 	created := false
 	for {
-		if err := flock(ctx, lock, syscall.LOCK_SH); err != nil {
+		if err := waitLock(ctx, lock, false); err != nil {
 			lock.Close()
 			return nil, err
 		}
@@ -101,8 +101,8 @@ func (c *envCache) get(ctx context.Context, plan *installPlan, in Interpreter, r
 		// Not built (or half-built): build under the exclusive lock. The
 		// shared lock is dropped first: two holders upgrading at once would
 		// wait for each other forever.
-		_ = syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
-		if err := flock(ctx, lock, syscall.LOCK_EX); err != nil {
+		_ = filelock.Unlock(lock)
+		if err := waitLock(ctx, lock, true); err != nil {
 			lock.Close()
 			return nil, err
 		}
@@ -115,18 +115,20 @@ func (c *envCache) get(ctx context.Context, plan *installPlan, in Interpreter, r
 		}
 		// Release and take the shared lock again (the loop re-reads the
 		// marker: an evictor may have been quicker).
-		_ = syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+		_ = filelock.Unlock(lock)
 	}
 }
 
-func flock(ctx context.Context, f *os.File, how int) error {
+// waitLock takes lock, shared or exclusive, retrying until ctx ends
+// (another process builds the environment meanwhile).
+func waitLock(ctx context.Context, f *os.File, exclusive bool) error {
 	for {
-		err := syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB)
-		if err == nil {
-			return nil
+		ok, err := filelock.TryLock(f, exclusive)
+		if err != nil {
+			return fmt.Errorf("executor: environment cache: %w", err)
 		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
-			return fmt.Errorf("executor: lock %s: %w", f.Name(), err)
+		if ok {
+			return nil
 		}
 		select {
 		case <-ctx.Done():
@@ -364,7 +366,7 @@ func (c *envCache) remove(key string) bool {
 		return false
 	}
 	defer lock.Close()
-	if syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) != nil {
+	if ok, err := filelock.TryLock(lock, true); err != nil || !ok {
 		return false // in use
 	}
 	// Remove the marker first: a crash mid-removal leaves a half-built

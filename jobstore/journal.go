@@ -9,7 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"syscall"
+
+	"github.com/pyexec-mcp/pyexec/internal/filelock"
 )
 
 // The journal is how a Store learns, in O(changes), which records other
@@ -279,7 +280,7 @@ func (s *Store) journalAppend(id string) error {
 
 // maybeRotate replaces the journal with an empty one of the next generation
 // once it is larger than s.journalMax. One process at a time rotates,
-// under a non-blocking flock; the others just carry on. Called with s.jmu held.
+// under a non-blocking file lock; the others just carry on. Called with s.jmu held.
 func (s *Store) maybeRotate() {
 	fi, err := s.jw.Stat()
 	if err != nil || fi.Size() < s.journalMax {
@@ -290,10 +291,10 @@ func (s *Store) maybeRotate() {
 		return
 	}
 	defer lf.Close()
-	if err := syscall.Flock(int(lf.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if ok, err := filelock.TryLock(lf, true); err != nil || !ok {
 		return
 	}
-	defer syscall.Flock(int(lf.Fd()), syscall.LOCK_UN) //nolint:errcheck // closing releases it anyway
+	defer filelock.Unlock(lf) //nolint:errcheck // closing releases it anyway
 	f, gen, _, err := s.openJournal()
 	if err != nil {
 		return

@@ -10,12 +10,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/pyexec-mcp/pyexec/internal/testenv"
 )
 
 // helperWriter is a writing server: it creates a running job with output
@@ -162,44 +159,6 @@ func TestReadOnlySeesLiveWriter(t *testing.T) {
 	size, err := ro.LogSize(ctx, id, Stdout)
 	require.NoError(t, err)
 	require.Equal(t, int64(len("hello\nbye\n")), size)
-}
-
-// TestReadOnlyDoesNotRecover: a read-only open of a store whose running job
-// belongs to a dead server neither fails the job nor kills its process
-// group, and writes nothing; a writing open then does both.
-func TestReadOnlyDoesNotRecover(t *testing.T) {
-	t.Parallel()
-	ctx := t.Context()
-	dir := t.TempDir()
-	victim, id, pgid := startOwner(t, dir)
-	require.NoError(t, victim.Signal(syscall.SIGKILL))
-	_, _ = victim.Wait() // reaped: its owner is dead
-	before := tree(t, dir)
-
-	ro := openT(t, dir, &Options{ReadOnly: true})
-	jobs, _, err := ro.List(ctx, &ListOptions{States: []State{StateRunning}})
-	require.NoError(t, err)
-	require.Len(t, jobs, 1)
-	require.Equal(t, id, jobs[0].ID)
-	n, err := ro.Recover(ctx)
-	require.ErrorIs(t, err, ErrReadOnly)
-	require.Zero(t, n)
-	require.ErrorIs(t, ro.Kill(ctx, id), ErrReadOnly)
-	require.True(t, groupAlive(t, pgid), "a read-only open kills nothing")
-	j, err := ro.Get(ctx, id)
-	require.NoError(t, err)
-	require.Equal(t, StateRunning, j.State, "a read-only open fails no job")
-	require.Equal(t, before, tree(t, dir), "a read-only Store writes nothing")
-
-	w := openT(t, dir, nil) // a writing server recovers it
-	testenv.PollUntil(t, "the dead server's job group to die", func() bool { return !groupAlive(t, pgid) })
-	j, err = ro.Get(ctx, id)
-	require.NoError(t, err)
-	require.Equal(t, StateFailed, j.State)
-	jobs, _, err = ro.List(ctx, &ListOptions{States: []State{StateFailed}})
-	require.NoError(t, err)
-	require.Len(t, jobs, 1, "the read-only Store sees the recovery")
-	require.NoError(t, w.Close())
 }
 
 // TestReadOnlyMutators: every method that would change the store or signal

@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"syscall"
 )
 
 // Defaults applied by Open for zero Options fields.
@@ -340,7 +339,7 @@ func (s *Store) writeRecord(j *Job, durable, create bool) error {
 		return fmt.Errorf("jobstore: writing job %s: %w", j.ID, err)
 	}
 	if durable {
-		if err := s.dirf.Sync(); err != nil {
+		if err := syncDir(s.dirf); err != nil {
 			return fmt.Errorf("jobstore: syncing %s: %w", s.dir, err)
 		}
 	}
@@ -421,12 +420,4 @@ func (s *Store) announce(id string) {
 	if err := s.journalAppend(id); err != nil {
 		s.log.Error("jobstore: journal append failed; other processes may list a stale record", "job", id, "err", err)
 	}
-}
-
-// inode returns the inode number of fi.
-func inode(fi fs.FileInfo) uint64 {
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		return uint64(st.Ino) //nolint:unconvert // Ino is uint32 on some platforms
-	}
-	return 0
 }

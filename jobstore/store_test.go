@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pyexec-mcp/pyexec/internal/testenv"
 	"github.com/stretchr/testify/require"
 )
 
@@ -520,4 +521,29 @@ func TestIDsIncreaseWithinAMillisecond(t *testing.T) {
 	}
 	// A clock that steps back does not make ids go back either.
 	require.Greater(t, q.next(t0.Add(-time.Second)), prev)
+}
+
+// TestStripeExcludesAnotherStore: a job's lock stripe held by one Store
+// keeps another Store of the same directory (as another server process
+// would be) waiting until it is released — flock on Unix, LockFileEx on
+// Windows (internal/filelock).
+func TestStripeExcludesAnotherStore(t *testing.T) {
+	t.Parallel()
+	dir := testenv.TempDir(t)
+	a, err := openStripes(dir)
+	require.NoError(t, err)
+	defer closeStripes(a)
+	b, err := openStripes(dir)
+	require.NoError(t, err)
+	defer closeStripes(b)
+
+	require.NoError(t, a[7].lock(t.Context()))
+	short, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	require.ErrorIs(t, b[7].lock(short), context.DeadlineExceeded, "b waited while a held the stripe")
+	require.NoError(t, b[8].lock(t.Context()), "another stripe is free")
+	b[8].unlock()
+	a[7].unlock()
+	require.NoError(t, b[7].lock(t.Context()), "a released it")
+	b[7].unlock()
 }
