@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/pyexec-mcp/pyexec/internal/proc"
 	"github.com/pyexec-mcp/pyexec/internal/testenv"
 )
 
@@ -330,7 +331,7 @@ time.sleep(300)
 	t.Cleanup(func() {
 		for _, pid := range pids {
 			if testenv.Alive(pid) { // a survivor of a failed test
-				_ = syscall.Kill(pid, syscall.SIGKILL)
+				_ = proc.Kill(pid)
 			}
 		}
 	})

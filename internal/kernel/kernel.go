@@ -149,6 +149,9 @@ func Start(ctx context.Context, cfg *Config) (*Kernel, error) {
 }
 
 func (k *Kernel) spawn(ctx context.Context, cfg *Config) error {
+	if err := platformSupported(); err != nil {
+		return fmt.Errorf("%w: %w", ErrStart, err)
+	}
 	var fds [8]*os.File // reqR, reqW, respR, respW, outR, outW, errR, errW
 	for i := 0; i < 8; i += 2 {
 		r, w, err := os.Pipe()
