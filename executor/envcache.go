@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/pyexec-mcp/pyexec/internal/filelock"
+	"github.com/pyexec-mcp/pyexec/internal/pyfind"
 	"github.com/pyexec-mcp/pyexec/internal/uvcmd"
 )
 
@@ -95,7 +96,7 @@ func (c *envCache) get(ctx context.Context, plan *installPlan, in Interpreter, r
 		if info, err := readEnvInfo(final); err == nil {
 			now := time.Now()
 			_ = os.Chtimes(filepath.Join(final, envMarker), now, now) // LRU clock
-			return &environment{dir: final, python: filepath.Join(final, "bin", "python"), info: info, created: created,
+			return &environment{dir: final, python: pyfind.VenvPython(final), info: info, created: created,
 				release: func() { lock.Close() }}, nil
 		}
 		// Not built (or half-built): build under the exclusive lock. The
@@ -147,7 +148,7 @@ func readEnvInfo(dir string) (envInfo, error) {
 	if err := json.Unmarshal(b, &info); err != nil {
 		return info, err
 	}
-	if _, err := os.Stat(filepath.Join(dir, "bin", "python")); err != nil {
+	if _, err := os.Stat(pyfind.VenvPython(dir)); err != nil {
 		return info, err
 	}
 	return info, nil
@@ -209,7 +210,7 @@ func (c *envCache) build(ctx context.Context, plan *installPlan, in Interpreter,
 			}
 			return fmt.Errorf("%w: %v", ErrResolution, err)
 		}
-		if err := relocatableScripts(filepath.Join(tmp, "bin"), in.Path); err != nil {
+		if err := relocatableScripts(pyfind.VenvBin(tmp), in.Path); err != nil {
 			return fmt.Errorf("executor: environment cache: %w", err)
 		}
 		if !complete {
