@@ -87,6 +87,7 @@ if [ "$(go env GOHOSTOS)/$(go env GOHOSTARCH)" = linux/amd64 ]; then
     # need Python, uv or POSIX file semantics (README, "Platforms").
     wine_test -run '^TestStripeExcludesAnotherStore$' ./jobstore/
     wine_test -run '^TestActivateWindowsPath$' ./internal/uvcmd/
+    wine_test -run '^(TestPassProtocol|TestSourceFitsAWindowsCommandLine)$' ./internal/kernel/
     echo "Windows tests under Wine: $((SECONDS - start)) s"
     unset WINEPREFIX
   elif [ "${CI:-}" = true ] || [ "${CI:-}" = 1 ]; then
