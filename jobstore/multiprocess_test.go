@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/pyexec-mcp/pyexec/internal/testenv"
 	"github.com/stretchr/testify/require"
 )
 
@@ -19,7 +20,7 @@ import (
 func TestTwoProcessesConcurrent(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	dir := t.TempDir()
+	dir := testenv.TempDir(t)
 	s := openT(t, dir, &Options{MaxJobs: -1})
 	counter, err := s.CreateJob(ctx, "counter", "")
 	require.NoError(t, err)
@@ -61,7 +62,7 @@ func TestTwoProcessesConcurrent(t *testing.T) {
 			if !strings.HasSuffix(e.Name(), ".json") {
 				continue
 			}
-			b, err := os.ReadFile(filepath.Join(s.Dir(), e.Name()))
+			b, err := readFile(filepath.Join(s.Dir(), e.Name())) // as the store reads: sharing deletion on Windows
 			if os.IsNotExist(err) {
 				continue
 			}

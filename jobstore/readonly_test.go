@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pyexec-mcp/pyexec/internal/testenv"
 	"github.com/stretchr/testify/require"
 )
 
@@ -74,7 +75,7 @@ func tree(t *testing.T, dir string) map[string]string {
 // fix, and creates nothing.
 func TestReadOnlyMissingStore(t *testing.T) {
 	t.Parallel()
-	parent := t.TempDir()
+	parent := testenv.TempDir(t)
 	notDir := filepath.Join(parent, "file")
 	require.NoError(t, os.MkdirAll(notDir, 0o700))
 	require.NoError(t, os.WriteFile(filepath.Join(notDir, JobsSubdir), nil, 0o600))
@@ -107,7 +108,7 @@ func TestReadOnlyMissingStore(t *testing.T) {
 func TestReadOnlySeesLiveWriter(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	dir := t.TempDir()
+	dir := testenv.TempDir(t)
 	// The writer exits by itself: without the race detector's default
 	// second of sleep at exit.
 	cmd := helperCmd(t, "writer", dir, "GORACE=atexit_sleep_ms=0")
@@ -167,7 +168,7 @@ func TestReadOnlySeesLiveWriter(t *testing.T) {
 func TestReadOnlyMutators(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	dir := t.TempDir()
+	dir := testenv.TempDir(t)
 	w := openT(t, dir, nil)
 	id, err := w.CreateJob(ctx, "k", "l")
 	require.NoError(t, err)
@@ -228,7 +229,7 @@ func TestReadOnlyMutators(t *testing.T) {
 func TestReadOnlyWithoutJournal(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	dir := t.TempDir()
+	dir := testenv.TempDir(t)
 	w := openT(t, dir, nil)
 	first, err := w.CreateJob(ctx, "k", "")
 	require.NoError(t, err)

@@ -50,7 +50,7 @@ func startOwner(t *testing.T, dir string) (helper *os.Process, id string, pgid i
 func TestRecoverAfterOwnerKilled(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	dir := t.TempDir()
+	dir := testenv.TempDir(t)
 	mine := openT(t, dir, nil)
 	myJob, err := mine.CreateJob(ctx, "k", "mine")
 	require.NoError(t, err)
@@ -100,7 +100,7 @@ func TestRecoverAfterOwnerKilled(t *testing.T) {
 func TestReadOnlyDoesNotRecover(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	dir := t.TempDir()
+	dir := testenv.TempDir(t)
 	victim, id, pgid := startOwner(t, dir)
 	require.NoError(t, victim.Signal(syscall.SIGKILL))
 	_, _ = victim.Wait() // reaped: its owner is dead

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -272,7 +273,7 @@ func (s *Store) readRecord(id string) (*Job, error) {
 // readRecordFile reads a job's record file. Records are replaced by rename,
 // so a read sees one whole version, never a torn one.
 func (s *Store) readRecordFile(id string) (*Job, error) {
-	b, err := os.ReadFile(s.recordPath(id))
+	b, err := readFile(s.recordPath(id))
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, notFound(id)
@@ -305,7 +306,7 @@ func (s *Store) writeRecord(j *Job, durable, create bool) error {
 	}
 	data = append(data, '\n')
 	tmp := filepath.Join(s.dir, "."+j.ID+"."+randHex(4)+".tmp")
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := openFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return fmt.Errorf("jobstore: %w", err)
 	}
@@ -321,7 +322,7 @@ func (s *Store) writeRecord(j *Job, durable, create bool) error {
 		if create {
 			err = os.Link(tmp, s.recordPath(j.ID))
 		} else {
-			err = os.Rename(tmp, s.recordPath(j.ID))
+			err = replaceFile(tmp, s.recordPath(j.ID))
 		}
 		if err == nil {
 			s.indexPut(j)
@@ -420,4 +421,14 @@ func (s *Store) announce(id string) {
 	if err := s.journalAppend(id); err != nil {
 		s.log.Error("jobstore: journal append failed; other processes may list a stale record", "job", id, "err", err)
 	}
+}
+
+// readFile is os.ReadFile through openFile.
+func readFile(name string) ([]byte, error) {
+	f, err := openFile(name, os.O_RDONLY, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(f)
 }

@@ -83,9 +83,10 @@ if [ "$(go env GOHOSTOS)/$(go env GOHOSTARCH)" = linux/amd64 ]; then
     export WINEPREFIX="$prefix"
     wine_test() { GOOS=windows GOARCH=amd64 go test -count=1 -timeout 5m -exec "$PWD/scripts/wine/exec.sh" "$@"; }
     wine_test ./internal/proc/ ./internal/filelock/ ./envload/ ./internal/pyfind/
-    # Of these packages, only the tests that are about Windows: the rest
-    # need Python, uv or POSIX file semantics (README, "Platforms").
-    wine_test -run '^TestStripeExcludesAnotherStore$' ./jobstore/
+    # jobstore but for its concurrent two-process test, which fails about
+    # one run in ten under Wine (README, "Platforms"); of the next packages
+    # only the tests about Windows: the rest need Python or uv.
+    wine_test -skip '^TestTwoProcessesConcurrent$' ./jobstore/
     wine_test -run '^TestActivateWindowsPath$' ./internal/uvcmd/
     wine_test -run '^(TestPassProtocol|TestSourceFitsAWindowsCommandLine)$' ./internal/kernel/
     echo "Windows tests under Wine: $((SECONDS - start)) s"
