@@ -34,7 +34,11 @@ func startTree(t *testing.T, mode string) (*proc.Process, int) {
 	require.NoError(t, err, "the helper printed %q", line)
 	gc, err := strconv.Atoi(strings.TrimSpace(line))
 	require.NoError(t, err)
-	require.True(t, testenv.Alive(gc), "the grandchild %d runs", gc)
+	if mode == "tree" {
+		// (An orphan's leftovers may already be gone: on Windows the job
+		// is ended as soon as its leader is reaped.)
+		require.True(t, testenv.Alive(gc), "the grandchild %d runs", gc)
+	}
 	return p, gc
 }
 
