@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime"
 	"syscall"
 
 	"github.com/pyexec-mcp/pyexec/internal/cgroup"
@@ -75,13 +74,7 @@ func (h *Host) KillJob(j *Job) ([]string, error) {
 		return nil, nil // the machine rebooted since: all of it is gone, cgroups too
 	}
 	if p.StartTime == 0 && h.self.StartTime == 0 && h.OwnerAlive(j.Owner) {
-		// No /proc (macOS, Windows): no process of the job can be told from
-		// an unrelated one with its pid, so none is killed; a job of a live
-		// server is that server's to stop, and the caller must not report
-		// it killed. (On Windows its tree is in the owner's job object,
-		// which dies with the owner.)
-		return nil, fmt.Errorf("jobstore: job %s runs in server process %d, and this system (%s) cannot tell its processes from others without /proc: cancel it from that server: %w",
-			j.ID, j.Owner.PID, runtime.GOOS, errors.ErrUnsupported)
+		return nil, unverifiable(j)
 	}
 	var errs []error
 	dirs := h.jobCgroups(j)
