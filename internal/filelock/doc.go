@@ -8,8 +8,8 @@
 // LockFileEx: its handle), so it excludes every other open file of the same
 // path, in this process too, but not goroutines that share one *os.File.
 //
-//	ok, err := filelock.TryLock(f, true)
+//	ok, err := filelock.TryLock(a, true)
 //	if err == nil && ok {
-//		defer filelock.Unlock(f)
+//		defer filelock.Unlock(a)
 //	}
 package filelock
