@@ -275,7 +275,7 @@ func relocatableScripts(bin, base string) error {
 // as name==version, from their metadata (what `uv pip freeze` reads, without
 // starting a process that would query the interpreter).
 func installedDists(env string) ([]string, error) {
-	metas, err := filepath.Glob(filepath.Join(env, "lib", "python*", "site-packages", "*.dist-info", "METADATA"))
+	metas, err := filepath.Glob(filepath.Join(pyfind.SitePackagesGlob(env), "*.dist-info", "METADATA"))
 	if err != nil {
 		return nil, err
 	}

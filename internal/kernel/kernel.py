@@ -598,7 +598,11 @@ def use_venv(req):
     import site
 
     venv = req["path"]
-    sp = os.path.join(venv, "lib", "python%d.%d" % sys.version_info[:2], "site-packages")
+    if os.name == "nt":  # Windows venvs: Lib\site-packages, Scripts
+        sp, bindir = os.path.join(venv, "Lib", "site-packages"), os.path.join(venv, "Scripts")
+    else:
+        sp = os.path.join(venv, "lib", "python%d.%d" % sys.version_info[:2], "site-packages")
+        bindir = os.path.join(venv, "bin")
     if sp not in sys.path:
         before = set(sys.path)
         site.addsitedir(sp)  # appends sp and what its .pth files add
@@ -608,7 +612,6 @@ def use_venv(req):
         # been started with the venv's python.
         at = next((i for i, p in enumerate(rest) if p.endswith("site-packages")), len(rest))
         sys.path[:] = rest[:at] + added + rest[at:]
-    bindir = os.path.join(venv, "bin")
     path = os.environ.get("PATH", "")
     if bindir not in path.split(os.pathsep):
         os.environ["PATH"] = bindir + (os.pathsep + path if path else "")

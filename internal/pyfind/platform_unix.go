@@ -29,6 +29,12 @@ func IsPythonName(base string) bool { return pythonName.MatchString(base) }
 // VenvBin returns the directory of a virtual environment's programs.
 func VenvBin(venv string) string { return filepath.Join(venv, "bin") }
 
+// SitePackagesGlob is the filepath.Glob pattern of a virtual environment's
+// site-packages: lib/python3.X/site-packages.
+func SitePackagesGlob(venv string) string {
+	return filepath.Join(venv, "lib", "python*", "site-packages")
+}
+
 func exeNames(name string) []string { return []string{name} }
 
 func executable(fi fs.FileInfo) bool { return fi.Mode()&0o111 != 0 }

@@ -33,6 +33,12 @@ func IsPythonName(base string) bool { return pythonName.MatchString(base) }
 // Scripts on Windows.
 func VenvBin(venv string) string { return filepath.Join(venv, "Scripts") }
 
+// SitePackagesGlob is the filepath.Glob pattern of a virtual environment's
+// site-packages: Lib\site-packages on Windows, without a version directory.
+func SitePackagesGlob(venv string) string {
+	return filepath.Join(venv, "Lib", "site-packages")
+}
+
 // exeNames lists the file names name may have: as given and, without an
 // extension, with .exe.
 func exeNames(name string) []string {

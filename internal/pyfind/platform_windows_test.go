@@ -18,6 +18,7 @@ func TestWindowsNames(t *testing.T) {
 	t.Parallel()
 	require.Equal(t, `C:\venv\Scripts\python.exe`, pyfind.VenvPython(`C:\venv`))
 	require.Equal(t, `C:\venv\Scripts`, pyfind.VenvBin(`C:\venv`))
+	require.Equal(t, `C:\venv\Lib\site-packages`, pyfind.SitePackagesGlob(`C:\venv`))
 	for name, want := range map[string]bool{
 		"python.exe": true, "python3.exe": true, "python3.12.exe": true, "Python.EXE": true,
 		"pythonw.exe": false, "python3-config": false, "python": false, "py.exe": false,

@@ -51,6 +51,7 @@ func TestSearchDirs(t *testing.T) {
 		searchDirs("darwin", "/usr/bin:/bin", glob))
 	require.Equal(t, []string{"/usr/bin", "/bin"}, searchDirs("linux", "/usr/bin:/bin", glob))
 	require.Equal(t, "/v/bin/python", VenvPython("/v"))
+	require.Equal(t, "/v/lib/python*/site-packages", SitePackagesGlob("/v"))
 	require.True(t, IsPythonName("python3.12"))
 	require.False(t, IsPythonName("python3-config"))
 }
