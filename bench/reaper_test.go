@@ -1,3 +1,5 @@
+//go:build unix
+
 package bench
 
 import (
@@ -15,8 +17,6 @@ import (
 	"github.com/pyexec-mcp/pyexec/internal/testenv"
 	"github.com/stretchr/testify/require"
 )
-
-const mib = 1 << 20
 
 // holds200MiB touches 200 MiB (bytes * n writes every page) for 10 ms.
 const holds200MiB = "import time\nb = b'\\x01' * (200 * 1024 * 1024)\ntime.sleep(0.01)\n"

@@ -14,6 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+const mib = 1 << 20
+
 func TestParseReport(t *testing.T) {
 	t.Parallel()
 	const ok = `{"v":1,"wall_s":1.5,"utime_s":0.25,"stime_s":0.125,"maxrss_kb":204800,"floor_kb":7480,"exit_code":3,"signal":0}`

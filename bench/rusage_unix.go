@@ -9,6 +9,10 @@ import (
 	"time"
 )
 
+// ReaperAvailable reports whether the reaper (ReaperArgv, NewReaper) can
+// run here: it forks, which every Unix can.
+const ReaperAvailable = true
+
 // FromProcessState reads the CPU time and peak RSS of a waited-for child
 // from wait4's rusage (ps.SysUsage). CPU time includes every descendant the
 // child waited for. wall is the elapsed time the caller measured.

@@ -6,16 +6,18 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/pyexec-mcp/pyexec/internal/testenv"
 	"github.com/stretchr/testify/require"
 )
 
 // writeEnv writes content to a fresh .env file and returns its path.
 func writeEnv(t *testing.T, content string) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), ".env")
+	path := filepath.Join(testenv.TempDir(t), ".env")
 	require.NoError(t, os.WriteFile(path, []byte(content), 0o600))
 	return path
 }
@@ -135,7 +137,7 @@ func TestParseSeesOnlyTheFile(t *testing.T) {
 
 func TestErrors(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
+	dir := testenv.TempDir(t)
 	tests := []struct {
 		name    string
 		opts    *Options
@@ -143,8 +145,8 @@ func TestErrors(t *testing.T) {
 		message string // substring of the message
 	}{
 		{"missing file", &Options{Base: []string{}, File: filepath.Join(dir, "nope.env")}, ErrFileNotFound,
-			`env file "` + filepath.Join(dir, "nope.env") + `" does not exist`},
-		{"directory as file", &Options{Base: []string{}, File: dir}, ErrFileNotRegular, `env file "` + dir + `" is a directory, not a regular file`},
+			`env file ` + strconv.Quote(filepath.Join(dir, "nope.env")) + ` does not exist`},
+		{"directory as file", &Options{Base: []string{}, File: dir}, ErrFileNotRegular, `env file ` + strconv.Quote(dir) + ` is a directory, not a regular file`},
 		{"bad char in name", &Options{Base: []string{}, File: writeEnv(t, "A=1\n# c\nMY-KEY=2\n")}, ErrSyntax,
 			`line 3: unexpected "-" in a variable name`},
 		{"line without equals", &Options{Base: []string{}, File: writeEnv(t, "A=1\nJUSTANAME\nB=2\n")}, ErrSyntax,
@@ -183,7 +185,7 @@ func TestErrors(t *testing.T) {
 
 func TestErrorsKeepCause(t *testing.T) {
 	t.Parallel()
-	_, err := ParseFile(filepath.Join(t.TempDir(), "missing"))
+	_, err := ParseFile(filepath.Join(testenv.TempDir(t), "missing"))
 	require.ErrorIs(t, err, ErrFileNotFound)
 	require.ErrorIs(t, err, fs.ErrNotExist)
 	var pe *fs.PathError

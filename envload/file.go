@@ -92,15 +92,31 @@ func resolve(path string) (string, error) {
 	if path == "" { // as open(2): no file, not the working directory
 		return "", openError(path, &fs.PathError{Op: "open", Path: path, Err: syscall.ENOENT})
 	}
-	if !filepath.IsAbs(path) {
+	// On Windows "C:/a/.env" and "C:\a\.env" are one path: the walk
+	// below splits on the separator, so slashes become backslashes first
+	// (a no-op elsewhere).
+	abs = filepath.FromSlash(abs)
+	switch {
+	case filepath.IsAbs(abs):
+	case filepath.VolumeName(abs) != "":
+		// "C:.env", relative to drive C's working directory (Windows).
+		a, err := filepath.Abs(abs)
+		if err != nil {
+			return "", openError(path, err)
+		}
+		abs = a
+	default:
 		wd, err := os.Getwd()
 		if err != nil {
 			return "", openError(path, err)
 		}
-		abs = wd + string(filepath.Separator) + path
+		abs = wd + string(filepath.Separator) + abs
 	}
 	if dir := kernelDir(abs); dir != "" { // as written, cleaned
 		return "", underKernelDir(path, dir)
+	}
+	if dev := windowsDevice(abs); dev != "" {
+		return "", namesDevice(path, dev)
 	}
 	vol := filepath.VolumeName(abs)
 	resolved := vol + string(filepath.Separator)
@@ -119,6 +135,9 @@ func resolve(path string) (string, error) {
 		next := filepath.Join(resolved, name)
 		if dir := kernelDir(next); dir != "" {
 			return "", underKernelDir(path, dir)
+		}
+		if dev := windowsDevice(next); dev != "" {
+			return "", namesDevice(path, dev)
 		}
 		fi, err := os.Lstat(next)
 		if err != nil {
@@ -186,6 +205,11 @@ func checkOpened(path string, f *os.File, fi fs.FileInfo) error {
 		return tooLarge(path, fi.Size())
 	}
 	return nil
+}
+
+func namesDevice(path, dev string) error {
+	return newError(ErrFileNotRegular, nil,
+		fmt.Sprintf("env file %q names %s, not a regular file; give a .env file", path, dev))
 }
 
 func notRegular(path string, m fs.FileMode) error {

@@ -12,9 +12,10 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/pyexec-mcp/pyexec/internal/filelock"
+	"github.com/pyexec-mcp/pyexec/internal/pyfind"
 	"github.com/pyexec-mcp/pyexec/internal/uvcmd"
 )
 
@@ -88,21 +89,21 @@ func (c *envCache) get(ctx context.Context, plan *installPlan, in Interpreter, r
 	final := filepath.Join(c.dir, key)
 	created := false
 	for {
-		if err := flock(ctx, lock, syscall.LOCK_SH); err != nil {
+		if err := waitLock(ctx, lock, false); err != nil {
 			lock.Close()
 			return nil, err
 		}
 		if info, err := readEnvInfo(final); err == nil {
 			now := time.Now()
 			_ = os.Chtimes(filepath.Join(final, envMarker), now, now) // LRU clock
-			return &environment{dir: final, python: filepath.Join(final, "bin", "python"), info: info, created: created,
+			return &environment{dir: final, python: pyfind.VenvPython(final), info: info, created: created,
 				release: func() { lock.Close() }}, nil
 		}
 		// Not built (or half-built): build under the exclusive lock. The
 		// shared lock is dropped first: two holders upgrading at once would
 		// wait for each other forever.
-		_ = syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
-		if err := flock(ctx, lock, syscall.LOCK_EX); err != nil {
+		_ = filelock.Unlock(lock)
+		if err := waitLock(ctx, lock, true); err != nil {
 			lock.Close()
 			return nil, err
 		}
@@ -115,18 +116,20 @@ func (c *envCache) get(ctx context.Context, plan *installPlan, in Interpreter, r
 		}
 		// Release and take the shared lock again (the loop re-reads the
 		// marker: an evictor may have been quicker).
-		_ = syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+		_ = filelock.Unlock(lock)
 	}
 }
 
-func flock(ctx context.Context, f *os.File, how int) error {
+// waitLock takes lock, shared or exclusive, retrying until ctx ends
+// (another process builds the environment meanwhile).
+func waitLock(ctx context.Context, f *os.File, exclusive bool) error {
 	for {
-		err := syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB)
-		if err == nil {
-			return nil
+		ok, err := filelock.TryLock(f, exclusive)
+		if err != nil {
+			return fmt.Errorf("executor: environment cache: %w", err)
 		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
-			return fmt.Errorf("executor: lock %s: %w", f.Name(), err)
+		if ok {
+			return nil
 		}
 		select {
 		case <-ctx.Done():
@@ -145,7 +148,7 @@ func readEnvInfo(dir string) (envInfo, error) {
 	if err := json.Unmarshal(b, &info); err != nil {
 		return info, err
 	}
-	if _, err := os.Stat(filepath.Join(dir, "bin", "python")); err != nil {
+	if _, err := os.Stat(pyfind.VenvPython(dir)); err != nil {
 		return info, err
 	}
 	return info, nil
@@ -207,7 +210,7 @@ func (c *envCache) build(ctx context.Context, plan *installPlan, in Interpreter,
 			}
 			return fmt.Errorf("%w: %v", ErrResolution, err)
 		}
-		if err := relocatableScripts(filepath.Join(tmp, "bin"), in.Path); err != nil {
+		if err := relocatableScripts(pyfind.VenvBin(tmp), in.Path); err != nil {
 			return fmt.Errorf("executor: environment cache: %w", err)
 		}
 		if !complete {
@@ -272,7 +275,7 @@ func relocatableScripts(bin, base string) error {
 // as name==version, from their metadata (what `uv pip freeze` reads, without
 // starting a process that would query the interpreter).
 func installedDists(env string) ([]string, error) {
-	metas, err := filepath.Glob(filepath.Join(env, "lib", "python*", "site-packages", "*.dist-info", "METADATA"))
+	metas, err := filepath.Glob(filepath.Join(pyfind.SitePackagesGlob(env), "*.dist-info", "METADATA"))
 	if err != nil {
 		return nil, err
 	}
@@ -364,7 +367,7 @@ func (c *envCache) remove(key string) bool {
 		return false
 	}
 	defer lock.Close()
-	if syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) != nil {
+	if ok, err := filelock.TryLock(lock, true); err != nil || !ok {
 		return false // in use
 	}
 	// Remove the marker first: a crash mid-removal leaves a half-built

@@ -25,9 +25,8 @@ type Interpreter struct {
 func (i Interpreter) Minor() string { return minorOf(i.Version) }
 
 var (
-	minorRe      = regexp.MustCompile(`^3\.[0-9]{1,2}$`)
-	pyenvVerRe   = regexp.MustCompile(`^3\.[0-9]+\.[0-9]+$`)
-	pythonNameRe = regexp.MustCompile(`^python3(\.[0-9]+)?$`)
+	minorRe    = regexp.MustCompile(`^3\.[0-9]{1,2}$`)
+	pyenvVerRe = regexp.MustCompile(`^3\.[0-9]+\.[0-9]+$`)
 )
 
 func minorOf(v string) string {
@@ -86,7 +85,7 @@ func (r *interpreters) Default(ctx context.Context) (Interpreter, error) {
 	r.mu.Unlock()
 	name := r.pythonDefault
 	if name == "" {
-		name = "python3"
+		name = pyfind.DefaultName
 	}
 	p, err := pyfind.RealPath(ctx, name, r.pathEnv)
 	if err != nil {
@@ -136,14 +135,13 @@ func (r *interpreters) Installed(ctx context.Context) []Interpreter {
 		}
 	}
 	seen := map[string]bool{}
-	for _, dir := range filepath.SplitList(r.pathEnv) {
-		if dir == "" || pyfind.IsShim(dir+"/") {
+	for _, dir := range pyfind.SearchDirs(r.pathEnv) {
+		if dir == "" || pyfind.IsShim(dir+string(filepath.Separator)) {
 			continue
 		}
-		names, _ := filepath.Glob(filepath.Join(dir, "python3*"))
+		names, _ := filepath.Glob(filepath.Join(dir, "python*"))
 		for _, n := range names {
-			base := filepath.Base(n)
-			if !pythonNameRe.MatchString(base) {
+			if !pyfind.IsPythonName(filepath.Base(n)) {
 				continue
 			}
 			real, err := filepath.EvalSymlinks(n)

@@ -95,7 +95,8 @@ func (e *Executor) Run(ctx context.Context, req *Request) (*Result, error) {
 	}
 	pyArgv := append([]string{python, script}, req.Args...)
 	var reportPath string
-	if req.Measure {
+	if req.Measure && bench.ReaperAvailable {
+		// Without a reaper (Windows) the leader's own figures are Usage.
 		// The reaper writes its report to fd 3, a file here: no reader
 		// goroutine, and it passes through uv (uv does not close inherited
 		// descriptors).

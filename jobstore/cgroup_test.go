@@ -1,3 +1,5 @@
+//go:build unix
+
 package jobstore
 
 import (
@@ -100,8 +102,8 @@ func TestRecoverKillsEscapeesThroughCgroups(t *testing.T) {
 	python := testenv.Python(t)
 	requireSandbox(t, &sandboxPolicy)
 	ctx := t.Context()
-	dir := t.TempDir()
-	pidFile := filepath.Join(t.TempDir(), "pids")
+	dir := testenv.TempDir(t)
+	pidFile := filepath.Join(testenv.TempDir(t), "pids")
 	cmd := helperCmd(t, "sandboxowner", dir, helperPythonEnv+"="+python, helperPIDFileEnv+"="+pidFile)
 	out, err := cmd.StdoutPipe()
 	require.NoError(t, err)
@@ -179,7 +181,7 @@ func startEscapee(t *testing.T) (*sandbox.Box, *exec.Cmd, []int) {
 	t.Helper()
 	python := testenv.Python(t)
 	requireSandbox(t, &sandboxPolicy)
-	pidFile := filepath.Join(t.TempDir(), "pids")
+	pidFile := filepath.Join(testenv.TempDir(t), "pids")
 	cmd := exec.Command(python, "-c", escapeeScript, pidFile)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	pol := sandboxPolicy
@@ -202,7 +204,7 @@ func startEscapee(t *testing.T) (*sandbox.Box, *exec.Cmd, []int) {
 func TestKillReachesCgroupMembers(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	dir := t.TempDir()
+	dir := testenv.TempDir(t)
 	s := openT(t, dir, nil)
 	other := openT(t, dir, nil)
 
@@ -239,7 +241,7 @@ func TestKillReachesCgroupMembers(t *testing.T) {
 func TestSetProcessAfterCancel(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	s := openT(t, t.TempDir(), nil)
+	s := openT(t, testenv.TempDir(t), nil)
 	id, err := s.CreateJob(ctx, "k", "")
 	require.NoError(t, err)
 	require.NoError(t, s.FinishJob(ctx, id, StateCancelled, nil, "cancelled on request"))

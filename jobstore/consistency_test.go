@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/pyexec-mcp/pyexec/internal/testenv"
 	"github.com/stretchr/testify/require"
 )
 
@@ -18,7 +19,7 @@ import (
 func TestGetThenListAgree(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	s := openT(t, t.TempDir(), nil)
+	s := openT(t, testenv.TempDir(t), nil)
 	const jobs = 200
 	ids := make([]string, jobs)
 	for i := range ids {

@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/pyexec-mcp/pyexec/internal/cgroup"
+	"github.com/pyexec-mcp/pyexec/internal/proc"
 	"github.com/pyexec-mcp/pyexec/internal/procfs"
 )
 
@@ -90,6 +91,9 @@ func (h *Host) KillJob(j *Job) ([]string, error) {
 	if p.BootID != "" && h.bootID != "" && p.BootID != h.bootID {
 		return nil, nil // the machine rebooted since: all of it is gone, cgroups too
 	}
+	if p.StartTime == 0 && h.self.StartTime == 0 && h.OwnerAlive(j.Owner) {
+		return nil, unverifiable(j)
+	}
 	var errs []error
 	dirs := h.jobCgroups(j)
 	if err := cgroup.Kill(dirs...); err != nil {
@@ -141,7 +145,7 @@ func (h *Host) killProcess(p Process) (bool, error) {
 	case p.BootID != "" && h.bootID != "" && p.BootID != h.bootID:
 		return false, nil // the machine rebooted since: all of it is gone
 	}
-	if p.PGID <= 1 || p.PGID != p.PID || p.PGID == syscall.Getpgrp() {
+	if p.PGID <= 1 || p.PGID != p.PID || p.PGID == ownGroup() {
 		// No group of its own (or, defensively, ours): the process alone.
 		return h.killOne(p)
 	}
@@ -151,7 +155,7 @@ func (h *Host) killProcess(p Process) (bool, error) {
 	leader, err := procfs.ReadStat(p.PGID)
 	switch {
 	case err == nil && leader.StartTime == p.StartTime:
-		return signal(-p.PGID) // the leader itself (alive or a zombie) vouches
+		return signalGroup(p.PGID) // the leader itself (alive or a zombie) vouches
 	case err == nil, errors.Is(err, procfs.ErrUnsupported):
 		return false, nil
 	case !errors.Is(err, procfs.ErrNoProcess):
@@ -172,13 +176,13 @@ func (h *Host) killProcess(p Process) (bool, error) {
 			return false, nil
 		}
 	}
-	return signal(-p.PGID)
+	return signalGroup(p.PGID)
 }
 
 // killOne kills p's process alone if it is still the recorded one (the
 // same start time), and never this process.
 func (h *Host) killOne(p Process) (bool, error) {
-	if p.StartTime == 0 || p.PID <= 1 || p.PID == syscall.Getpid() {
+	if p.StartTime == 0 || p.PID <= 1 || p.PID == os.Getpid() {
 		return false, nil
 	}
 	if p.BootID != "" && h.bootID != "" && p.BootID != h.bootID {
@@ -187,16 +191,15 @@ func (h *Host) killOne(p Process) (bool, error) {
 	if alive, err := procfs.Alive(p.PID, p.StartTime); err != nil || !alive {
 		return false, nil
 	}
-	return signal(p.PID)
+	if err := proc.Kill(p.PID); err != nil {
+		return false, fmt.Errorf("jobstore: %w", err)
+	}
+	return true, nil
 }
 
-func signal(pid int) (bool, error) {
-	err := syscall.Kill(pid, syscall.SIGKILL)
-	if errors.Is(err, syscall.ESRCH) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("jobstore: kill %d: %w", pid, err)
+func signalGroup(pgid int) (bool, error) {
+	if err := proc.KillGroup(pgid, syscall.SIGKILL); err != nil {
+		return false, fmt.Errorf("jobstore: kill process group %d: %w", pgid, err)
 	}
 	return true, nil
 }
@@ -218,10 +221,9 @@ func (h *Host) OwnerAlive(o Owner) bool {
 	}
 	alive, err := procfs.Alive(o.PID, o.StartTime) // another start time: the pid was reused
 	if errors.Is(err, procfs.ErrUnsupported) {
-		// No /proc (non-Linux Unix): start times are unknown, and a
-		// signal-0 probe is all there is. EPERM means the pid exists.
-		err := syscall.Kill(o.PID, 0)
-		return err == nil || errors.Is(err, syscall.EPERM)
+		// No /proc (macOS, Windows): start times are unknown, and
+		// whether the pid exists is all there is.
+		return proc.Exists(o.PID)
 	}
 	return alive || err != nil
 }

@@ -9,7 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"syscall"
+
+	"github.com/pyexec-mcp/pyexec/internal/filelock"
 )
 
 // The journal is how a Store learns, in O(changes), which records other
@@ -41,11 +42,11 @@ func (s *Store) journalPath() string { return filepath.Join(s.dir, journalName) 
 // refresh brings the index up to date with the journal. Called with s.mu held.
 func (s *Store) refresh() error {
 	x := &s.idx
-	fi, err := os.Stat(s.journalPath())
+	ino, err := fileID(s.journalPath())
 	if err != nil {
 		return s.fullLoad(false)
 	}
-	if x.jr == nil || inode(fi) != x.jrIno {
+	if x.jr == nil || ino != x.jrIno {
 		return s.switchJournal()
 	}
 	return s.readJournal()
@@ -161,7 +162,7 @@ var errNoJournal = errors.New("jobstore: no readable journal")
 // neither and gets errNoJournal.
 func (s *Store) openJournal() (f *os.File, gen, ino uint64, err error) {
 	for range 4 {
-		f, err = os.Open(s.journalPath())
+		f, err = openFile(s.journalPath(), os.O_RDONLY, 0)
 		if errors.Is(err, fs.ErrNotExist) {
 			if s.readOnly {
 				return nil, 0, 0, errNoJournal
@@ -174,12 +175,12 @@ func (s *Store) openJournal() (f *os.File, gen, ino uint64, err error) {
 		if err != nil {
 			return nil, 0, 0, fmt.Errorf("jobstore: journal: %w", err)
 		}
-		fi, serr := f.Stat()
+		id, serr := fileIDOf(f)
 		hdr := make([]byte, journalHdrLen)
 		_, rerr := f.ReadAt(hdr, 0)
 		g, ok := parseJournalHeader(hdr)
 		if serr == nil && rerr == nil && ok {
-			return f, g, inode(fi), nil
+			return f, g, id, nil
 		}
 		_ = f.Close()
 		if s.readOnly {
@@ -241,7 +242,7 @@ func (s *Store) journalAppend(id string) error {
 	defer s.jmu.Unlock()
 	for range 8 {
 		if s.jw == nil {
-			f, err := os.OpenFile(s.journalPath(), os.O_WRONLY|os.O_APPEND, 0)
+			f, err := openFile(s.journalPath(), os.O_WRONLY|os.O_APPEND, 0)
 			if errors.Is(err, fs.ErrNotExist) {
 				if err := s.createJournal(randGen(), false); err != nil {
 					return err
@@ -251,19 +252,19 @@ func (s *Store) journalAppend(id string) error {
 			if err != nil {
 				return fmt.Errorf("jobstore: journal: %w", err)
 			}
-			fi, err := f.Stat()
+			id, err := fileIDOf(f)
 			if err != nil {
 				_ = f.Close()
 				return fmt.Errorf("jobstore: journal: %w", err)
 			}
-			s.jw, s.jwIno = f, inode(fi)
+			s.jw, s.jwIno = f, id
 		}
 		if _, err := s.jw.Write(line); err != nil {
 			_ = s.jw.Close()
 			s.jw = nil
 			return fmt.Errorf("jobstore: journal: %w", err)
 		}
-		if fi, err := os.Stat(s.journalPath()); err == nil && inode(fi) == s.jwIno {
+		if id, err := fileID(s.journalPath()); err == nil && id == s.jwIno {
 			s.jwAppends++
 			if s.jwAppends%s.rotateEvery == 0 {
 				s.maybeRotate()
@@ -279,8 +280,11 @@ func (s *Store) journalAppend(id string) error {
 
 // maybeRotate replaces the journal with an empty one of the next generation
 // once it is larger than s.journalMax. One process at a time rotates,
-// under a non-blocking flock; the others just carry on. Called with s.jmu held.
+// under a non-blocking file lock; the others just carry on. Called with s.jmu held.
 func (s *Store) maybeRotate() {
+	if !canRotate {
+		return
+	}
 	fi, err := s.jw.Stat()
 	if err != nil || fi.Size() < s.journalMax {
 		return
@@ -290,10 +294,10 @@ func (s *Store) maybeRotate() {
 		return
 	}
 	defer lf.Close()
-	if err := syscall.Flock(int(lf.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if ok, err := filelock.TryLock(lf, true); err != nil || !ok {
 		return
 	}
-	defer syscall.Flock(int(lf.Fd()), syscall.LOCK_UN) //nolint:errcheck // closing releases it anyway
+	defer filelock.Unlock(lf) //nolint:errcheck // closing releases it anyway
 	f, gen, _, err := s.openJournal()
 	if err != nil {
 		return

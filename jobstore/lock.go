@@ -2,12 +2,12 @@ package jobstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
 	"time"
+
+	"github.com/pyexec-mcp/pyexec/internal/filelock"
 )
 
 // numStripes is the number of lock files. A job's lock is the stripe chosen
@@ -16,10 +16,12 @@ import (
 // of different jobs rarely contend.
 const numStripes = 64
 
-// stripe is one cross-process lock: an in-process semaphore, because flock
-// locks belong to an open file description and so do not exclude goroutines
-// sharing one, and flock(2) on a lock file held open for the Store's life, to
-// exclude other processes (and other Stores in this process).
+// stripe is one cross-process lock: an in-process semaphore, because file
+// locks belong to an open file (flock: its open file description; LockFileEx:
+// its handle) and so do not exclude goroutines sharing one, and a file lock
+// (internal/filelock) on a lock file held open for the
+// Store's life, to exclude other processes (and other Stores in this
+// process).
 type stripe struct {
 	sem chan struct{} // buffer 1: holding the token is holding the lock
 	f   *os.File
@@ -76,26 +78,23 @@ func (st *stripe) lock(ctx context.Context) error {
 }
 
 func (st *stripe) unlock() {
-	_ = syscall.Flock(int(st.f.Fd()), syscall.LOCK_UN)
+	_ = filelock.Unlock(st.f)
 	<-st.sem
 }
 
-// flockCtx takes an exclusive flock on f. A blocking flock(2) cannot be
+// flockCtx takes an exclusive lock on f. A blocking lock cannot be
 // interrupted by ctx, so it tries without blocking and backs off (20 µs
 // doubling to 5 ms) while another process holds the lock; locks are held
 // for one read-modify-write, well under a millisecond.
 func flockCtx(ctx context.Context, f *os.File) error {
-	fd := int(f.Fd())
 	delay := 20 * time.Microsecond
 	for {
-		err := syscall.Flock(fd, syscall.LOCK_EX|syscall.LOCK_NB)
+		ok, err := filelock.TryLock(f, true)
 		switch {
-		case err == nil:
+		case err != nil:
+			return fmt.Errorf("jobstore: %w", err)
+		case ok:
 			return nil
-		case errors.Is(err, syscall.EINTR):
-			continue
-		case !errors.Is(err, syscall.EWOULDBLOCK):
-			return fmt.Errorf("jobstore: lock: %w", err)
 		}
 		t := time.NewTimer(delay)
 		select {

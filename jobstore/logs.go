@@ -43,7 +43,7 @@ func (s *Store) openLog(id string, st Stream) (*os.File, int64, error) {
 	if !fileExists(s.recordPath(id)) {
 		return nil, 0, notFound(id)
 	}
-	f, err := os.OpenFile(s.logPath(id, st), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	f, err := openFile(s.logPath(id, st), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, 0, fmt.Errorf("jobstore: log: %w", err)
 	}
@@ -220,7 +220,7 @@ func (s *Store) ReadLog(ctx context.Context, id string, st Stream, offset int64,
 		return nil, offset, false, err
 	}
 	final := j.State.Final()
-	f, err := os.Open(s.logPath(id, st))
+	f, err := openFile(s.logPath(id, st), os.O_RDONLY, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, offset, final, nil
 	}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/pyexec-mcp/pyexec/internal/testenv"
 	"github.com/stretchr/testify/require"
 )
 
@@ -27,7 +28,7 @@ func TestLogCursorExactlyOnce(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := t.Context()
-			dir := t.TempDir()
+			dir := testenv.TempDir(t)
 			w := openT(t, dir, nil)
 			r := openT(t, dir, nil)
 			id, err := w.CreateJob(ctx, "k", "")
@@ -119,7 +120,7 @@ func TestLogCap(t *testing.T) {
 			t.Run(tc.name+map[bool]string{false: "/AppendLog", true: "/LogWriter"}[useW], func(t *testing.T) {
 				t.Parallel()
 				ctx := t.Context()
-				s := openT(t, t.TempDir(), &Options{MaxLogBytes: max})
+				s := openT(t, testenv.TempDir(t), &Options{MaxLogBytes: max})
 				id, err := s.CreateJob(ctx, "k", "")
 				require.NoError(t, err)
 				var lw io.WriteCloser
@@ -148,7 +149,7 @@ func TestLogCap(t *testing.T) {
 func TestReadLogEdges(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	s := openT(t, t.TempDir(), nil)
+	s := openT(t, testenv.TempDir(t), nil)
 	id, err := s.CreateJob(ctx, "k", "")
 	require.NoError(t, err)
 
@@ -195,7 +196,7 @@ func TestReadLogEdges(t *testing.T) {
 func TestLogSize(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	s := openT(t, t.TempDir(), nil)
+	s := openT(t, testenv.TempDir(t), nil)
 	id, err := s.CreateJob(ctx, "k", "l")
 	require.NoError(t, err)
 	n, err := s.LogSize(ctx, id, Stdout)

@@ -7,14 +7,11 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
-
-	"github.com/pyexec-mcp/pyexec/internal/procfs"
 )
 
 // The test binary doubles as the helper processes of the multi-process
@@ -55,14 +52,12 @@ func runHelper(mode string) int {
 		err = helperOwner(ctx)
 	case "spawner":
 		err = helperSpawner()
-	case "sandboxowner":
-		err = helperSandboxOwner(ctx)
 	case "churn":
 		err = helperChurn(ctx)
 	case "writer":
 		err = helperWriter(ctx)
 	default:
-		err = fmt.Errorf("unknown helper %q", mode)
+		err = platformHelper(ctx, mode)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "helper:", err)
@@ -76,7 +71,7 @@ func runHelper(mode string) int {
 func sleeperCmd(newGroup bool) *exec.Cmd {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), helperEnv+"=sleep")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: newGroup}
+	cmd.SysProcAttr = groupAttr(newGroup)
 	return cmd
 }
 
@@ -195,12 +190,4 @@ func openT(t *testing.T, dir string, opts *Options) *Store {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })
 	return s
-}
-
-// groupAlive reports whether process group pgid has a live member.
-func groupAlive(t *testing.T, pgid int) bool {
-	t.Helper()
-	m, err := procfs.Group(pgid)
-	require.NoError(t, err)
-	return len(m) > 0
 }

@@ -12,7 +12,9 @@ import (
 // process, if it has no group of its own), each only after making sure it is
 // still the job's: see "Killing safely" in the package documentation. It
 // returns nil when the signals were sent or when nothing of the job is left
-// to kill, and ErrNoProcess when no process was recorded. Kill does not
+// to kill, ErrNoProcess when no process was recorded, and an error
+// wrapping errors.ErrUnsupported for a job of a live server on a system
+// without /proc (macOS, Windows), whose processes it cannot verify. Kill does not
 // change the job's state, and leaves the cgroups in place for their owner to
 // remove; the caller records the cancel with FinishJob.
 func (s *Store) Kill(ctx context.Context, id string) error {

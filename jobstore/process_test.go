@@ -1,3 +1,5 @@
+//go:build unix
+
 package jobstore
 
 import (
@@ -31,7 +33,7 @@ func startSleeper(t *testing.T) int {
 func TestKillProcessGroup(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	s := openT(t, t.TempDir(), nil)
+	s := openT(t, testenv.TempDir(t), nil)
 	id, err := s.CreateJob(ctx, "k", "")
 	require.NoError(t, err)
 	require.ErrorIs(t, s.Kill(ctx, id), ErrNoProcess)
@@ -55,7 +57,7 @@ func TestKillProcessGroup(t *testing.T) {
 func TestKillRefusesAReusedPID(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	s := openT(t, t.TempDir(), nil)
+	s := openT(t, testenv.TempDir(t), nil)
 	for _, tc := range []struct {
 		name   string
 		tamper func(p *Process)
@@ -80,7 +82,7 @@ func TestKillRefusesAReusedPID(t *testing.T) {
 func TestKillNeverHitsOwnGroup(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	s := openT(t, t.TempDir(), nil)
+	s := openT(t, testenv.TempDir(t), nil)
 	id, err := s.CreateJob(ctx, "k", "")
 	require.NoError(t, err)
 	// Recorded as if this test process were the job's own process.
@@ -97,7 +99,7 @@ func TestKillNeverHitsOwnGroup(t *testing.T) {
 func TestKillOrphanedMembers(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	s := openT(t, t.TempDir(), nil)
+	s := openT(t, testenv.TempDir(t), nil)
 	id, err := s.CreateJob(ctx, "k", "")
 	require.NoError(t, err)
 
@@ -124,7 +126,7 @@ func TestKillOrphanedMembers(t *testing.T) {
 
 func TestOwnerAlive(t *testing.T) {
 	t.Parallel()
-	s := openT(t, t.TempDir(), nil)
+	s := openT(t, testenv.TempDir(t), nil)
 	// A pid that is certainly gone: a child we started and reaped.
 	cmd := sleeperCmd(false)
 	require.NoError(t, cmd.Start())

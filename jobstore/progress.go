@@ -42,7 +42,7 @@ func (s *Store) appendProgress(j *Job) error {
 		return fmt.Errorf("jobstore: encoding progress of job %s: %w", j.ID, err)
 	}
 	line = append(line, '\n')
-	f, err := os.OpenFile(s.progressPath(j.ID), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	f, err := openFile(s.progressPath(j.ID), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return fmt.Errorf("jobstore: progress: %w", err)
 	}
@@ -82,7 +82,7 @@ func (s *Store) compactProgress(j *Job) error {
 	if err := os.WriteFile(tmp, append(line, '\n'), 0o600); err != nil {
 		return fmt.Errorf("jobstore: progress: %w", err)
 	}
-	if err := os.Rename(tmp, s.progressPath(j.ID)); err != nil {
+	if err := replaceFile(tmp, s.progressPath(j.ID)); err != nil {
 		_ = os.Remove(tmp)
 		return fmt.Errorf("jobstore: progress: %w", err)
 	}
@@ -93,7 +93,7 @@ func (s *Store) compactProgress(j *Job) error {
 // line belongs to j's version. It reports whether that line is newer than
 // j, in which case the caller must read the record again.
 func (s *Store) applyProgress(j *Job) (stale bool) {
-	f, err := os.Open(s.progressPath(j.ID))
+	f, err := openFile(s.progressPath(j.ID), os.O_RDONLY, 0)
 	if err != nil {
 		return false // none yet (or unreadable: the record's progress stands)
 	}

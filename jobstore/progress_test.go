@@ -5,6 +5,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/pyexec-mcp/pyexec/internal/testenv"
 	"github.com/stretchr/testify/require"
 )
 
@@ -14,7 +15,7 @@ import (
 func TestProgressSideFile(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	dir := t.TempDir()
+	dir := testenv.TempDir(t)
 	s := openT(t, dir, nil)
 	other := openT(t, dir, nil)
 	id, err := s.CreateJob(ctx, "k", "")
@@ -58,7 +59,7 @@ func TestProgressSideFile(t *testing.T) {
 func TestProgressCompaction(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	s := openT(t, t.TempDir(), nil)
+	s := openT(t, testenv.TempDir(t), nil)
 	id, err := s.CreateJob(ctx, "k", "")
 	require.NoError(t, err)
 	j, err := s.Get(ctx, id)
@@ -89,7 +90,7 @@ func TestProgressCompaction(t *testing.T) {
 func TestProgressTornTail(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	s := openT(t, t.TempDir(), nil)
+	s := openT(t, testenv.TempDir(t), nil)
 	id, err := s.CreateJob(ctx, "k", "")
 	require.NoError(t, err)
 	require.NoError(t, s.SetProgress(ctx, id, 7, 9, "seven"))

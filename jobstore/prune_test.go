@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pyexec-mcp/pyexec/internal/testenv"
 	"github.com/stretchr/testify/require"
 )
 
@@ -41,7 +42,7 @@ func TestPrune(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := t.Context()
-			s := openT(t, t.TempDir(), nil)
+			s := openT(t, testenv.TempDir(t), nil)
 			ids := map[string]string{}
 			for _, f := range fixtures {
 				id, err := s.CreateJob(ctx, "k", f.name)
@@ -91,7 +92,7 @@ func TestPrune(t *testing.T) {
 func TestRetentionCap(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	dir := t.TempDir()
+	dir := testenv.TempDir(t)
 	s := openT(t, dir, &Options{MaxJobs: 3})
 	live, err := s.CreateJob(ctx, "k", "live")
 	require.NoError(t, err)
@@ -126,7 +127,7 @@ func TestRetentionCap(t *testing.T) {
 func TestOrphanCleanup(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	dir := t.TempDir()
+	dir := testenv.TempDir(t)
 	s := openT(t, dir, nil)
 	id, err := s.CreateJob(ctx, "k", "")
 	require.NoError(t, err)

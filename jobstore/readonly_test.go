@@ -10,12 +10,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
-	"github.com/stretchr/testify/require"
-
 	"github.com/pyexec-mcp/pyexec/internal/testenv"
+	"github.com/stretchr/testify/require"
 )
 
 // helperWriter is a writing server: it creates a running job with output
@@ -77,7 +75,7 @@ func tree(t *testing.T, dir string) map[string]string {
 // fix, and creates nothing.
 func TestReadOnlyMissingStore(t *testing.T) {
 	t.Parallel()
-	parent := t.TempDir()
+	parent := testenv.TempDir(t)
 	notDir := filepath.Join(parent, "file")
 	require.NoError(t, os.MkdirAll(notDir, 0o700))
 	require.NoError(t, os.WriteFile(filepath.Join(notDir, JobsSubdir), nil, 0o600))
@@ -110,7 +108,7 @@ func TestReadOnlyMissingStore(t *testing.T) {
 func TestReadOnlySeesLiveWriter(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	dir := t.TempDir()
+	dir := testenv.TempDir(t)
 	// The writer exits by itself: without the race detector's default
 	// second of sleep at exit.
 	cmd := helperCmd(t, "writer", dir, "GORACE=atexit_sleep_ms=0")
@@ -164,51 +162,13 @@ func TestReadOnlySeesLiveWriter(t *testing.T) {
 	require.Equal(t, int64(len("hello\nbye\n")), size)
 }
 
-// TestReadOnlyDoesNotRecover: a read-only open of a store whose running job
-// belongs to a dead server neither fails the job nor kills its process
-// group, and writes nothing; a writing open then does both.
-func TestReadOnlyDoesNotRecover(t *testing.T) {
-	t.Parallel()
-	ctx := t.Context()
-	dir := t.TempDir()
-	victim, id, pgid := startOwner(t, dir)
-	require.NoError(t, victim.Signal(syscall.SIGKILL))
-	_, _ = victim.Wait() // reaped: its owner is dead
-	before := tree(t, dir)
-
-	ro := openT(t, dir, &Options{ReadOnly: true})
-	jobs, _, err := ro.List(ctx, &ListOptions{States: []State{StateRunning}})
-	require.NoError(t, err)
-	require.Len(t, jobs, 1)
-	require.Equal(t, id, jobs[0].ID)
-	n, err := ro.Recover(ctx)
-	require.ErrorIs(t, err, ErrReadOnly)
-	require.Zero(t, n)
-	require.ErrorIs(t, ro.Kill(ctx, id), ErrReadOnly)
-	require.True(t, groupAlive(t, pgid), "a read-only open kills nothing")
-	j, err := ro.Get(ctx, id)
-	require.NoError(t, err)
-	require.Equal(t, StateRunning, j.State, "a read-only open fails no job")
-	require.Equal(t, before, tree(t, dir), "a read-only Store writes nothing")
-
-	w := openT(t, dir, nil) // a writing server recovers it
-	testenv.PollUntil(t, "the dead server's job group to die", func() bool { return !groupAlive(t, pgid) })
-	j, err = ro.Get(ctx, id)
-	require.NoError(t, err)
-	require.Equal(t, StateFailed, j.State)
-	jobs, _, err = ro.List(ctx, &ListOptions{States: []State{StateFailed}})
-	require.NoError(t, err)
-	require.Len(t, jobs, 1, "the read-only Store sees the recovery")
-	require.NoError(t, w.Close())
-}
-
 // TestReadOnlyMutators: every method that would change the store or signal
 // a process returns ErrReadOnly, naming itself, and touches nothing; the
 // reading methods work.
 func TestReadOnlyMutators(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	dir := t.TempDir()
+	dir := testenv.TempDir(t)
 	w := openT(t, dir, nil)
 	id, err := w.CreateJob(ctx, "k", "l")
 	require.NoError(t, err)
@@ -269,7 +229,7 @@ func TestReadOnlyMutators(t *testing.T) {
 func TestReadOnlyWithoutJournal(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	dir := t.TempDir()
+	dir := testenv.TempDir(t)
 	w := openT(t, dir, nil)
 	first, err := w.CreateJob(ctx, "k", "")
 	require.NoError(t, err)

@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
-	"syscall"
 )
 
 // Defaults applied by Open for zero Options fields.
@@ -273,7 +273,7 @@ func (s *Store) readRecord(id string) (*Job, error) {
 // readRecordFile reads a job's record file. Records are replaced by rename,
 // so a read sees one whole version, never a torn one.
 func (s *Store) readRecordFile(id string) (*Job, error) {
-	b, err := os.ReadFile(s.recordPath(id))
+	b, err := readFile(s.recordPath(id))
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, notFound(id)
@@ -306,7 +306,7 @@ func (s *Store) writeRecord(j *Job, durable, create bool) error {
 	}
 	data = append(data, '\n')
 	tmp := filepath.Join(s.dir, "."+j.ID+"."+randHex(4)+".tmp")
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := openFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return fmt.Errorf("jobstore: %w", err)
 	}
@@ -322,7 +322,7 @@ func (s *Store) writeRecord(j *Job, durable, create bool) error {
 		if create {
 			err = os.Link(tmp, s.recordPath(j.ID))
 		} else {
-			err = os.Rename(tmp, s.recordPath(j.ID))
+			err = replaceFile(tmp, s.recordPath(j.ID))
 		}
 		if err == nil {
 			s.indexPut(j)
@@ -340,7 +340,7 @@ func (s *Store) writeRecord(j *Job, durable, create bool) error {
 		return fmt.Errorf("jobstore: writing job %s: %w", j.ID, err)
 	}
 	if durable {
-		if err := s.dirf.Sync(); err != nil {
+		if err := syncDir(s.dirf); err != nil {
 			return fmt.Errorf("jobstore: syncing %s: %w", s.dir, err)
 		}
 	}
@@ -423,10 +423,12 @@ func (s *Store) announce(id string) {
 	}
 }
 
-// inode returns the inode number of fi.
-func inode(fi fs.FileInfo) uint64 {
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		return uint64(st.Ino) //nolint:unconvert // Ino is uint32 on some platforms
+// readFile is os.ReadFile through openFile.
+func readFile(name string) ([]byte, error) {
+	f, err := openFile(name, os.O_RDONLY, 0)
+	if err != nil {
+		return nil, err
 	}
-	return 0
+	defer f.Close()
+	return io.ReadAll(f)
 }

@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/pyexec-mcp/pyexec/internal/procfs"
+	"github.com/pyexec-mcp/pyexec/internal/testenv"
 	"github.com/stretchr/testify/require"
 )
 
@@ -29,7 +32,7 @@ var _ consumerStore = (*Store)(nil)
 func TestLifecycle(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	s := openT(t, t.TempDir(), nil)
+	s := openT(t, testenv.TempDir(t), nil)
 
 	id, err := s.CreateJob(ctx, "run_script_in_dir", "report")
 	require.NoError(t, err)
@@ -40,7 +43,11 @@ func TestLifecycle(t *testing.T) {
 	require.Equal(t, "report", j.Label)
 	require.Equal(t, "run_script_in_dir", j.Kind)
 	require.Equal(t, os.Getpid(), j.Owner.PID)
-	require.NotZero(t, j.Owner.StartTime)
+	if st, err := procfs.ReadStat(os.Getpid()); err == nil {
+		require.Equal(t, st.StartTime, j.Owner.StartTime)
+	} else { // no /proc (macOS, Windows): unknown, and said so by 0
+		require.Zero(t, j.Owner.StartTime)
+	}
 	require.Equal(t, time.UTC, j.CreatedAt.Location())
 	require.True(t, j.StartedAt.IsZero())
 
@@ -84,7 +91,7 @@ func TestLifecycle(t *testing.T) {
 func TestRecordJSON(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	s := openT(t, t.TempDir(), nil)
+	s := openT(t, testenv.TempDir(t), nil)
 	id, err := s.CreateJob(ctx, "k", "l")
 	require.NoError(t, err)
 	require.NoError(t, s.FinishJob(ctx, id, StateFailed, nil, "boom"))
@@ -105,7 +112,7 @@ func TestRecordJSON(t *testing.T) {
 func TestInvalidID(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	s := openT(t, t.TempDir(), nil)
+	s := openT(t, testenv.TempDir(t), nil)
 	calls := map[string]func(id string) error{
 		"Get":         func(id string) error { _, err := s.Get(ctx, id); return err },
 		"SetRunning":  func(id string) error { return s.SetRunning(ctx, id) },
@@ -135,7 +142,7 @@ func TestInvalidID(t *testing.T) {
 func TestNotFound(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	s := openT(t, t.TempDir(), nil)
+	s := openT(t, testenv.TempDir(t), nil)
 	const id = "0123456789abcdef"
 	_, err := s.Get(ctx, id)
 	require.ErrorIs(t, err, ErrNotFound)
@@ -150,7 +157,7 @@ func TestNotFound(t *testing.T) {
 func TestFinishJobArguments(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	s := openT(t, t.TempDir(), nil)
+	s := openT(t, testenv.TempDir(t), nil)
 	id, err := s.CreateJob(ctx, "k", "")
 	require.NoError(t, err)
 	for _, tc := range []struct {
@@ -187,7 +194,7 @@ func TestFinishJobArguments(t *testing.T) {
 func TestUpdate(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	s := openT(t, t.TempDir(), nil)
+	s := openT(t, testenv.TempDir(t), nil)
 	id, err := s.CreateJob(ctx, "k", "")
 	require.NoError(t, err)
 
@@ -210,7 +217,7 @@ func TestUpdate(t *testing.T) {
 func TestConcurrentUpdatesInProcess(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	dir := t.TempDir()
+	dir := testenv.TempDir(t)
 	a := openT(t, dir, nil)
 	b := openT(t, dir, nil) // a second Store: its own lock files, like another process
 	id, err := a.CreateJob(ctx, "counter", "")
@@ -238,7 +245,7 @@ func TestConcurrentUpdatesInProcess(t *testing.T) {
 func TestPolledWhileRunning(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	dir := t.TempDir()
+	dir := testenv.TempDir(t)
 	s := openT(t, dir, nil)
 	poller := openT(t, dir, nil)
 	id, err := s.CreateJob(ctx, "long", "polled")
@@ -284,7 +291,7 @@ func TestPolledWhileRunning(t *testing.T) {
 func TestList(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	s := openT(t, t.TempDir(), nil)
+	s := openT(t, testenv.TempDir(t), nil)
 	var ids []string // oldest first
 	for i, st := range []State{StatePending, StateRunning, StateCompleted, StateFailed, StateRunning, StateCancelled, StateCompleted} {
 		kind := "a"
@@ -346,7 +353,7 @@ func TestList(t *testing.T) {
 func TestListSeesOtherStore(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	dir := t.TempDir()
+	dir := testenv.TempDir(t)
 	a := openT(t, dir, nil)
 	b := openT(t, dir, nil)
 	listed := func(s *Store) map[string]*Job {
@@ -370,61 +377,10 @@ func TestListSeesOtherStore(t *testing.T) {
 	require.Equal(t, 1, a.fullLoads, "only Open read every record")
 }
 
-// TestJournalRotation drives the journal through rotations with a small
-// size limit and checks that another Store follows one rotation
-// incrementally and falls back to a full reload after missing one.
-func TestJournalRotation(t *testing.T) {
-	t.Parallel()
-	ctx := t.Context()
-	dir := t.TempDir()
-	a := openT(t, dir, nil)
-	b := openT(t, dir, nil)
-	a.journalMax, a.rotateEvery = 10*journalLineLen, 1
-	id, err := a.CreateJob(ctx, "k", "")
-	require.NoError(t, err)
-	_, _, err = b.List(ctx, nil)
-	require.NoError(t, err)
-	gen := func() uint64 {
-		f, g, _, err := a.openJournal()
-		require.NoError(t, err)
-		require.NoError(t, f.Close())
-		return g
-	}
-	progress := func(s *Store) float64 {
-		jobs, _, err := s.List(ctx, nil)
-		require.NoError(t, err)
-		require.Len(t, jobs, 1)
-		return jobs[0].Progress.Current
-	}
-
-	g0 := gen()
-	n := 0
-	for gen() == g0 { // exactly one rotation
-		n++
-		require.NoError(t, a.SetProgress(ctx, id, float64(n), 0, ""))
-	}
-	require.Equal(t, float64(n), progress(b))
-	require.Equal(t, 1, b.fullLoads, "one rotation is followed incrementally")
-
-	g1 := gen()
-	for gen() < g1+2 { // two rotations between b's looks
-		n++
-		require.NoError(t, a.SetProgress(ctx, id, float64(n), 0, ""))
-	}
-	require.Equal(t, float64(n), progress(b))
-	require.Equal(t, 2, b.fullLoads, "a missed rotation costs a full reload")
-
-	// A deleted journal is recreated, and readers reload.
-	require.NoError(t, os.Remove(filepath.Join(dir, JobsSubdir, journalName)))
-	n++
-	require.NoError(t, a.SetProgress(ctx, id, float64(n), 0, ""))
-	require.Equal(t, float64(n), progress(b))
-}
-
 func TestCorruptRecord(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	dir := t.TempDir()
+	dir := testenv.TempDir(t)
 	s := openT(t, dir, nil)
 	good, err := s.CreateJob(ctx, "k", "")
 	require.NoError(t, err)
@@ -445,7 +401,7 @@ func TestCorruptRecord(t *testing.T) {
 func TestClosed(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	s := openT(t, t.TempDir(), nil)
+	s := openT(t, testenv.TempDir(t), nil)
 	id, err := s.CreateJob(ctx, "k", "")
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
@@ -462,7 +418,7 @@ func TestClosed(t *testing.T) {
 
 func TestCancelledContext(t *testing.T) {
 	t.Parallel()
-	s := openT(t, t.TempDir(), nil)
+	s := openT(t, testenv.TempDir(t), nil)
 	id, err := s.CreateJob(t.Context(), "k", "")
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(t.Context())
@@ -482,15 +438,19 @@ func TestCancelledContext(t *testing.T) {
 }
 
 func TestDefaultDir(t *testing.T) {
-	home := t.TempDir()
+	home := testenv.TempDir(t)
 	t.Setenv("HOME", home)
+	t.Setenv("USERPROFILE", home) // os.UserHomeDir on Windows
 	s, err := Open(t.Context(), nil)
 	require.NoError(t, err)
 	defer s.Close()
 	require.Equal(t, filepath.Join(home, DefaultDirName, JobsSubdir), s.Dir())
 	fi, err := os.Stat(s.Dir())
 	require.NoError(t, err)
-	require.Equal(t, os.FileMode(0o700), fi.Mode().Perm())
+	require.True(t, fi.IsDir())
+	if runtime.GOOS != "windows" { // Windows has no permission bits
+		require.Equal(t, os.FileMode(0o700), fi.Mode().Perm())
+	}
 }
 
 func TestNewIDSortsByTime(t *testing.T) {
@@ -520,4 +480,29 @@ func TestIDsIncreaseWithinAMillisecond(t *testing.T) {
 	}
 	// A clock that steps back does not make ids go back either.
 	require.Greater(t, q.next(t0.Add(-time.Second)), prev)
+}
+
+// TestStripeExcludesAnotherStore: a job's lock stripe held by one Store
+// keeps another Store of the same directory (as another server process
+// would be) waiting until it is released — flock on Unix, LockFileEx on
+// Windows (internal/filelock).
+func TestStripeExcludesAnotherStore(t *testing.T) {
+	t.Parallel()
+	dir := testenv.TempDir(t)
+	a, err := openStripes(dir)
+	require.NoError(t, err)
+	defer closeStripes(a)
+	b, err := openStripes(dir)
+	require.NoError(t, err)
+	defer closeStripes(b)
+
+	require.NoError(t, a[7].lock(t.Context()))
+	short, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	require.ErrorIs(t, b[7].lock(short), context.DeadlineExceeded, "b waited while a held the stripe")
+	require.NoError(t, b[8].lock(t.Context()), "another stripe is free")
+	b[8].unlock()
+	a[7].unlock()
+	require.NoError(t, b[7].lock(t.Context()), "a released it")
+	b[7].unlock()
 }

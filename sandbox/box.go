@@ -11,7 +11,7 @@ import (
 	"sync"
 	"syscall"
 
-	"github.com/pyexec-mcp/pyexec/internal/procfs"
+	"github.com/pyexec-mcp/pyexec/internal/proc"
 )
 
 // ExitSetupFailed is the exit code of a run whose wrapper could not
@@ -194,17 +194,10 @@ func (b *Box) stats() stats {
 // There they are left out and every other member gets sig directly. A
 // group that is gone is not an error.
 func (b *Box) SignalGroup(pgid int, sig syscall.Signal) error {
-	if b.enabled && b.policy.PIDNamespace {
-		if members, err := procfs.Group(pgid); err == nil {
-			for _, m := range members {
-				if m.PID != pgid && m.PPID != pgid { // not the relay, not the init
-					_ = syscall.Kill(m.PID, sig) // ESRCH: gone since the scan
-				}
-			}
-			return nil
-		}
+	if b.enabled && b.policy.PIDNamespace && signalNamespaceGroup(pgid, sig) {
+		return nil
 	}
-	if err := syscall.Kill(-pgid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
+	if err := proc.KillGroup(pgid, sig); err != nil {
 		return fmt.Errorf("sandbox: signal group %d: %w", pgid, err)
 	}
 	return nil

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"syscall"
+
+	"github.com/pyexec-mcp/pyexec/internal/procfs"
 )
 
 // The signals of the CPU and file size limits.
@@ -174,4 +176,21 @@ func drainNonBlocking(f *os.File) []byte {
 		}
 	})
 	return out
+}
+
+// signalNamespaceGroup sends sig to every member of group pgid but the PID
+// namespace's relay (the leader) and init (its child), which pass it on to
+// the payload themselves (see Box.SignalGroup). It reports false when the
+// group cannot be listed, for the caller to signal the whole group.
+func signalNamespaceGroup(pgid int, sig syscall.Signal) bool {
+	members, err := procfs.Group(pgid)
+	if err != nil {
+		return false
+	}
+	for _, m := range members {
+		if m.PID != pgid && m.PPID != pgid { // not the relay, not the init
+			_ = syscall.Kill(m.PID, sig) // ESRCH: gone since the scan
+		}
+	}
+	return true
 }

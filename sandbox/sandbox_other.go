@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"syscall"
 )
 
 // Exit codes that cannot occur: no Box is ever active here.
@@ -15,6 +16,9 @@ const (
 )
 
 func drainNonBlocking(*os.File) []byte { return nil }
+
+// signalNamespaceGroup is never called here: no Box is ever enabled.
+func signalNamespaceGroup(int, syscall.Signal) bool { return false }
 
 // cgroupSet is empty here: no Box ever has cgroups off Linux.
 type cgroupSet struct{}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pyexec-mcp/pyexec/internal/headtail"
+	"github.com/pyexec-mcp/pyexec/internal/pyfind"
 	"github.com/pyexec-mcp/pyexec/internal/uvcmd"
 	"github.com/pyexec-mcp/pyexec/sandbox"
 )
@@ -55,7 +56,7 @@ func (s *session) installLocked(ctx context.Context, reqs []string) (*InstallRes
 		return nil, err
 	}
 	res.Venv, res.VenvCreated = venv, created
-	py := filepath.Join(venv, "bin", "python")
+	py := pyfind.VenvPython(venv)
 	stdout, stderr, err := s.pipInstall(ctx, py, reqs)
 	res.Output = capText(strings.TrimSpace(stdout+"\n"+stderr), uvOutputCap)
 	res.Elapsed = time.Since(start)

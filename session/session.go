@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/pyexec-mcp/pyexec/internal/forward"
 	"github.com/pyexec-mcp/pyexec/internal/kernel"
+	"github.com/pyexec-mcp/pyexec/internal/pyfind"
 	"github.com/pyexec-mcp/pyexec/internal/uvcmd"
 	"github.com/pyexec-mcp/pyexec/sandbox"
 )
@@ -244,7 +244,7 @@ func (s *session) startKernel(ctx context.Context) (*kernel.Kernel, error) {
 	python := c.Python
 	env := kernelEnv(c.Env)
 	if venv := s.venvDir(); venv != "" {
-		python = filepath.Join(venv, "bin", "python")
+		python = pyfind.VenvPython(venv)
 		env = uvcmd.Activate(env, venv)
 	}
 	kc := &kernel.Config{Python: python, Dir: c.WorkspaceDir, Env: env, Grace: c.Grace, OutputCap: c.OutputCap}

@@ -2,16 +2,15 @@ package session_test
 
 import (
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/pyexec-mcp/pyexec/internal/proc"
 	"github.com/pyexec-mcp/pyexec/internal/testenv"
 	"github.com/pyexec-mcp/pyexec/session"
 )
@@ -179,7 +178,7 @@ func TestKernelKilledFromOutside(t *testing.T) {
 		m := newManager(t, nil)
 		execute(t, m, "", "x = 1")
 		in, _ := info(t, m, "default")
-		require.NoError(t, syscall.Kill(in.KernelPID, syscall.SIGKILL))
+		require.NoError(t, proc.Kill(in.KernelPID))
 		testenv.PollUntil(t, "the kernel to be reaped", func() bool { in, _ := info(t, m, "default"); return in.KernelPID == 0 })
 		res := execute(t, m, "", "'x' in globals()")
 		require.True(t, res.StateLost)
@@ -198,7 +197,7 @@ func TestKernelKilledFromOutside(t *testing.T) {
 			got <- res
 		}()
 		testenv.PollUntil(t, "the cell to run", func() bool { in, _ := info(t, m, "default"); return in.Busy })
-		require.NoError(t, syscall.Kill(in.KernelPID, syscall.SIGKILL))
+		require.NoError(t, proc.Kill(in.KernelPID))
 		res := <-got
 		require.True(t, res.KernelDied)
 		require.True(t, res.StateLost)
@@ -268,7 +267,7 @@ func TestListResetRemove(t *testing.T) {
 	in, _ := info(t, m, "a")
 	require.Zero(t, in.KernelPID)
 	require.Zero(t, in.ExecutionCount)
-	require.True(t, errors.Is(syscall.Kill(pid, 0), syscall.ESRCH), "the old kernel still runs")
+	require.True(t, !proc.Exists(pid), "the old kernel still runs")
 	res := execute(t, m, "a", "x")
 	require.NotNil(t, res.Error)
 	require.Equal(t, 1, res.ExecutionCount)
@@ -301,7 +300,7 @@ func TestIdleSessionsAreReaped(t *testing.T) {
 	execute(t, m, "idle", "x = 1")
 	in, _ := info(t, m, "idle")
 	testenv.PollUntil(t, "the idle session to be reaped", func() bool { return len(m.List()) == 0 })
-	testenv.PollUntil(t, "the reaped kernel to end", func() bool { return errors.Is(syscall.Kill(in.KernelPID, 0), syscall.ESRCH) })
+	testenv.PollUntil(t, "the reaped kernel to end", func() bool { return !proc.Exists(in.KernelPID) })
 	// The id is free again, with fresh state.
 	require.Equal(t, "False", value(t, m, "idle", "'x' in globals()"))
 }
@@ -336,7 +335,7 @@ func TestCloseStopsRunningCells(t *testing.T) {
 	require.NoError(t, m.Close())
 	require.ErrorIs(t, <-errc, session.ErrClosed)
 	for _, pid := range []int{idle.KernelPID, busy.KernelPID} {
-		require.True(t, errors.Is(syscall.Kill(pid, 0), syscall.ESRCH), "kernel %d survived Close", pid)
+		require.True(t, !proc.Exists(pid), "kernel %d survived Close", pid)
 	}
 	_, err = m.Execute(context.Background(), "", "1", 0)
 	require.ErrorIs(t, err, session.ErrClosed)

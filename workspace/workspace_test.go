@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -135,21 +134,6 @@ func TestLimits(t *testing.T) {
 
 	_, err = workspace.Open(t.TempDir(), &workspace.Options{MaxReadBytes: -1})
 	require.ErrorIs(t, err, workspace.ErrInvalidOptions)
-}
-
-func TestSpecialFiles(t *testing.T) {
-	t.Parallel()
-	ws, _ := setup(t, nil)
-	require.NoError(t, syscall.Mkfifo(filepath.Join(ws.Dir(), "fifo"), 0o644))
-	_, _, err := ws.Read("fifo") // must not block
-	require.ErrorIs(t, err, workspace.ErrNotRegular)
-	require.Contains(t, err.Error(), "named pipe")
-	_, _, err = ws.Read("sub")
-	require.ErrorIs(t, err, workspace.ErrNotRegular)
-	require.Contains(t, err.Error(), "is a directory")
-	_, _, err = ws.Read("missing.txt")
-	require.ErrorIs(t, err, fs.ErrNotExist)
-	require.Contains(t, err.Error(), `"missing.txt" does not exist`)
 }
 
 func TestImageDetection(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pyexec-mcp/pyexec/bench"
 	"github.com/pyexec-mcp/pyexec/executor"
+	"github.com/pyexec-mcp/pyexec/internal/pyfind"
 	"github.com/pyexec-mcp/pyexec/internal/testenv"
 )
 
@@ -49,7 +50,7 @@ func (b *suite) executorRows(ctx context.Context) error {
 		if useUV {
 			// The physical limit of what runs: the environment's own
 			// interpreter (no site-packages), started bare.
-			envPython := filepath.Join(res.Environment.Path, "bin", "python")
+			envPython := pyfind.VenvPython(res.Environment.Path)
 			base, cand, err := b.pair(b.bare(envPython, "pass"), func() error { return runOK(ctx, e, req, "") })
 			if err != nil {
 				return err
@@ -93,7 +94,7 @@ func (b *suite) depsRows(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	venvPython := filepath.Join(res.Environment.Path, "bin", "python")
+	venvPython := pyfind.VenvPython(res.Environment.Path)
 	script := filepath.Join(b.tmp, "deps.py")
 	if err := os.WriteFile(script, []byte(code), 0o600); err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/pyexec-mcp/pyexec/executor"
+	"github.com/pyexec-mcp/pyexec/internal/pyfind"
 )
 
 // mcpRows: a whole tools/call round trip over stdio to the example server
@@ -63,7 +64,7 @@ func (b *suite) mcpRows(ctx context.Context) error {
 		return err
 	}
 	// The physical limit: the environment's own interpreter, started bare.
-	envPython := filepath.Join(res.Environment.Path, "bin", "python")
+	envPython := pyfind.VenvPython(res.Environment.Path)
 	base, cand, err = b.pair(b.bare(envPython, "print(1)"), call)
 	if err != nil {
 		return err

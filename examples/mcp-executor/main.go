@@ -29,6 +29,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/pyexec-mcp/pyexec/internal/pyfind"
 	"github.com/pyexec-mcp/pyexec/internal/sandboxflag"
 	"github.com/pyexec-mcp/pyexec/jobstore"
 	"github.com/pyexec-mcp/pyexec/mcptools"
@@ -68,7 +69,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	var maxSessions, packages string
 	fs.StringVar(&c.dataDir, "data-dir", env("PYEXEC_DATA_DIR", ""), "data directory: sessions' environments, jobs (env PYEXEC_DATA_DIR; default ~/.python_mcp)")
 	fs.StringVar(&c.workspace, "workspace", env("PYEXEC_WORKSPACE", ""), "workspace directory, the sessions' working directory (env PYEXEC_WORKSPACE; default DATA_DIR/workspace)")
-	fs.StringVar(&c.python, "python", env("PYEXEC_PYTHON", "python3"), "interpreter of the sessions (env PYEXEC_PYTHON)")
+	fs.StringVar(&c.python, "python", env("PYEXEC_PYTHON", pyfind.DefaultName), "interpreter of the sessions (env PYEXEC_PYTHON)")
 	fs.StringVar(&c.uv, "uv", env("PYEXEC_UV", ""), "uv binary for install_package (env PYEXEC_UV; default uv on PATH)")
 	fs.StringVar(&c.logFile, "log-file", env("PYEXEC_LOG_FILE", ""), "append logs to this file instead of stderr (env PYEXEC_LOG_FILE)")
 	fs.StringVar(&maxSessions, "max-sessions", env("PYEXEC_MAX_SESSIONS", ""), "maximum live sessions (env PYEXEC_MAX_SESSIONS; default 8)")

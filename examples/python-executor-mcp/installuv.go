@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -49,7 +50,7 @@ func setupUV(ctx context.Context, cfg *config, stderr io.Writer) error {
 	}
 	python := cfg.python
 	if python == "" {
-		python = "python3"
+		python = pyfind.DefaultName
 	}
 	path, line, err := installUV(ctx, python)
 	if err != nil {
@@ -75,18 +76,34 @@ func installUV(ctx context.Context, python string) (path, line string, err error
 	if err != nil {
 		return "", "", pipError(real, string(out), err)
 	}
-	// pip --user puts scripts in the user base's bin (~/.local/bin on
-	// Linux; PYTHONUSERBASE moves it), which the interpreter knows.
-	base, err := exec.CommandContext(ctx, real, "-c", "import site; print(site.getuserbase())").Output()
+	// pip --user puts scripts in the user scheme's scripts directory:
+	// ~/.local/bin on Linux (PYTHONUSERBASE moves it), ~/Library/Python/
+	// 3.X/bin for a macOS framework build, %APPDATA%\Python\Python3XX\
+	// Scripts on Windows. The interpreter knows which (pip asks the same).
+	scripts, err := exec.CommandContext(ctx, real, "-c", userScriptsCode).Output()
 	if err != nil {
-		return "", "", fmt.Errorf("--install-uv: pip installed uv, but asking %s for its user base failed: %v; run uv from ~/.local/bin, or set -uv (PYEXEC_UV)", real, err)
+		return "", "", fmt.Errorf("--install-uv: pip installed uv, but asking %s for its user scripts directory failed: %v; run uv from there, or set -uv (PYEXEC_UV)", real, err)
 	}
-	path = filepath.Join(strings.TrimSpace(string(base)), "bin", "uv")
+	path = filepath.Join(strings.TrimSpace(string(scripts)), "uv"+exeSuffix())
 	ver, err := uvVersion(ctx, path)
 	if err != nil {
 		return "", "", fmt.Errorf("--install-uv: pip installed uv, but %s does not run (%v); set -uv (PYEXEC_UV) to the installed binary", path, err)
 	}
 	return path, fmt.Sprintf("installed %s at %s (%s -m pip install --user uv)", ver, path, real), nil
+}
+
+// userScriptsCode prints the directory where pip --user installs scripts:
+// the preferred user scheme (Python 3.10+), else the platform's.
+const userScriptsCode = `import os, sysconfig
+f = getattr(sysconfig, "get_preferred_scheme", None)
+print(sysconfig.get_path("scripts", f("user") if f else os.name + "_user"))`
+
+// exeSuffix is ".exe" on Windows, where programs have it.
+func exeSuffix() string {
+	if runtime.GOOS == "windows" {
+		return ".exe"
+	}
+	return ""
 }
 
 // uvVersion is what `uv --version` says, as the install and doctor report it.

@@ -18,6 +18,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/pyexec-mcp/pyexec/internal/proc"
 	"github.com/pyexec-mcp/pyexec/internal/testenv"
 )
 
@@ -330,7 +331,7 @@ func waitPids(t *testing.T, pidFile string) []int {
 	t.Cleanup(func() {
 		for _, pid := range pids {
 			if testenv.Alive(pid) { // a survivor of a failed test
-				_ = syscall.Kill(pid, syscall.SIGKILL)
+				_ = proc.Kill(pid)
 			}
 		}
 	})

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/pyexec-mcp/pyexec/internal/pyfind"
 	"github.com/pyexec-mcp/pyexec/jobstore"
 	"github.com/pyexec-mcp/pyexec/mcptools"
 	"github.com/pyexec-mcp/pyexec/session"
@@ -40,7 +41,7 @@ func addSessionTools(ctx context.Context, cfg *config, opts *mcptools.Options, s
 	if wantSession {
 		python := cfg.python
 		if python == "" {
-			python = "python3"
+			python = pyfind.DefaultName
 		}
 		so := &session.Options{
 			Python:          python,

@@ -17,6 +17,9 @@
 // user code runs, the kernel moves both to private non-inheritable
 // descriptors and closes 3 and 4, so printing, replacing sys.stdout, writing
 // to or closing fds 1 and 2, or a subprocess cannot corrupt the protocol.
+// On Windows, which has no fds 3 and 4 to pass, the pipes are inherited
+// handles named in PYEXEC_KERNEL_HANDLES, which the kernel opens and makes
+// non-inheritable before user code runs (platform_windows.go).
 //
 // The kernel first sends {"op":"hello","protocol":2,"pid":…,"python":"3.12.1",
 // "executable":…,"prefix":…}; Start refuses another protocol version. Each
@@ -95,5 +98,9 @@
 // KeyboardInterrupt only while a cell runs, so a late SIGINT cannot break its
 // request loop, and re-arms its handler before every cell. Under a PID
 // namespace the sandbox's relay and init pass the first SIGINT on to the
-// kernel alone.
+// kernel alone. On Windows, where a console-less process cannot be sent
+// Ctrl+C, the interrupt is a byte on a third pipe, which a thread of the
+// kernel turns into _thread.interrupt_main() while a cell runs; there is
+// no group to signal, so a cell that ignores it is ended with the kernel
+// (its job object) at the full grace period.
 package kernel

@@ -181,7 +181,7 @@ func (k *Kernel) await(ctx context.Context, id int64, res *Result) *reply {
 		case <-done:
 			done = nil
 			res.Interrupted = true
-			_ = syscall.Kill(k.PID, syscall.SIGINT)
+			_ = k.interrupt()
 			timer = time.NewTimer(k.grace / 2)
 			tick = timer.C
 		case <-tick:

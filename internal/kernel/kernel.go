@@ -90,6 +90,7 @@ type Kernel struct {
 	Prefix     string // sys.prefix (the venv when run from one)
 
 	reqW    *os.File
+	intW    *os.File   // Windows: interrupt requests (see interrupt); nil on Unix
 	pipes   []*os.File // read ends: replies, stdout, stderr
 	out     *stream
 	errs    *stream
@@ -162,7 +163,12 @@ func (k *Kernel) spawn(ctx context.Context, cfg *Config) error {
 	cmd.Dir = cfg.Dir
 	cmd.Env = kernelEnv(cfg.Env)
 	cmd.Stdout, cmd.Stderr = fds[5], fds[7]
-	cmd.ExtraFiles = []*os.File{fds[0], fds[3]} // fd 3 requests, fd 4 replies
+	// Requests and replies: fds 3 and 4 on Unix, named handles on Windows.
+	intW, childEnds, err := passProtocol(cmd, fds[0], fds[3])
+	if err != nil {
+		closeAll(fds[:])
+		return fmt.Errorf("%w: %w", ErrStart, err)
+	}
 	if cfg.Sandbox.Enabled() {
 		// The wrapper keeps ExtraFiles at their numbers and appends its
 		// status pipe (fd 5, not inherited by the kernel), so the
@@ -175,16 +181,19 @@ func (k *Kernel) spawn(ctx context.Context, cfg *Config) error {
 		k.box = box
 	}
 	p, err := proc.Start(cmd, k.grace)
-	closeAll([]*os.File{fds[0], fds[3], fds[5], fds[7]}) // the child's ends
+	closeAll(append([]*os.File{fds[0], fds[3], fds[5], fds[7]}, childEnds...)) // the child's ends
 	if err != nil {
 		closeAll([]*os.File{fds[1], fds[2], fds[4], fds[6]})
+		if intW != nil {
+			_ = intW.Close()
+		}
 		if k.box != nil {
 			_ = k.box.Close()
 		}
 		return fmt.Errorf("%w: %s: %w", ErrStart, cfg.Python, err)
 	}
 	k.proc, k.PID = p, p.PID
-	k.reqW = fds[1]
+	k.reqW, k.intW = fds[1], intW
 	k.pipes = []*os.File{fds[2], fds[4], fds[6]}
 	k.wg.Add(3)
 	go func() { defer k.wg.Done(); k.readReplies(fds[2]) }()
@@ -406,6 +415,9 @@ func (k *Kernel) Close() error {
 		closeAll(k.pipes) // unblocks readers held up by an escaped grandchild
 		k.wg.Wait()
 		_ = k.reqW.Close()
+		if k.intW != nil {
+			_ = k.intW.Close()
+		}
 		if k.box != nil {
 			// Removes the cgroups and the private TMPDIR; the counters
 			// stay readable for Limits.

@@ -2,7 +2,8 @@
 
 Started by the Go client (client.go) as `python -u -c <this source>` with
 fd 3 = requests (JSON lines, Go -> kernel) and fd 4 = replies (JSON lines,
-kernel -> Go). fd 1 and fd 2 are pipes the Go side drains; after each cell the
+kernel -> Go); on Windows, pipe handles named in PYEXEC_KERNEL_HANDLES
+(protocol_fds). fd 1 and fd 2 are pipes the Go side drains; after each cell the
 kernel writes the request's end marker to both, so Go knows where the cell's
 output ends (doc.go describes the protocol). Nothing user code does to
 sys.stdout or to fds 1 and 2 can reach fds 3 and 4: they are moved to private,
@@ -597,7 +598,11 @@ def use_venv(req):
     import site
 
     venv = req["path"]
-    sp = os.path.join(venv, "lib", "python%d.%d" % sys.version_info[:2], "site-packages")
+    if os.name == "nt":  # Windows venvs: Lib\site-packages, Scripts
+        sp, bindir = os.path.join(venv, "Lib", "site-packages"), os.path.join(venv, "Scripts")
+    else:
+        sp = os.path.join(venv, "lib", "python%d.%d" % sys.version_info[:2], "site-packages")
+        bindir = os.path.join(venv, "bin")
     if sp not in sys.path:
         before = set(sys.path)
         site.addsitedir(sp)  # appends sp and what its .pth files add
@@ -607,7 +612,6 @@ def use_venv(req):
         # been started with the venv's python.
         at = next((i for i, p in enumerate(rest) if p.endswith("site-packages")), len(rest))
         sys.path[:] = rest[:at] + added + rest[at:]
-    bindir = os.path.join(venv, "bin")
     path = os.environ.get("PATH", "")
     if bindir not in path.split(os.pathsep):
         os.environ["PATH"] = bindir + (os.pathsep + path if path else "")
@@ -619,13 +623,48 @@ def use_venv(req):
 # --------------------------------------------------------------------- main
 
 
+def protocol_fds():
+    """The protocol's descriptors: fds 3 and 4 on Unix, moved out of the way;
+    on Windows three inherited pipe handles named in PYEXEC_KERNEL_HANDLES
+    (requests, replies, interrupts; platform_windows.go says why), made
+    non-inheritable so that user subprocesses do not hold them."""
+    handles = os.environ.pop("PYEXEC_KERNEL_HANDLES", "")
+    if not handles:
+        req_fd, resp_fd = high_dup(3), high_dup(4)
+        os.close(3)
+        os.close(4)
+        return req_fd, resp_fd
+    import msvcrt
+
+    req_h, resp_h, intr_h = (int(h) for h in handles.split(","))
+    for h in (req_h, resp_h, intr_h):
+        os.set_handle_inheritable(h, False)
+    req_fd = msvcrt.open_osfhandle(req_h, os.O_RDONLY)
+    resp_fd = msvcrt.open_osfhandle(resp_h, os.O_WRONLY)
+    watch_interrupts(msvcrt.open_osfhandle(intr_h, os.O_RDONLY))
+    return req_fd, resp_fd
+
+
+def watch_interrupts(fd):
+    """Windows: a byte on fd interrupts the main thread as SIGINT does on Unix
+    (a console-less process cannot be sent Ctrl+C). interrupt_main() calls
+    the SIGINT handler (on_sigint) from Python 3.10; before, it raises
+    KeyboardInterrupt at once."""
+    import _thread
+
+    def run():
+        while os.read(fd, 1):
+            if S.running:  # a late request must not break the request loop
+                _thread.interrupt_main()
+
+    _thread.start_new_thread(run, ())
+
+
 def main():
     if sys.version_info < (3, 8):  # end positions in the AST, top-level await
         sys.stderr.write("pyexec kernel: Python 3.8 or newer is required; this is %s\n" % sys.version.split()[0])
         sys.exit(2)
-    req_fd, resp_fd = high_dup(3), high_dup(4)
-    os.close(3)
-    os.close(4)
+    req_fd, resp_fd = protocol_fds()
     requests = open(req_fd, "rb")
     replies = open(resp_fd, "wb", buffering=0)
 

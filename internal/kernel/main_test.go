@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"context"
+	"os"
 	"os/exec"
 	"testing"
 	"time"
@@ -13,6 +14,9 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if os.Getenv(channelHelperEnv) != "" {
+		os.Exit(channelHelper())
+	}
 	goleak.VerifyTestMain(m)
 }
 

@@ -2,10 +2,8 @@ package proc
 
 import (
 	"context"
-	"errors"
 	"os"
 	"os/exec"
-	"strconv"
 	"syscall"
 	"time"
 
@@ -26,6 +24,7 @@ type Process struct {
 	done  chan struct{} // closed when Wait has reaped the leader
 	err   error         // Wait's error, valid after done
 	grace time.Duration
+	tree  tree // the platform's handle on the whole tree (a job object on Windows)
 }
 
 // Start starts cmd as the leader of a new process group. cmd.SysProcAttr is
@@ -37,20 +36,30 @@ func Start(cmd *exec.Cmd, grace time.Duration) (*Process, error) {
 	if cmd.SysProcAttr == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}
-	cmd.SysProcAttr.Setpgid = true
-	// No Pdeathsig: Linux ties it to the creating OS thread, not the process,
-	// so a background job could die when the Go runtime retires a thread.
-	// Children of a dead server are reaped by jobstore's recovery instead.
-	started := time.Now()
-	if err := cmd.Start(); err != nil {
+	p := &Process{Cmd: cmd, done: make(chan struct{}), grace: grace}
+	if err := p.tree.prepare(cmd); err != nil {
 		return nil, err
 	}
-	p := &Process{Cmd: cmd, PID: cmd.Process.Pid, Started: started, done: make(chan struct{}), grace: grace}
+	p.Started = time.Now()
+	if err := cmd.Start(); err != nil {
+		p.tree.release()
+		return nil, err
+	}
+	p.PID = cmd.Process.Pid
+	if err := p.tree.attach(cmd); err != nil {
+		// The child never ran a line of its own (see attach): kill it and
+		// reap it, so that a failed Start leaves nothing behind.
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		p.tree.release()
+		return nil, err
+	}
 	if st, err := procfs.ReadStat(p.PID); err == nil {
 		p.StartTime = st.StartTime // 0, unknown, where there is no /proc
 	}
 	go func() {
 		p.err = cmd.Wait()
+		p.tree.reaped()
 		close(p.done)
 	}()
 	return p, nil
@@ -61,12 +70,6 @@ func (p *Process) Done() <-chan struct{} { return p.done }
 
 // Err is the leader's wait error; valid after Done is closed.
 func (p *Process) Err() error { <-p.done; return p.err }
-
-// Signal sends sig to the whole process group. A group that is already gone
-// is not an error.
-func (p *Process) Signal(sig syscall.Signal) error {
-	return KillGroup(p.PID, sig)
-}
 
 // Stop ends the group: SIGTERM to every member, up to the grace period for the
 // leader to exit, then SIGKILL to the group. It returns once the leader has
@@ -102,18 +105,6 @@ func (p *Process) Wait(ctx context.Context) error {
 	}
 	_ = p.Signal(syscall.SIGKILL)
 	return p.err
-}
-
-// KillGroup sends sig to process group pgid; ESRCH (no such group) is nil.
-func KillGroup(pgid int, sig syscall.Signal) error {
-	if pgid <= 1 {
-		return errors.New("proc: refusing to signal process group " + strconv.Itoa(pgid))
-	}
-	err := syscall.Kill(-pgid, sig)
-	if errors.Is(err, syscall.ESRCH) {
-		return nil
-	}
-	return err
 }
 
 // ExitCode maps a wait error to an exit code: the child's own code, or -N for

@@ -1,19 +1,24 @@
 package testenv
 
 import (
+	"errors"
 	"net"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/pyexec-mcp/pyexec/internal/proc"
 	"github.com/pyexec-mcp/pyexec/internal/procfs"
 )
 
-// Alive reports whether pid exists and is not a zombie; false when that
-// cannot be read.
+// Alive reports whether pid exists and is not a zombie. Without /proc
+// (macOS, Windows) it asks the system whether the pid exists, so that a
+// test of a killed tree asserts something there too.
 func Alive(pid int) bool {
-	alive, _ := procfs.Alive(pid, 0)
+	alive, err := procfs.Alive(pid, 0)
+	if errors.Is(err, procfs.ErrUnsupported) {
+		return proc.Exists(pid)
+	}
 	return alive
 }
 
@@ -26,7 +31,7 @@ func RequireGone(t testing.TB, pids ...int) {
 	for _, pid := range pids {
 		for Alive(pid) {
 			if time.Now().After(deadline) {
-				_ = syscall.Kill(pid, syscall.SIGKILL)
+				_ = proc.Kill(pid)
 				t.Fatalf("process %d survived", pid)
 			}
 			time.Sleep(5 * time.Millisecond) // a polling interval with a deadline

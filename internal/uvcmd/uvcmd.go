@@ -9,10 +9,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"time"
 
 	"github.com/pyexec-mcp/pyexec/internal/proc"
+	"github.com/pyexec-mcp/pyexec/internal/pyfind"
 )
 
 // ErrNotFound is returned by Find when no uv binary is found.
@@ -79,12 +81,18 @@ func Env(env []string, allowDownloads bool, cacheDir string) []string {
 
 // Activate makes env look like an activated virtual environment: its bin
 // first on PATH and VIRTUAL_ENV set (PYTHONHOME dropped), so that "python"
-// and console scripts in a child's subprocesses resolve to it.
+// and console scripts in a child's subprocesses resolve to it. Windows
+// names are case-insensitive (its PATH is usually "Path"), and os/exec keeps
+// one of two names that differ in case only: there, any case is the PATH.
 func Activate(env []string, venv string) []string {
 	out := make([]string, 0, len(env)+2)
 	path := ""
 	for _, kv := range env {
-		switch name, value, _ := strings.Cut(kv, "="); name {
+		name, value, _ := strings.Cut(kv, "=")
+		if runtime.GOOS == "windows" {
+			name = strings.ToUpper(name)
+		}
+		switch name {
 		case "PATH":
 			path = value
 		case "VIRTUAL_ENV", "PYTHONHOME":
@@ -92,7 +100,7 @@ func Activate(env []string, venv string) []string {
 			out = append(out, kv)
 		}
 	}
-	bin := filepath.Join(venv, "bin")
+	bin := pyfind.VenvBin(venv)
 	if path != "" {
 		bin += string(filepath.ListSeparator) + path
 	}

@@ -1,3 +1,5 @@
+//go:build unix
+
 package proc_test
 
 import (
@@ -11,13 +13,13 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 
 	"github.com/pyexec-mcp/pyexec/internal/proc"
 	"github.com/pyexec-mcp/pyexec/internal/testenv"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// These tests use the shell and signals; tree_test.go has the portable
+// ones, which run on Windows too.
 
 // shellTree starts sh, which starts a background child (printed) that
 // ignores SIGTERM when ignore is set, then waits.

@@ -1,3 +1,5 @@
+//go:build unix
+
 package pyfind
 
 import (
@@ -35,4 +37,21 @@ func TestRealPath(t *testing.T) {
 	require.Error(t, err)
 	require.True(t, IsShim("/root/.pyenv/shims/python3"))
 	require.False(t, IsShim("/usr/bin/python3"))
+}
+
+// TestSearchDirs: macOS adds Homebrew's and python.org's directories after
+// PATH's, so a server started by a client with a short PATH finds them.
+func TestSearchDirs(t *testing.T) {
+	t.Parallel()
+	glob := func(pattern string) ([]string, error) {
+		require.Equal(t, "/Library/Frameworks/Python.framework/Versions/3.*/bin", pattern)
+		return []string{"/Library/Frameworks/Python.framework/Versions/3.12/bin"}, nil
+	}
+	require.Equal(t, []string{"/usr/bin", "/bin", "/opt/homebrew/bin", "/usr/local/bin", "/Library/Frameworks/Python.framework/Versions/3.12/bin"},
+		searchDirs("darwin", "/usr/bin:/bin", glob))
+	require.Equal(t, []string{"/usr/bin", "/bin"}, searchDirs("linux", "/usr/bin:/bin", glob))
+	require.Equal(t, "/v/bin/python", VenvPython("/v"))
+	require.Equal(t, "/v/lib/python*/site-packages", SitePackagesGlob("/v"))
+	require.True(t, IsPythonName("python3.12"))
+	require.False(t, IsPythonName("python3-config"))
 }
