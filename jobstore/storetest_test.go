@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/pyexec-mcp/pyexec/internal/testenv"
 	"github.com/pyexec-mcp/pyexec/jobstore"
 	"github.com/pyexec-mcp/pyexec/jobstore/storetest"
 )
@@ -17,9 +18,11 @@ import (
 func TestBackendSuite(t *testing.T) {
 	t.Parallel()
 	storetest.Run(t, func(t *testing.T, o storetest.Options) jobstore.Backend {
-		dir := t.TempDir()
+		var dir string
 		if o.Peer != nil {
 			dir = filepath.Dir(o.Peer.(*jobstore.Store).Dir()) // Dir is <data dir>/jobs
+		} else {
+			dir = testenv.TempDir(t) // t.TempDir, and removable under Wine
 		}
 		s, err := jobstore.Open(t.Context(), &jobstore.Options{Dir: dir, MaxJobs: o.MaxJobs, MaxLogBytes: o.MaxLogBytes})
 		require.NoError(t, err)
