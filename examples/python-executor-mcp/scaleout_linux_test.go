@@ -267,7 +267,9 @@ func BenchmarkReplicaCancel(b *testing.B) {
 // server, with the fix.
 func TestDoctorJobStore(t *testing.T) {
 	t.Parallel()
-	url := testenv.RequirePostgres(t).NewDatabase(t)
+	// With a pool setting, which only the pool may read (PostgreSQL would
+	// refuse it as a parameter of the connection).
+	url := testenv.RequirePostgres(t).NewDatabase(t) + "&pool_max_conns=8"
 	code, out, _ := runBinary(t, serverEnv(t), "doctor", "--job-store", url)
 	require.Equal(t, 0, code, out)
 	require.Contains(t, out, "jobs:      PostgreSQL 15")

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // Status is what Inspect finds in a database.
@@ -30,13 +31,13 @@ type Status struct {
 // recovered (for a health check, such as the example server's doctor).
 func Inspect(ctx context.Context, url string) (*Status, error) {
 	st := &Status{Target: redact(url), Latest: len(migrations), Replicas: []string{}}
-	cfg, err := pgx.ParseConfig(url)
+	pcfg, err := pgxpool.ParseConfig(url) // takes the pool's settings (pool_max_conns…) out of the URL
 	if err != nil {
 		return st, fmt.Errorf("pgstore: the database URL %s is not valid: %v; use postgres://user:password@host:port/database", st.Target, scrub(err, url))
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	conn, err := pgx.ConnectConfig(ctx, cfg)
+	conn, err := pgx.ConnectConfig(ctx, pcfg.ConnConfig)
 	if err != nil {
 		return st, fmt.Errorf("pgstore: connecting to %s: %v; check that PostgreSQL runs there and accepts this user", st.Target, scrub(err, url))
 	}
