@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/stretchr/testify/require"
 
@@ -31,14 +32,30 @@ func replicaEnv(t *testing.T, url, name, machine string) []string {
 }
 
 // treeScript starts a child and sleeps; it writes both pids to argv[1]
-// (waitPids reads them).
+// (waitPids reads them) once it has printed all it prints: a test that then
+// kills its server leaves it no pipe to write to, and a print into a pipe
+// nobody reads would end it (BrokenPipeError).
 const treeScript = `import os, subprocess, sys, time
+print("started", flush=True)
 child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"])
 open(sys.argv[1] + ".tmp", "w").write(f"{os.getpid()} {child.pid}\n")
 os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-print("started", flush=True)
 time.sleep(300)
 `
+
+// waitProcessRecorded waits until job id's record in the database at url
+// holds its process.
+func waitProcessRecorded(t *testing.T, url, id string) {
+	t.Helper()
+	conn, err := pgx.Connect(t.Context(), url)
+	require.NoError(t, err)
+	defer conn.Close(context.Background())
+	testenv.PollUntil(t, "the job's process in its record", func() bool {
+		var recorded bool
+		require.NoError(t, conn.QueryRow(t.Context(), `SELECT process IS NOT NULL FROM pyexec_jobs WHERE id = $1`, id).Scan(&recorded))
+		return recorded
+	})
+}
 
 func rawTool(t *testing.T, c *rawStdio, name string, args map[string]any) map[string]any {
 	t.Helper()
@@ -107,6 +124,10 @@ func TestReplicasShareJobs(t *testing.T) {
 	pidFile2 := filepath.Join(t.TempDir(), "pids")
 	job2 := rawTool(t, a, "run_script_in_dir_async", map[string]any{"use_uv": false, "script_content": treeScript, "args": []string{pidFile2}})["job_id"].(string)
 	pids2 := waitPids(t, pidFile2)
+	// A server killed between starting a script and recording its process
+	// leaves nothing to find it by (in either store): kill A once the
+	// record holds it, as a crash later in the run would find it.
+	waitProcessRecorded(t, url, job2)
 	require.NoError(t, a.cmd.Process.Kill())
 	_, _ = a.cmd.Process.Wait()
 	killed := time.Now()

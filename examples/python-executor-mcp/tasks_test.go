@@ -2,17 +2,20 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/pyexec-mcp/pyexec/internal/testenv"
+	"github.com/pyexec-mcp/pyexec/jobstore"
 	"github.com/pyexec-mcp/pyexec/mcptools"
 )
 
@@ -35,6 +38,8 @@ func startRawStdio(t *testing.T, modern bool, extraEnv ...string) *rawStdio {
 	require.NoError(t, err)
 	out, err := cmd.StdoutPipe()
 	require.NoError(t, err)
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
 	require.NoError(t, cmd.Start())
 	sc := bufio.NewScanner(out)
 	sc.Buffer(nil, 32<<20)
@@ -43,6 +48,9 @@ func startRawStdio(t *testing.T, modern bool, extraEnv ...string) *rawStdio {
 		_ = in.Close()
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("server stderr:\n%s", stderr.String())
+		}
 	})
 	return c
 }
@@ -137,6 +145,7 @@ time.sleep(300)
 	require.Equal(t, "task", created.ResultType)
 	require.Equal(t, "working", created.Status)
 	pids := waitPids(t, pidFile)
+	waitProcessInDir(t, dataDir, created.TaskID) // see waitProcessRecorded
 	got := a.task(a.call("tasks/get", map[string]any{"taskId": created.TaskID}))
 	require.Equal(t, "working", got.Status)
 
@@ -158,4 +167,38 @@ time.sleep(300)
 	require.NotNil(t, failed.Error)
 	require.Contains(t, failed.Error.Message, "server stopped while the job was running")
 	require.Contains(t, failed.StatusMessage, "server stopped while the job was running")
+}
+
+// syncBuffer is a bytes.Buffer that a process's output goroutine and the
+// test may use at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// waitProcessInDir waits until job id's record in the data directory holds
+// its process: a server killed before that leaves its script unrecorded,
+// and no recovery can find it.
+func waitProcessInDir(t *testing.T, dataDir, id string) {
+	t.Helper()
+	st, err := jobstore.Open(t.Context(), &jobstore.Options{Dir: dataDir, ReadOnly: true})
+	require.NoError(t, err)
+	defer st.Close()
+	testenv.PollUntil(t, "the job's process in its record", func() bool {
+		j, err := st.Get(t.Context(), id)
+		require.NoError(t, err)
+		return j.Process != nil
+	})
 }
