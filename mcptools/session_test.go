@@ -142,7 +142,13 @@ func TestSessionTools(t *testing.T) {
 		msg = h.callErr("install_package", map[string]any{"package": "", "packages": []string{}})
 		require.Contains(t, msg, "give a requirement in package (or several in packages)")
 		require.Contains(t, h.callErr("install_package", map[string]any{"packages": []string{"--index-url=x"}}), "packages")
-		require.Contains(t, h.callErr("execute_python", map[string]any{"code": "1", "session_id": "bad\nid"}), "session_id")
+		// Refused before anything records the name (with a job store shared
+		// by replicas, before its home is claimed in the database, which
+		// would refuse a NUL itself with an error naming no argument).
+		for _, bad := range []string{"bad\nid", "nul\x00id", strings.Repeat("x", 10_000)} {
+			require.Contains(t, h.callErr("execute_python", map[string]any{"code": "1", "session_id": bad}), "session_id")
+			require.Contains(t, h.callErr("install_package", map[string]any{"package": "six", "session_id": bad}), "session_id")
+		}
 	})
 }
 

@@ -275,6 +275,10 @@ func (t *Toolset) claimSession(ctx context.Context, id string) error {
 	if !ok {
 		return nil
 	}
+	// A name the manager refuses is refused before it is recorded.
+	if err := session.CheckID(id); err != nil {
+		return sessionError(err)
+	}
 	err := h.ClaimSession(ctx, sessionName(id))
 	if errors.Is(err, jobstore.ErrSessionElsewhere) {
 		return &ArgumentError{Argument: "session_id", Message: err.Error()}

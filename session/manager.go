@@ -75,6 +75,15 @@ func (m *Manager) Sandbox() *sandbox.Policy {
 	return &p
 }
 
+// CheckID returns an error wrapping ErrInvalidSessionID, saying why, if a
+// Manager would refuse id as a session id ("" is DefaultSessionID): for a
+// caller that records the name elsewhere first (mcptools, in a job store
+// that replicas share).
+func CheckID(id string) error {
+	_, err := normID(id)
+	return err
+}
+
 func normID(id string) (string, error) {
 	if id == "" {
 		return DefaultSessionID, nil
