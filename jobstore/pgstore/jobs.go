@@ -107,13 +107,27 @@ func (s *Store) CreateJob(ctx context.Context, kind, label string) (string, erro
 
 // Get returns the current record of job id.
 func (s *Store) Get(ctx context.Context, id string) (*jobstore.Job, error) {
+	return s.get(ctx, id, nil)
+}
+
+// get reads job id and, when machine is not nil, the machine its owner ran
+// on (Kill's question), in the same query.
+func (s *Store) get(ctx context.Context, id string, machine *string) (*jobstore.Job, error) {
 	if err := s.enter(id); err != nil {
 		return nil, err
+	}
+	cols := jobColumns
+	if machine != nil {
+		cols += ", owner_machine"
 	}
 	var j *jobstore.Job
 	err := s.retry(ctx, func(ctx context.Context) error {
 		var err error
-		j, err = scanJob(s.pool.QueryRow(ctx, `SELECT `+jobColumns+` FROM pyexec_jobs WHERE id = $1`, id))
+		row := s.pool.QueryRow(ctx, `SELECT `+cols+` FROM pyexec_jobs WHERE id = $1`, id)
+		if machine != nil {
+			row = extraRow{row, machine}
+		}
+		j, err = scanJob(row)
 		return err
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -470,19 +484,13 @@ func (s *Store) enforceCap(ctx context.Context) {
 // another machine gets ErrElsewhere: its owner stops it once the job is
 // recorded as cancelled, which it hears at once (LISTEN).
 func (s *Store) Kill(ctx context.Context, id string) error {
-	j, err := s.Get(ctx, id)
+	var machine string
+	j, err := s.get(ctx, id, &machine)
 	if err != nil {
 		return err
 	}
 	if j.Process == nil {
 		return jobstore.NoProcessError(id)
-	}
-	var machine string
-	err = s.retry(ctx, func(ctx context.Context) error {
-		return s.pool.QueryRow(ctx, `SELECT owner_machine FROM pyexec_jobs WHERE id = $1`, id).Scan(&machine)
-	})
-	if err != nil {
-		return wrap("killing", id, err)
 	}
 	if machine != s.machine {
 		return elsewhere(id, j.Owner.Replica)
@@ -514,3 +522,11 @@ func nullBytes(b []byte) []byte {
 	}
 	return b
 }
+
+// extraRow scans one more column, after a job's, into dest.
+type extraRow struct {
+	pgx.Row
+	dest *string
+}
+
+func (r extraRow) Scan(dest ...any) error { return r.Row.Scan(append(dest, r.dest)...) }
