@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -336,4 +337,52 @@ func BenchmarkToolCallJobStore(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestJobStoreFlags: the replica settings are read from flags and the
+// environment, and a bad one is refused naming it (a URL never echoed: it
+// may hold a password).
+func TestJobStoreFlags(t *testing.T) {
+	c, _, err := parseConfig("serve", []string{"-job-store", "postgresql://u:pw@db/x", "-replica", "pod-1", "-replica-lease", "10s"}, io.Discard)
+	require.NoError(t, err)
+	require.Equal(t, "postgresql://u:pw@db/x", c.jobStore)
+	require.Equal(t, "pod-1", c.replica)
+	require.Equal(t, 10*time.Second, c.lease)
+	t.Setenv("PYEXEC_JOB_STORE", "postgres://db/y")
+	t.Setenv("PYEXEC_REPLICA_MACHINE", "m1")
+	c, _, err = parseConfig("serve", nil, io.Discard)
+	require.NoError(t, err)
+	require.Equal(t, "postgres://db/y", c.jobStore)
+	require.Equal(t, "m1", c.machine)
+
+	_, _, err = parseConfig("serve", []string{"-job-store", "mysql://u:s3cret@db/x"}, io.Discard)
+	require.ErrorContains(t, err, "-job-store (or PYEXEC_JOB_STORE) is not a PostgreSQL URL")
+	require.NotContains(t, err.Error(), "s3cret")
+	for _, lease := range []string{"0s", "500ms", "soon"} {
+		_, _, err = parseConfig("serve", []string{"-replica-lease", lease}, io.Discard)
+		require.ErrorContains(t, err, "-replica-lease")
+		require.ErrorContains(t, err, "at least 1s")
+	}
+}
+
+// TestJobStoreOpenErrors: a database the server cannot use is an error at
+// start that names it, without its password, and the fix.
+func TestJobStoreOpenErrors(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, err := pgstore.Open(ctx, &pgstore.Options{})
+	require.ErrorContains(t, err, "no database URL; set Options.URL")
+	_, err = pgstore.Open(ctx, &pgstore.Options{URL: "postgres://u:s3cret@db:notaport/x"})
+	require.ErrorContains(t, err, "is not valid")
+	require.NotContains(t, err.Error(), "s3cret")
+
+	url := testenv.RequirePostgres(t).NewDatabase(t)
+	missing := strings.Replace(url, "/t", "/missing_", 1)
+	_, err = pgstore.Open(ctx, &pgstore.Options{URL: missing, RetryFor: time.Second})
+	require.ErrorContains(t, err, "check that the database exists")
+	require.ErrorContains(t, err, "does not exist")
+	// The server binary says the same and stops.
+	code, _, stderr := runBinary(t, serverEnv(t), "call", "--job-store", missing, "py_list_jobs", "{}")
+	require.NotEqual(t, 0, code)
+	require.Contains(t, stderr, "check that the database exists")
 }

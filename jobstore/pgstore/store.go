@@ -283,35 +283,48 @@ func machineOf(bootID string) string {
 	return bootID + "/" + ns
 }
 
-// redact returns the URL without its password, for messages.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme == "" {
-		// key=value form: drop any password=… pair.
-		var kept []string
-		for _, f := range strings.Fields(raw) {
-			if !strings.HasPrefix(strings.ToLower(f), "password=") {
-				kept = append(kept, f)
-			}
-		}
-		return strings.Join(kept, " ")
-	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
-	}
-	return u.String()
-}
+// redact returns the URL without its password, for messages. It works on
+// the text, not on a parse: a URL that does not parse (a bad port) is the
+// one an error message repeats.
+func redact(raw string) string { return hidePasswords(raw, raw) }
 
-// scrub returns err's text without the URL's password, which some
-// connection errors repeat.
-func scrub(err error, raw string) string {
-	msg := err.Error()
-	if u, perr := url.Parse(raw); perr == nil {
-		if p, ok := u.User.Password(); ok && p != "" {
-			msg = strings.ReplaceAll(msg, p, "xxxxx")
-		}
+// scrub returns err's text without the URL's password, which some errors
+// (pgx's parse errors, connection errors) repeat.
+func scrub(err error, raw string) string { return hidePasswords(err.Error(), raw) }
+
+// hidePasswords returns msg with every password of the URL raw replaced.
+func hidePasswords(msg, raw string) string {
+	for _, p := range passwords(raw) {
+		msg = strings.ReplaceAll(msg, p, "xxxxx")
 	}
 	return msg
+}
+
+// passwords returns the password of a URL's user info (as written and
+// decoded) and of any password=… pair of the key=value form.
+func passwords(raw string) []string {
+	var out []string
+	add := func(p string) {
+		if p != "" {
+			out = append(out, p)
+			if d, err := url.PathUnescape(p); err == nil && d != p {
+				out = append(out, d)
+			}
+		}
+	}
+	if _, rest, ok := strings.Cut(raw, "://"); ok {
+		if at := strings.LastIndex(rest, "@"); at >= 0 {
+			if _, pw, ok := strings.Cut(rest[:at], ":"); ok {
+				add(pw)
+			}
+		}
+	}
+	for _, f := range strings.FieldsFunc(raw, func(r rune) bool { return r == ' ' || r == '&' || r == '?' }) {
+		if k, v, ok := strings.Cut(f, "="); ok && strings.EqualFold(k, "password") {
+			add(strings.Trim(v, "'"))
+		}
+	}
+	return out
 }
 
 func cmpOr[T comparable](v, def T) T {
