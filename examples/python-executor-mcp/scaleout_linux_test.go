@@ -386,3 +386,36 @@ func TestJobStoreOpenErrors(t *testing.T) {
 	require.NotEqual(t, 0, code)
 	require.Contains(t, stderr, "check that the database exists")
 }
+
+// TestReplicasOverHTTP: the deployment the issue describes — replicas
+// serving streamable HTTP — driven by the SDK's client: a job started
+// through A's endpoint is read and cancelled through B's.
+func TestReplicasOverHTTP(t *testing.T) {
+	t.Parallel()
+	url := testenv.RequirePostgres(t).NewDatabase(t)
+	ctx := context.Background()
+	endpoint := func(name, machine string) *mcp.ClientSession {
+		cs, err := httpClient(t, httpBinary(t, append(serverEnv(t), replicaEnv(t, url, name, machine)...)), "")
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = cs.Close() })
+		return cs
+	}
+	a, b := endpoint("a", "machine-a"), endpoint("b", "machine-b")
+	pidFile := filepath.Join(t.TempDir(), "pids")
+	res := callTool(t, a, "run_script_in_dir_async", map[string]any{"use_uv": false, "script_content": treeScript, "args": []string{pidFile}})
+	require.False(t, res.IsError, textOf(res))
+	id := structured(t, res)["job_id"].(string)
+	pids := waitPids(t, pidFile)
+	testenv.PollUntil(t, "A's output read through B", func() bool {
+		out := structured(t, callTool(t, b, "get_job_output", map[string]any{"job_id": id}))
+		return strings.Contains(fmt.Sprint(out["stdout"]), "started")
+	})
+	st := structured(t, callTool(t, b, "py_job_status", map[string]any{"job_id": id}))["job"].(map[string]any)
+	require.Equal(t, "running", st["status"])
+	res, err := b.CallTool(ctx, &mcp.CallToolParams{Name: "py_cancel_job", Arguments: map[string]any{"job_id": id}})
+	require.NoError(t, err)
+	require.Equal(t, "cancelled", structured(t, res)["status"], textOf(res))
+	testenv.RequireGone(t, pids...)
+	st = structured(t, callTool(t, a, "py_job_status", map[string]any{"job_id": id}))["job"].(map[string]any)
+	require.Equal(t, "cancelled", st["status"], "A sees the cancel it obeyed")
+}
