@@ -480,24 +480,24 @@ func killedMessage(id string, exitCode *int) string {
 
 // stopForeign stops a job this process does not run: it may belong to
 // another server process sharing the store, or have just ended.
+//
+// The cancel is recorded first, then what the record names is killed: the
+// other way round, the owner could see its process die and record the job
+// completed (exit -9) before the cancel landed, and the cancel would report
+// a job that "completed" (seen with PostgreSQL under load). A process the
+// owner records after the cancel is refused, and the owner stops it itself,
+// as it stops a run that waits for a slot or prepares its environment.
 func (t *Toolset) stopForeign(ctx context.Context, j *jobstore.Job) error {
-	err := t.store.Kill(ctx, j.ID)
-	if err != nil && !killedOrAbsent(err) {
-		return fmt.Errorf("killing job %s: %w", j.ID, err)
-	}
-	err = t.store.FinishJob(ctx, j.ID, jobstore.StateCancelled, nil,
+	err := t.store.FinishJob(ctx, j.ID, jobstore.StateCancelled, nil,
 		fmt.Sprintf("cancelled on request (from server process %d)", processID()))
-	if err != nil && !errors.Is(err, jobstore.ErrFinished) {
+	if errors.Is(err, jobstore.ErrFinished) {
+		return nil // it ended first, on its own: nothing to stop
+	}
+	if err != nil {
 		return err
 	}
-	if err == nil {
-		// The owner may have recorded the process between the kill and the
-		// cancel: kill what the record names now. A process it records
-		// after the cancel is refused, and the owner stops it itself, as it
-		// stops a run that waits for a slot or prepares its environment.
-		if err := t.store.Kill(ctx, j.ID); err != nil && !killedOrAbsent(err) {
-			return fmt.Errorf("killing job %s: %w", j.ID, err)
-		}
+	if err := t.store.Kill(ctx, j.ID); err != nil && !killedOrAbsent(err) {
+		return fmt.Errorf("killing job %s: %w", j.ID, err)
 	}
 	t.log.Info("mcptools: job of another server process killed", "job_id", j.ID, "owner_pid", j.Owner.PID)
 	// The owner records the exit code once it reaps the process. A job
@@ -531,11 +531,14 @@ func (t *Toolset) stopForeign(ctx context.Context, j *jobstore.Job) error {
 	return nil
 }
 
-// killedOrAbsent reports whether a Kill error leaves nothing for this
-// process to do: no process was recorded, or it runs on another machine,
-// whose server stops it on seeing the cancel (owned).
+// killedOrAbsent reports whether a Kill error, after the cancel is
+// recorded, leaves nothing for this process to do: no process was recorded,
+// or only its owner can reach it — on another machine (ErrElsewhere), or on
+// a system without /proc, where a pid cannot be told from a reused one
+// (errors.ErrUnsupported) — and the owner stops it on seeing the cancel
+// (owned).
 func killedOrAbsent(err error) bool {
-	return errors.Is(err, jobstore.ErrNoProcess) || errors.Is(err, jobstore.ErrElsewhere)
+	return errors.Is(err, jobstore.ErrNoProcess) || errors.Is(err, jobstore.ErrElsewhere) || errors.Is(err, errors.ErrUnsupported)
 }
 
 func finishedAlready(j *jobstore.Job) *stopped {
